@@ -1,0 +1,3 @@
+from bulkcontacts.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""Crash-safe progress: a small JSON checkpoint replaced atomically, in a private state directory.
+
+``Progress`` says which units (rows of an import, pages of an export) are done: every unit below
+``low_water`` plus the set ``done_above``. Units finish out of order, but only a window of about the pool's
+size is ever above the low-water mark, so the checkpoint stays small at any file size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.errors import UsageError
+
+CHECKPOINT_VERSION = 1
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+@dataclass
+class Progress:
+    """What a job has durably done."""
+
+    kind: str
+    source_fingerprint: str
+    shape_fingerprint: str
+    low_water: int = 0
+    done_above: set[int] = field(default_factory=set)
+    sent_upto: int = 0  # every unit below this may have been sent (its answer may be lost)
+    counts: dict[str, int] = field(default_factory=dict)
+    offsets: dict[str, int] = field(default_factory=dict)  # committed byte length of each outcome file
+    extra: dict[str, Any] = field(default_factory=dict)  # job-specific durable state
+    total: int | None = None
+    finished: bool = False
+    started_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+    def is_done(self, unit: int) -> bool:
+        return unit < self.low_water or unit in self.done_above
+
+    def mark_done(self, unit: int) -> None:
+        if unit < self.low_water:
+            return
+        self.done_above.add(unit)
+        while self.low_water in self.done_above:
+            self.done_above.remove(self.low_water)
+            self.low_water += 1
+
+    @property
+    def done_count(self) -> int:
+        return self.low_water + len(self.done_above)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["done_above"] = sorted(self.done_above)
+        data["version"] = CHECKPOINT_VERSION
+        return json.dumps(data, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Progress":
+        data = json.loads(text)
+        if data.pop("version", None) != CHECKPOINT_VERSION:
+            raise ValueError("checkpoint version differs")
+        data["done_above"] = set(data["done_above"])
+        return cls(**data)
+
+    def copy(self) -> "Progress":
+        return Progress.from_json(self.to_json())
+
+
+class StateDir:
+    """A job's private directory: checkpoint, outcome files, summary. Created 0700, files 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.checkpoint_path = path / "checkpoint.json"
+
+    def create(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        except OSError as error:
+            raise UsageError(f"cannot create the state directory {self.path}: {error.strerror}") from None
+        os.chmod(self.path, PRIVATE_DIR)
+
+    def file(self, name: str) -> Path:
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"not a state file name: {name!r}")
+        return self.path / name
+
+    def load(self) -> Progress | None:
+        try:
+            text = self.checkpoint_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            return Progress.from_json(text)
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"the checkpoint {self.checkpoint_path} is unreadable ({error}); "
+                             "run again with --restart to start over") from None
+
+    def save(self, progress: Progress) -> None:
+        progress.updated_at = time.time()
+        write_atomic(self.checkpoint_path, progress.to_json().encode())
+
+    def clear(self) -> None:
+        """Forget all progress (``--restart``): checkpoint and outcome files go."""
+        if self.path.is_dir():
+            for child in self.path.iterdir():
+                if child.is_file():
+                    child.unlink()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` holds either the old or the new content, never a mix (0600)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, PRIVATE_FILE)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def open_private(path: Path, mode: str = "a") -> Any:
+    """Open a state file for text writing, created 0600."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else 0), PRIVATE_FILE)
+    return os.fdopen(descriptor, mode, encoding="utf-8", newline="")

@@ -1,0 +1,228 @@
+"""The ``bulkcontacts`` command: parsing and printing only; the work is in runner.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from bulkcontacts import __version__
+from bulkcontacts.checkpoint import StateDir
+from bulkcontacts.display import make_display
+from bulkcontacts.emulator.app import start_emulator
+from bulkcontacts.emulator.state import EmulatorSettings
+from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, RunResult, run_import
+from bulkcontacts.sources.files import FileReader
+from bulkcontacts.spec import JobSpec, load_spec, parse_rate
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JOB_ARGUMENT = click.argument("job", type=click.Path(path_type=Path, dir_okay=False))
+STATE_DIR_OPTION = click.option("--state-dir", type=click.Path(path_type=Path, file_okay=False),
+                                help="Where the checkpoint and outcome files live (default .bulkcontacts/<job name>).")
+
+
+def _guarded(action: Callable[[], int]) -> None:
+    """Run a command; every expected failure is one line on stderr and its exit code."""
+    try:
+        code = action()
+    except UsageError as error:
+        err.print(f"[red]error:[/] {error}")
+        code = EXIT_USAGE
+    except FatalRemoteError as error:
+        err.print(f"[red]refused:[/] {error}")
+        code = EXIT_REFUSED
+    except Interrupted as error:
+        err.print(f"[yellow]interrupted:[/] {error}")
+        code = EXIT_INTERRUPTED
+    except BulkContactsError as error:
+        err.print(f"[red]error:[/] {error}")
+        code = 1
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]; run the same command again to resume")
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bulkcontacts")
+def cli() -> None:
+    """Move contacts in bulk between files and contact APIs: rate-limited, resumable, nothing lost.
+
+    Exit codes: 0 done, 1 done with rejected rows, 2 usage error (bad spec, file or option; nothing
+    sent), 3 interrupted (run the same command again to resume), 4 refused by the API (fix credentials,
+    then resume).
+    """
+
+
+@cli.command()
+@JOB_ARGUMENT
+@click.option("--emulate", is_flag=True, help="Run against the built-in emulator on loopback (no account needed).")
+@STATE_DIR_OPTION
+@click.option("--restart", is_flag=True, help="Forget earlier progress and start over.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
+def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool) -> None:
+    """Run (or resume) the job described by the spec file JOB."""
+
+    def action() -> int:
+        spec = load_spec(job, emulate=emulate)
+        state_path = spec.state_dir(state_dir)
+        display = make_display(quiet)
+        result = asyncio.run(_with_emulator(emulate, state_path, spec, lambda ready: run_import(
+            ready, state_path=state_path, restart=restart, display=display)))
+        _print_result(result)
+        return result.exit_code
+
+    _guarded(action)
+
+
+async def _with_emulator(emulate: bool, state_path: Path, spec: JobSpec,
+                         job: Callable[[JobSpec], Awaitable[RunResult]]) -> RunResult:
+    """Run ``job``, pointed at an in-process emulator when asked (its store persists beside the state)."""
+    if not emulate:
+        return await job(spec)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    emulator = await start_emulator(EmulatorSettings(), db=state_path.parent / "emulator.sqlite")
+    err.print(f"emulator on {emulator.url} (store {state_path.parent / 'emulator.sqlite'})")
+    try:
+        sink = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
+        return await job(spec.model_copy(update={"sink": sink}))
+    finally:
+        await emulator.stop()
+
+
+def _print_result(result: RunResult) -> None:
+    colour = {"complete": "green", "interrupted": "yellow", "refused": "red"}[result.status]
+    table = Table(title=f"{result.job}: [{colour}]{result.status}[/]", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in result.counts.items():
+        table.add_row(key, f"{value:,}")
+    rate = result.done_this_run / result.elapsed if result.elapsed else 0.0
+    table.add_row("this run", f"{result.done_this_run:,} rows in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
+    table.add_row("retries / 429s", f"{result.stats.get('retries', 0):,} / {result.stats.get('throttled', 0):,}")
+    for name, path in result.files.items():
+        table.add_row(name, path)
+    out.print(table)
+    out.print(result.message)
+
+
+@cli.command()
+@JOB_ARGUMENT
+@click.option("--rows", default=5, show_default=True, help="How many payloads to show.")
+@click.option("--emulate", is_flag=True, help="Allow missing ${ENV} secrets, as --emulate runs do.")
+def validate(job: Path, rows: int, emulate: bool) -> None:
+    """Check the spec and the source's columns; print the first payloads. Sends nothing."""
+
+    def action() -> int:
+        spec = load_spec(job, emulate=emulate)
+        with FileReader(spec.source) as reader:
+            columns = reader.columns()
+            mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+            duplicates = DuplicatePhones()
+            out.print(f"[green]spec ok[/]: {job} → {spec.sink.type} ({spec.source.file_format} source, "
+                      f"{reader.count_rows():,} rows, columns: {', '.join(columns)})")
+            out.print(f"core fields: {json.dumps(mapper.core_columns)}; custom attributes: "
+                      f"{', '.join(name for _, name, _ in mapper.attributes) or '(none)'}")
+            shown = 0
+            for first, batch in reader.batches():
+                for offset, row in enumerate(batch):
+                    mapped = duplicates.check(mapper.map(row))
+                    label = f"row {first + offset}"
+                    if isinstance(mapped, Rejection):
+                        out.print(f"{label}: [yellow]rejected[/] — {mapped.reason}")
+                    else:
+                        out.print(f"{label}: {json.dumps(mapped, ensure_ascii=False)}")
+                    shown += 1
+                    if shown >= rows:
+                        return 0
+        return 0
+
+    _guarded(action)
+
+
+@cli.command()
+@JOB_ARGUMENT
+@STATE_DIR_OPTION
+def status(job: Path, state_dir: Path | None) -> None:
+    """Print a job's progress from its checkpoint."""
+
+    def action() -> int:
+        spec = load_spec(job, emulate=True)
+        state = StateDir(spec.state_dir(state_dir))
+        progress = state.load()
+        if progress is None:
+            out.print(f"{spec.job.name}: not started (no checkpoint in {state.path})")
+            return 0
+        total = f" of {progress.total:,}" if progress.total is not None else ""
+        condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
+        out.print(f"{spec.job.name}: {condition}; {progress.done_count:,}{total} {progress.kind} units done; "
+                  f"last saved {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}")
+        for key, value in sorted(progress.counts.items()):
+            out.print(f"  {key}: {value:,}")
+        return 0
+
+    _guarded(action)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, help="0 picks a free port.")
+@click.option("--db", default=":memory:", show_default=True, help="SQLite file for the store.")
+@click.option("--rate-limit", default=None, help='Per-credential limit, e.g. "300/s" (strict 1 s window).')
+@click.option("--latency", default=0.0, show_default=True, help="Seconds added to every answer.")
+@click.option("--latency-jitter", default=0.0, show_default=True, help="Up to this many seconds more, at random.")
+@click.option("--api-key-env", default=None, help="Accept only the x-api-key held in this environment variable.")
+@click.option("--token-env", default=None, help="Accept only the bearer token held in this environment variable.")
+def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: float, latency_jitter: float,
+             api_key_env: str | None, token_env: str | None) -> None:
+    """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
+
+    def action() -> int:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise UsageError("--host: the emulator serves on loopback only")
+        settings = EmulatorSettings(
+            rate_limit=parse_rate(rate_limit) if rate_limit else None, latency=latency,
+            latency_jitter=latency_jitter, api_key=_env(api_key_env), token=_env(token_env))
+        asyncio.run(_serve(settings, db, host, port))
+        return 0
+
+    _guarded(action)
+
+
+def _env(name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if not value:
+        raise UsageError(f"environment variable {name} is not set")
+    return value
+
+
+async def _serve(settings: EmulatorSettings, db: str, host: str, port: int) -> None:
+    running = await start_emulator(settings, db=db, host=host, port=port)
+    print(f"bulkcontacts emulator listening on {running.url}", flush=True)
+    for name in ("rampwin",):
+        print(f"  {name}: {running.base_url(name)}", flush=True)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    await running.stop()
+
+
+def main() -> Any:
+    return cli()

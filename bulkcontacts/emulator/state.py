@@ -1,0 +1,103 @@
+"""The emulator's shared state: settings, store, rate limiter, faults and counters."""
+
+from __future__ import annotations
+
+import collections
+import random
+import time
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from aiohttp import web
+
+from bulkcontacts.emulator.limits import SlidingWindow
+from bulkcontacts.emulator.store import Store
+
+
+@dataclass
+class EmulatorSettings:
+    """Everything a test or the CLI can change, also at run time through ``POST /_emulator/settings``."""
+
+    rate_limit: float | None = None  # requests per second per credential (strict 1 s sliding window)
+    latency: float = 0.0  # seconds added to every answer
+    latency_jitter: float = 0.0  # up to this many seconds more, at random
+    api_key: str | None = None  # accept only this x-api-key (None: any non-empty key)
+    token: str | None = None  # accept only this bearer token (None: any non-empty token)
+    max_page_size: int = 100
+    rate_limit_headers: bool = True  # send X-RateLimit-Limit / -Remaining
+    # faults, each a probability per request to a provider endpoint
+    error_rate: float = 0.0  # 503 (half with a JSON body, half HTML)
+    throttle_rate: float = 0.0  # 429 (half with Retry-After)
+    drop_before_rate: float = 0.0  # connection closed before the request is handled
+    drop_after_rate: float = 0.0  # connection closed after a write was committed
+    outage_until: float = 0.0  # time.time() until which every request gets 503
+
+    def update(self, changes: dict[str, Any]) -> None:
+        known = {item.name for item in fields(self)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValueError(f"unknown emulator setting {name!r}")
+            setattr(self, name, value)
+
+
+@dataclass
+class EmulatorStats:
+    requests: int = 0
+    throttled: int = 0
+    faults: int = 0
+    statuses: collections.Counter[int] = field(default_factory=collections.Counter)
+    max_in_window: int = 0  # most requests seen in any 1 s window (any credential)
+    _window: collections.deque[float] = field(default_factory=collections.deque)
+
+    def seen(self) -> None:
+        now = time.monotonic()
+        self.requests += 1
+        self._window.append(now)
+        while self._window[0] <= now - 1.0:
+            self._window.popleft()
+        self.max_in_window = max(self.max_in_window, len(self._window))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"requests": self.requests, "throttled": self.throttled, "faults": self.faults,
+                "statuses": {str(code): count for code, count in self.statuses.items()},
+                "max_in_window": self.max_in_window}
+
+
+class DropConnection(Exception):
+    """Close the client's connection without an answer."""
+
+
+class EmulatorState:
+    def __init__(self, settings: EmulatorSettings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.stats = EmulatorStats()
+        self.random = random.Random()
+        self._limiter: SlidingWindow | None = None
+        self._limit_for: float | None = None
+
+    @property
+    def max_page_size(self) -> int:
+        return self.settings.max_page_size
+
+    def limiter(self) -> SlidingWindow | None:
+        limit = self.settings.rate_limit
+        if limit != self._limit_for:
+            self._limit_for = limit
+            self._limiter = SlidingWindow(int(limit)) if limit else None
+        return self._limiter
+
+    def accepts_api_key(self, key: str | None) -> bool:
+        return bool(key) and (self.settings.api_key is None or key == self.settings.api_key)
+
+    def accepts_token(self, token: str | None) -> bool:
+        return bool(token) and (self.settings.token is None or token == self.settings.token)
+
+    def chance(self, probability: float) -> bool:
+        return probability > 0 and self.random.random() < probability
+
+    def after_commit(self, request: web.Request) -> None:
+        """A write was committed: maybe lose the answer (the client cannot know it succeeded)."""
+        if self.chance(self.settings.drop_after_rate):
+            self.stats.faults += 1
+            raise DropConnection()

@@ -1,0 +1,87 @@
+"""HTTP helpers shared by every provider: sessions, Retry-After, error messages, status classes."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from bulkcontacts import __version__
+from bulkcontacts.pool import Fatal, Refused, Retry
+
+USER_AGENT = f"bulkcontacts/{__version__}"
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def new_session(concurrency: int, request_timeout: float) -> aiohttp.ClientSession:
+    """One keep-alive session per job: connections are reused, never more open than workers."""
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
+    timeout = aiohttp.ClientTimeout(total=request_timeout)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, headers={"user-agent": USER_AGENT},
+                                 json_serialize=lambda obj: json.dumps(obj, ensure_ascii=False))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_message(body: Any, fallback: str) -> str:
+    """The human message inside any of the providers' error bodies."""
+    if isinstance(body, dict):
+        for key in ("message", "error", "errors"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, dict):
+                inner = error_message(value, "")
+                if inner:
+                    return inner
+    return fallback
+
+
+async def read_json(response: aiohttp.ClientResponse) -> tuple[Any, bool]:
+    """The body as JSON and True, or the first 200 characters of text and False."""
+    raw = await response.read()
+    try:
+        return json.loads(raw), True
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return raw[:200].decode("utf-8", "replace"), False
+
+
+def classify_failure(status: int, body: Any, headers: Any, *, provider: str,
+                     credential_hint: str) -> Refused | Retry | Fatal:
+    """Map a non-success status to what the pool must do; messages never include credentials."""
+    message = error_message(body, f"HTTP {status}")
+    if status in TRANSIENT_STATUSES:
+        return Retry(f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")),
+                     throttled=status == 429)
+    if status >= 500:
+        return Retry(f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")))
+    if status in (401, 403):
+        return Fatal(f"{provider} refused the credentials (HTTP {status}: {message}); check {credential_hint}",
+                     status)
+    if status in (404, 405):
+        return Fatal(f"{provider} answered HTTP {status} ({message}): check base_url and the ids in the spec",
+                     status)
+    return Refused(message, status)
+
+
+def transport_failure(error: BaseException) -> Retry:
+    """A request that got no HTTP answer. Whether the server acted on it is unknown unless it never connected."""
+    connected = not isinstance(error, aiohttp.ClientConnectorError)
+    kind = "timed out" if isinstance(error, TimeoutError) else f"connection failed ({type(error).__name__})"
+    return Retry(f"request {kind}", None, maybe_applied=connected)

@@ -1,0 +1,147 @@
+"""The import's ledger: ``created.csv``, ``rejected.csv`` and the checkpoint, committed together.
+
+Outcomes are buffered, then a commit appends them to the outcome files, syncs them, and only then saves
+the checkpoint with the rows marked done and the files' new lengths. After a crash the next run truncates
+each file back to its committed length, so a row is never in the files twice and never marked done
+without its line. Before a row is handed to the pool, the checkpoint's ``sent_upto`` lease must cover it:
+after a crash, rows under the lease that are not done may have been created (their answer was lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.checkpoint import Progress, StateDir, open_private
+from bulkcontacts.errors import UsageError
+
+CREATED_HEADER = ["row", "phone_number", "contact_id"]
+REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]
+
+
+class OutcomeFile:
+    """An append-only CSV file whose committed length lives in the checkpoint."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = path
+        self.header = header
+        self._handle: Any = None
+        self._writer: Any = None
+
+    def open(self, committed_length: int) -> None:
+        existing = self.path.stat().st_size if self.path.exists() else 0
+        if existing < committed_length:
+            raise UsageError(f"{self.path} is shorter than the checkpoint says (was it edited?); "
+                             "run again with --restart to start over")
+        self._handle = open_private(self.path, "a")
+        self._handle.truncate(committed_length)
+        self._writer = csv.writer(self._handle)
+        if committed_length == 0:
+            self._writer.writerow(self.header)
+
+    def append(self, lines: list[list[Any]]) -> None:
+        self._writer.writerows(lines)
+
+    def sync(self) -> int:
+        """Make what was appended durable; return the committed length."""
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        return self._handle.tell()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+class ImportLedger:
+    """Buffers row outcomes and commits them, with the checkpoint, atomically from the reader's view."""
+
+    def __init__(self, state: StateDir, progress: Progress, source_columns: list[str], lease_step: int) -> None:
+        self.state = state
+        self.progress = progress  # mutated only inside commits
+        self.lease_step = lease_step
+        self.source_columns = source_columns
+        rejected_header = REJECTED_OUTCOME_COLUMNS + [
+            f"{name}_source" if name in REJECTED_OUTCOME_COLUMNS else name for name in source_columns]
+        self.created = OutcomeFile(state.file("created.csv"), CREATED_HEADER)
+        self.rejected = OutcomeFile(state.file("rejected.csv"), rejected_header)
+        self._pending: list[tuple[int, str, str, list[Any]]] = []  # (row, file, count key, line)
+        self._lock = asyncio.Lock()
+        self.pending_counts: Counter[str] = Counter()
+
+    def open(self) -> None:
+        self.created.open(self.progress.offsets.get("created.csv", 0))
+        self.rejected.open(self.progress.offsets.get("rejected.csv", 0))
+
+    def close(self) -> None:
+        self.created.close()
+        self.rejected.close()
+
+    # -- recording (on the event loop, cheap) ----------------------------------------------------------
+
+    def record_created(self, row: int, phone: int, contact_id: str | None) -> None:
+        self._pending.append((row, "created", "created", [row, phone, contact_id or ""]))
+        self.pending_counts["created"] += 1
+
+    def record_rejected(self, row: int, reason: str, status: int | None, code: str,
+                        source_row: dict[str, Any]) -> None:
+        line = [row, reason, status or ""] + [_cell(source_row.get(name)) for name in self.source_columns]
+        self._pending.append((row, "rejected", f"rejected:{code}", line))
+        self.pending_counts["rejected"] += 1
+
+    def count(self, key: str) -> int:
+        return self.progress.counts.get(key, 0) + self.pending_counts[key]
+
+    # -- committing ------------------------------------------------------------------------------------
+
+    async def ensure_lease(self, row: int) -> None:
+        """Return once the checkpoint says rows up to ``row`` may be sent."""
+        if row < self.progress.sent_upto:
+            return
+        async with self._lock:
+            if row >= self.progress.sent_upto:
+                await self._commit_pending(row + self.lease_step, finished=False)
+
+    async def commit(self, *, finished: bool = False) -> None:
+        async with self._lock:
+            await self._commit_pending(None, finished)
+
+    async def _commit_pending(self, lease: int | None, finished: bool) -> None:
+        pending, self._pending = self._pending, []
+        await asyncio.to_thread(self._commit, pending, lease, finished)
+        for _, file, _, _ in pending:
+            self.pending_counts[file] -= 1
+
+    def _commit(self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None,
+                finished: bool = False) -> None:
+        created = [line for _, file, _, line in pending if file == "created"]
+        rejected = [line for _, file, _, line in pending if file == "rejected"]
+        if created:
+            self.created.append(created)
+        if rejected:
+            self.rejected.append(rejected)
+        progress = self.progress
+        progress.offsets = {"created.csv": self.created.sync(), "rejected.csv": self.rejected.sync()}
+        for row, file, key, _ in pending:
+            progress.mark_done(row)
+            progress.counts[file] = progress.counts.get(file, 0) + 1
+            if key != file:
+                progress.counts[key] = progress.counts.get(key, 0) + 1
+        if lease is not None:
+            progress.sent_upto = max(progress.sent_upto, lease)
+        progress.finished = finished
+        self.state.save(progress)

@@ -1,0 +1,260 @@
+"""The only place that wires source → mapping → pool → sink → ledger/checkpoint for a job."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+
+from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.display import Display, Snapshot
+from bulkcontacts.errors import UsageError
+from bulkcontacts.http import new_session
+from bulkcontacts.ledger import ImportLedger
+from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.pacing import Pacer
+from bulkcontacts.pool import Outcome, PoolSettings, PoolStats, Succeeded, Work, WorkerPool
+from bulkcontacts.sinks.rampwin import RampwinCreate
+from bulkcontacts.sources.files import FileReader
+from bulkcontacts.spec import JobSpec
+
+EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
+GRACE_SECONDS = 10.0
+
+
+@dataclass
+class RunResult:
+    """How a run ended, for the summary table, ``summary.json`` and the exit code."""
+
+    job: str
+    status: str  # "complete" | "interrupted" | "refused"
+    message: str
+    counts: dict[str, int]
+    state_dir: Path
+    files: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+    done_this_run: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "interrupted":
+            return EXIT_INTERRUPTED
+        if self.status == "refused":
+            return EXIT_REFUSED
+        return EXIT_REJECTIONS if self.counts.get("rejected") else EXIT_OK
+
+    def as_json(self) -> dict[str, Any]:
+        return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
+                "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
+                "done_this_run": self.done_this_run, "stats": self.stats, "finished_at": time.time()}
+
+
+@dataclass(frozen=True, slots=True)
+class RowWork:
+    row: int
+    payload: dict[str, Any]
+    source: dict[str, Any]
+
+
+def pool_settings(spec: JobSpec) -> PoolSettings:
+    run = spec.run
+    return PoolSettings(concurrency=run.concurrency, max_attempts=run.max_attempts, backoff_base=run.backoff_base,
+                        backoff_max=run.backoff_max, give_up_after=run.give_up_after)
+
+
+def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
+                  total: int | None, restart: bool) -> Progress:
+    """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec."""
+    state.create()
+    if restart:
+        state.clear()
+    previous = state.load()
+    if previous is None:
+        return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint,
+                        total=total)
+    if previous.kind != kind:
+        raise UsageError(f"{state.path} holds a {previous.kind} job's state; use another --state-dir or --restart")
+    if previous.source_fingerprint != source_fingerprint:
+        raise UsageError(f"the source changed since the last run (checkpoint in {state.path}); "
+                         "restore it, or run again with --restart to start over")
+    if previous.shape_fingerprint != shape_fingerprint:
+        raise UsageError(f"the [mapping] (or the integration, delimiter, encoding) changed since the last run "
+                         f"(checkpoint in {state.path}); undo the change, or run again with --restart")
+    previous.total = total
+    return previous
+
+
+async def prefetched(batches: Iterator[Any]) -> AsyncIterator[Any]:
+    """Run a blocking iterator in a worker thread, one item ahead of the consumer."""
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, batches, None)
+    while True:
+        batch = await pending
+        if batch is None:
+            return
+        pending = loop.run_in_executor(None, next, batches, None)
+        yield batch
+
+
+def mapped_batches(reader: FileReader, mapper: ContactMapper,
+                   duplicates: DuplicatePhones | None, start: int) -> Iterator[list[tuple[int, dict[str, Any], Any]]]:
+    """(row, source row, payload or Rejection) per row; runs in a worker thread."""
+    for first, rows in reader.batches(start):
+        if duplicates is None:
+            yield [(first + offset, row, mapper.map(row)) for offset, row in enumerate(rows)]
+        else:
+            yield [(first + offset, row, duplicates.check(mapper.map(row))) for offset, row in enumerate(rows)]
+
+
+@contextlib.contextmanager
+def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> Iterator[None]:
+    """First SIGINT/SIGTERM: finish what is under way, save, stop. Second: exit at once (still resumable)."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal(name: str) -> None:
+        if pool.stopping:
+            display.stop()
+            os._exit(EXIT_INTERRUPTED)  # the checkpoint on disk is always consistent
+        pool.stop(f"stopped by {name}")
+        display.console.print(f"[yellow]{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), "
+                              "then saving; press Ctrl-C again to quit at once[/]")
+        loop.call_later(GRACE_SECONDS, cancel)
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, on_signal, signum.name)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def write_summary(state: StateDir, result: RunResult) -> None:
+    write_atomic(state.file("summary.json"), json.dumps(result.as_json(), indent=2).encode())
+
+
+def _stats(stats: PoolStats) -> dict[str, int]:
+    return {"attempts": stats.attempts, "retries": stats.retries, "throttled": stats.throttled,
+            "breaker_openings": stats.breaker_openings}
+
+
+async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display: Display) -> RunResult:
+    """Import every row of the source file into Rampwin; resumable at any instant."""
+    started = time.monotonic()
+    with FileReader(spec.source) as reader:
+        columns = await asyncio.to_thread(reader.columns)
+        mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+        source_fingerprint, total = await asyncio.gather(asyncio.to_thread(reader.fingerprint),
+                                                         asyncio.to_thread(reader.count_rows))
+        state = StateDir(state_path)
+        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), total, restart)
+        resumed = progress.copy()  # what earlier runs finished; never changes during this run
+        lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
+        ledger = ImportLedger(state, progress, columns, lease_step)
+        result_files = {"created": str(ledger.created.path), "rejected": str(ledger.rejected.path),
+                        "summary": str(state.file("summary.json"))}
+        if resumed.finished:
+            return _result(spec, "complete", "already complete (use --restart to run it again)", progress, state,
+                           result_files, started, 0, PoolStats())
+        ledger.open()
+        try:
+            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started)
+        finally:
+            ledger.close()
+
+
+async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
+                       resumed: Progress, display: Display, state: StateDir, files: dict[str, str],
+                       started: float) -> RunResult:
+    duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
+    # Without duplicate detection, rows done earlier need not even be read again.
+    start = 0 if duplicates is not None else resumed.low_water
+
+    def report(work: RowWork, outcome: Outcome) -> None:
+        if isinstance(outcome, Succeeded):
+            ledger.record_created(work.row, work.payload["phone_number"], outcome.value)
+        else:
+            code = f"http_{outcome.status}" if outcome.status else "gave_up"
+            ledger.record_rejected(work.row, outcome.reason, outcome.status, code, work.source)
+
+    async def works() -> AsyncIterator[Work[RowWork]]:
+        async for batch in prefetched(mapped_batches(reader, mapper, duplicates, start)):
+            for row, source, mapped in batch:
+                if resumed.is_done(row):
+                    continue
+                if isinstance(mapped, Rejection):
+                    ledger.record_rejected(row, mapped.reason, None, mapped.code, source)
+                    continue
+                await ledger.ensure_lease(row)
+                yield Work(RowWork(row, mapped, source), maybe_applied=row < resumed.sent_upto)
+
+    async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
+        sink = RampwinCreate(spec.sink, session)
+        pacer = Pacer(spec.run.rate, headroom=spec.run.rate_headroom)
+        pool: WorkerPool[RowWork] = WorkerPool(
+            lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
+        snapshot = Snapshot(total=resumed.total)
+        display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
+        pool_task = asyncio.ensure_future(pool.run(works()))
+        committer = asyncio.ensure_future(_commit_periodically(spec, ledger, display, snapshot, pool, resumed,
+                                                               started))
+        with graceful_signals(pool, display, pool_task.cancel):
+            try:
+                await pool_task
+            except asyncio.CancelledError:
+                pool.stop(pool.stop_reason or "stopped")
+            finally:
+                committer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await committer
+        finished = pool.stop_reason is None
+        await ledger.commit(finished=finished)
+        display.update(_snapshot(snapshot, ledger, pool, resumed, started))
+        display.stop()
+    done_now = ledger.progress.done_count - resumed.done_count
+    if finished:
+        return _result(spec, "complete", "every row is accounted for", ledger.progress, state, files, started,
+                       done_now, pool.stats)
+    status = "refused" if pool.fatal else "interrupted"
+    message = f"{pool.stop_reason}; run the same command again to resume"
+    return _result(spec, status, message, ledger.progress, state, files, started, done_now, pool.stats)
+
+
+async def _commit_periodically(spec: JobSpec, ledger: ImportLedger, display: Display, snapshot: Snapshot,
+                               pool: WorkerPool[Any], resumed: Progress, started: float) -> None:
+    while True:
+        await asyncio.sleep(spec.run.checkpoint_every)
+        await ledger.commit()
+        display.update(_snapshot(snapshot, ledger, pool, resumed, started))
+
+
+def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], resumed: Progress,
+              started: float) -> Snapshot:
+    snapshot.counts = {"created": ledger.count("created"), "rejected": ledger.count("rejected")}
+    snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
+    snapshot.retries, snapshot.throttled = pool.stats.retries, pool.stats.throttled
+    snapshot.rate = (snapshot.done - resumed.done_count) / max(1e-9, time.monotonic() - started)
+    return snapshot
+
+
+def _result(spec: JobSpec, status: str, message: str, progress: Progress, state: StateDir,
+            files: dict[str, str], started: float, done_now: int, stats: PoolStats) -> RunResult:
+    counts = {key: value for key, value in sorted(progress.counts.items())}
+    counts.setdefault("created", 0)
+    counts.setdefault("rejected", 0)
+    counts["total_rows"] = progress.total or 0
+    result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
+                       files=files, elapsed=time.monotonic() - started, done_this_run=done_now,
+                       stats=_stats(stats))
+    write_summary(state, result)
+    return result

@@ -1,0 +1,266 @@
+"""Load and validate job specs (TOML), with ``${ENV}`` interpolation for secrets.
+
+Every problem becomes a ``UsageError`` whose one-line message names the table and key (``[sink] api_key``)
+and the fix, before any request is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bulkcontacts.errors import UsageError
+
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SECRET_KEYS = frozenset({"api_key", "token", "password", "jwt", "client_secret"})
+RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
+RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_rate(value: str | float | int) -> float:
+    """``"20/s"``, ``"600/min"``, ``"3600/h"`` or a plain number (per second) → requests per second."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        per_second = float(value)
+    else:
+        match = RATE.match(str(value))
+        if not match:
+            raise ValueError(f'rate {value!r} is not like "20/s", "600/min" or "3600/h"')
+        per_second = float(match.group(1)) / RATE_UNITS[match.group(2)]
+    if per_second <= 0:
+        raise ValueError("rate must be above zero")
+    return per_second
+
+
+class JobTable(Strict):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not JOB_NAME.match(name):
+            raise ValueError("use letters, digits, '.', '_' or '-' (it names the state directory)")
+        return name
+
+
+class FileSource(Strict):
+    type: Literal["file"]
+    path: Path
+    format: Literal["csv", "parquet", "jsonl"] | None = None
+    delimiter: str = ","
+    quote_char: str = '"'
+    encoding: str = "utf-8"
+    batch_rows: int = Field(default=5_000, ge=1, le=1_000_000)
+
+    @field_validator("delimiter", "quote_char")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError("must be exactly one character")
+        return value
+
+    @property
+    def file_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = self.path.suffix.lower().lstrip(".")
+        known = {"csv": "csv", "tsv": "csv", "txt": "csv", "parquet": "parquet", "pq": "parquet",
+                 "jsonl": "jsonl", "ndjson": "jsonl"}
+        if suffix not in known:
+            raise UsageError(f"[source] path: cannot tell the format of {self.path.name!r}; "
+                             'add format = "csv", "parquet" or "jsonl"')
+        return known[suffix]
+
+
+class RampwinSink(Strict):
+    type: Literal["rampwin"]
+    base_url: str = "https://api.rampwin.com"
+    api_key: SecretStr
+    integration_id: str = Field(min_length=1)
+    allow_insecure_http: bool = False
+
+
+SourceSpec = Annotated[Union[FileSource], Field(discriminator="type")]
+SinkSpec = Annotated[Union[RampwinSink], Field(discriminator="type")]
+
+CUSTOM_TYPES = Literal["string", "number", "integer", "boolean", "date"]
+
+
+class TagsSpec(Strict):
+    column: str | None = None
+    separator: str = ","
+    columns: list[str] = []
+
+
+class MappingSpec(Strict):
+    """Source columns → Rampwin create payload. Core fields name a source column each."""
+
+    phone_number: str | None = None
+    full_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    company: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zipcode: str | None = None
+    address: str | None = None
+    remarks: str | None = None
+    default_country: str = "IN"
+    custom_attributes: Literal["rest", "none"] | list[str] = "rest"
+    rename: dict[str, str] = {}
+    types: dict[str, CUSTOM_TYPES] = {}
+    tags: TagsSpec = TagsSpec()
+    reject_duplicate_phones: bool = True
+
+    @field_validator("default_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        import phonenumbers
+
+        code = value.upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a two-letter region code such as \"IN\" or \"US\"")
+        return code
+
+
+class RunSpec(Strict):
+    rate: float = 10.0
+    concurrency: int = Field(default=8, ge=1, le=512)
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    backoff_base: float = Field(default=0.5, gt=0)
+    backoff_max: float = Field(default=30.0, gt=0)
+    request_timeout: float = Field(default=30.0, gt=0)
+    give_up_after: float = Field(default=300.0, gt=0)
+    rate_headroom: float = Field(default=0.01, ge=0, lt=0.5)
+    checkpoint_every: float = Field(default=0.5, gt=0)
+    state_dir: Path | None = None
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> float:
+        return parse_rate(value)
+
+
+class JobSpec(Strict):
+    job: JobTable
+    source: SourceSpec
+    sink: SinkSpec
+    mapping: MappingSpec = MappingSpec()
+    run: RunSpec = RunSpec()
+
+    def state_dir(self, override: Path | None = None) -> Path:
+        return override or self.run.state_dir or Path(".bulkcontacts") / self.job.name
+
+    def mapping_fingerprint(self) -> str:
+        """Hash of everything that shapes the payloads: a change refuses a resume."""
+        shaping = {
+            "mapping": self.mapping.model_dump(mode="json"),
+            "integration_id": self.sink.integration_id,
+            "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
+        }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
+    """Read, interpolate and validate a job spec; raise ``UsageError`` naming the first problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"job spec {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"job spec {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"job spec {path} is not valid TOML: {error}") from None
+    for table in ("job", "source", "sink"):
+        if not isinstance(raw.get(table), dict):
+            raise UsageError(f"job spec {path}: the [{table}] table is missing; see jobs/import-contacts.toml")
+    raw = _interpolate(raw, (), emulate)
+    try:
+        spec = JobSpec.model_validate(raw)
+    except ValidationError as error:
+        raise UsageError(f"job spec {path}: {_describe(error)}") from None
+    spec = _resolve_paths(spec, path.parent)
+    _check_transport(spec)
+    return spec
+
+
+def _interpolate(node: Any, where: tuple[str, ...], emulate: bool) -> Any:
+    if isinstance(node, dict):
+        return {key: _interpolate(value, (*where, key), emulate) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(value, where, emulate) for value in node]
+    if not isinstance(node, str):
+        return node
+    key = where[-1] if where else ""
+    if key in SECRET_KEYS and not ENV_REFERENCE.fullmatch(node.strip()):
+        raise UsageError(f'{_name(where)}: secrets are read from the environment; write {key} = "${{NAME}}" '
+                         "and export NAME, instead of putting the value in the file")
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = os.environ.get(name)
+        if value is None or value == "":
+            if emulate:
+                return f"emulated-{name.lower()}"
+            raise UsageError(f"{_name(where)}: environment variable {name} is not set; "
+                             f"export {name}=... (or try the job with --emulate)")
+        return value
+
+    return ENV_REFERENCE.sub(substitute, node)
+
+
+def _name(where: tuple[str | int, ...] | list[str | int]) -> str:
+    if not where:
+        return "spec"
+    table, *rest = where
+    return f"[{table}] " + ".".join(str(part) for part in rest) if rest else f"[{table}]"
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    if len(loc) > 2 and loc[0] in ("source", "sink"):
+        del loc[1]  # the discriminator tag pydantic inserts, e.g. ("source", "file", "path")
+    kind, message = first["type"], first["msg"]
+    if kind == "extra_forbidden":
+        return f"{_name(loc)}: unknown key; remove it or check its spelling"
+    if kind == "missing":
+        return f"{_name(loc)}: required key is missing; add it"
+    if kind == "union_tag_invalid":
+        return f"{_name(loc)} type: {first['input']!r} is not a known type ({first['ctx']['expected_tags']})"
+    if kind == "union_tag_not_found":
+        return f"{_name(loc)}: add a type key"
+    message = message.removeprefix("Value error, ")
+    return f"{_name(loc)}: {message} (got {first.get('input')!r})"
+
+
+def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
+    updates: dict[str, Any] = {}
+    source = spec.source
+    if isinstance(source, FileSource) and not source.path.is_absolute():
+        updates["source"] = source.model_copy(update={"path": base / source.path})
+    return spec.model_copy(update=updates) if updates else spec
+
+
+def _check_transport(spec: JobSpec) -> None:
+    sink = spec.sink
+    url = sink.base_url
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"[sink] base_url: {url!r} must start with https://")
+    host = url.split("://", 1)[1]
+    if url.startswith("http://") and not host.startswith(LOOPBACK_HOSTS) and not sink.allow_insecure_http:
+        raise UsageError(f"[sink] base_url: plain http:// to {host.split('/')[0]} would send the API key in "
+                         "clear text; use https:// (or set allow_insecure_http = true)")
