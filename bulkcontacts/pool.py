@@ -66,6 +66,7 @@ class Work(Generic[Item]):
     item: Item
     maybe_applied: bool = False  # an earlier attempt (maybe in an earlier run) may have reached the server
     attempts: int = 0
+    first_failure_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,11 @@ class CircuitBreaker:
             return True
         return False
 
+    def force_open(self) -> None:
+        if not self.is_open:
+            self.opened_at = time.monotonic()
+            self._closed.clear()
+
     def open_for(self) -> float:
         return 0.0 if self.opened_at is None else time.monotonic() - self.opened_at
 
@@ -161,6 +167,7 @@ class WorkerPool(Generic[Item]):
         self._stopping = asyncio.Event()
         self._consecutive_throttles = 0
         self._last_failure = "none"
+        self._last_success_at = 0.0
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
         """Take no new work; attempts under way finish, waiting retries are abandoned (left for resume)."""
@@ -228,6 +235,7 @@ class WorkerPool(Generic[Item]):
             self.stats.attempts += 1
             result = await self.attempt(work)
             if isinstance(result, Succeeded | Refused):
+                self._last_success_at = time.monotonic()
                 self.breaker.record(failed=False)
                 self._consecutive_throttles = 0
                 self.pacer.succeeded()
@@ -244,6 +252,8 @@ class WorkerPool(Generic[Item]):
         """Book a retryable failure and wait as asked; a Refused when the item used up its attempts."""
         self._last_failure = result.reason
         work.maybe_applied = work.maybe_applied or result.maybe_applied
+        if work.first_failure_at is None:
+            work.first_failure_at = time.monotonic()
         self.stats.retries += 1
         if self.breaker.record(failed=True):
             self.stats.breaker_openings += 1
@@ -257,6 +267,11 @@ class WorkerPool(Generic[Item]):
         if self.breaker.is_open:
             return None  # an outage: attempts made during it do not count against the item
         if work.attempts >= self.settings.max_attempts:
+            if self._last_success_at < work.first_failure_at:
+                # Nothing has succeeded since this item began failing: an outage, not a bad item.
+                self.breaker.force_open()
+                self.stats.breaker_openings += 1
+                return None
             unsure = " (an attempt got no answer: the record may exist)" if work.maybe_applied else ""
             return Refused(f"gave up after {work.attempts} attempts: {result.reason}{unsure}", result.status)
         delay = self._backoff(work.attempts)

@@ -240,11 +240,14 @@ def _describe(error: ValidationError) -> str:
     if kind == "missing":
         return f"{_name(loc)}: required key is missing; add it"
     if kind == "union_tag_invalid":
-        return f"{_name(loc)} type: {first['input']!r} is not a known type ({first['ctx']['expected_tags']})"
+        return f"{_name(loc)} type: {first['ctx']['tag']!r} is not a known type ({first['ctx']['expected_tags']})"
     if kind == "union_tag_not_found":
         return f"{_name(loc)}: add a type key"
     message = message.removeprefix("Value error, ")
-    return f"{_name(loc)}: {message} (got {first.get('input')!r})"
+    shown = first.get("input")
+    if loc and loc[-1] in SECRET_KEYS or isinstance(shown, (dict, list)):
+        return f"{_name(loc)}: {message}"  # never echo a secret or a whole table
+    return f"{_name(loc)}: {message} (got {shown!r})"
 
 
 def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:

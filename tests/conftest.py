@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import pytest
+
+from bulkcontacts.emulator.app import EmulatorThread, RunningEmulator
+from tests.helpers import ENV
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with EmulatorThread() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def secrets_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def _aioresponses_compat() -> None:
+    """aioresponses 0.7.x builds ClientResponse without aiohttp 3.14's new ``stream_writer`` argument
+    (pnuckowski/aioresponses#289); give it a default so the mocks work on both sides of 3.14."""
+    import inspect
+
+    import aioresponses.core
+    from aiohttp import ClientResponse
+
+    if "stream_writer" not in inspect.signature(ClientResponse.__init__).parameters:
+        return
+
+    class CompatibleResponse(ClientResponse):
+        def __init__(self, *args, stream_writer=None, **kwargs):  # type: ignore[no-untyped-def]
+            from types import SimpleNamespace
+
+            super().__init__(*args, stream_writer=stream_writer or SimpleNamespace(output_size=0), **kwargs)
+
+    aioresponses.core.ClientResponse = CompatibleResponse  # type: ignore[misc]
+
+
+_aioresponses_compat()

@@ -1,0 +1,110 @@
+"""Test helpers and fakes, in one place."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.emulator.app import RunningEmulator
+
+API_KEY = "test-api-key-5f1c9a"
+INTEGRATION = "chan-test"
+ENV = {"RAMPWIN_API_KEY": API_KEY, "RAMPWIN_INTEGRATION_ID": INTEGRATION}
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Path:
+    columns = columns or list(rows[0])
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def contact_rows(count: int, start: int = 0) -> list[dict[str, str]]:
+    """Valid, distinct Indian mobile numbers with names, tags and an attribute."""
+    return [{"phone": f"+91 98{(start + index):08d}", "name": f"Contact {start + index}",
+             "plan": ["gold", "silver"][index % 2], "tags": "a;b" if index % 3 == 0 else ""}
+            for index in range(count)]
+
+
+def write_spec(path: Path, source: Path, base_url: str, *, name: str = "test-job", run: str = "",
+               mapping: str = "", sink_extra: str = "") -> Path:
+    path.write_text(textwrap.dedent(f"""\
+        [job]
+        name = "{name}"
+
+        [source]
+        type = "file"
+        path = "{source}"
+
+        [sink]
+        type = "rampwin"
+        base_url = "{base_url}"
+        api_key = "${{RAMPWIN_API_KEY}}"
+        integration_id = "${{RAMPWIN_INTEGRATION_ID}}"
+        {sink_extra}
+
+        [mapping]
+        tags = {{ column = "tags", separator = ";" }}
+        {mapping}
+
+        [run]
+        {run or 'rate = "1000/s"'}
+        """), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bulkcontacts", *args], capture_output=True, text=True,
+                          env={**os.environ, **ENV, **(env or {})}, cwd=cwd, timeout=timeout)
+
+
+def start_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bulkcontacts", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV, **(env or {})}, cwd=cwd)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def emulator_stats(emulator: RunningEmulator) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{emulator.url}/_emulator/stats") as response:
+        return json.load(response)
+
+
+def set_emulator(emulator: RunningEmulator, **settings: Any) -> None:
+    request = urllib.request.Request(f"{emulator.url}/_emulator/settings", data=json.dumps(settings).encode(),
+                                     headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request) as response:
+        response.read()
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, every: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+def assert_exactly_once(state_dir: Path, total_rows: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Every source row is in created.csv or rejected.csv, exactly once."""
+    created = read_csv(state_dir / "created.csv")
+    rejected = read_csv(state_dir / "rejected.csv")
+    rows = [int(line["row"]) for line in created] + [int(line["row"]) for line in rejected]
+    assert len(rows) == len(set(rows)), "a row appears twice in the outcome files"
+    assert sorted(rows) == list(range(total_rows)), "a row is missing from the outcome files"
+    return created, rejected

@@ -1,0 +1,107 @@
+import datetime as dt
+
+import pytest
+
+from bulkcontacts.errors import UsageError
+from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.spec import MappingSpec
+
+COLUMNS = ["Phone", "First Name", "last_name", "email", "plan", "amount", "vip", "since", "tags", "segment"]
+
+
+def mapper(columns=COLUMNS, **mapping):
+    return ContactMapper(MappingSpec(**mapping), columns, "chan-1")
+
+
+def row(**values):
+    base = {"Phone": "+91 98765 43210", "First Name": "Zoë", "last_name": "D'Souza", "email": "zoe@example.com",
+            "plan": "gold", "amount": "500", "vip": "yes", "since": "2024-05-08", "tags": "a, b,,a",
+            "segment": "retail"}
+    base.update(values)
+    return base
+
+
+def test_core_fields_found_by_header_name_and_the_rest_become_attributes():
+    payload = mapper().map(row())
+    assert payload == {
+        "phone_number": 919876543210, "first_name": "Zoë", "last_name": "D'Souza", "email": "zoe@example.com",
+        "full_name": "Zoë D'Souza", "integration_id": "chan-1", "plan": "gold", "amount": "500", "vip": "yes",
+        "since": "2024-05-08", "segment": "retail", "tags": ["a", "b"]}
+
+
+def test_types_rename_tag_columns_and_explicit_attribute_list():
+    payload = mapper(custom_attributes=["amount", "vip", "since", "plan"], rename={"plan": "plan_status"},
+                     types={"amount": "number", "vip": "boolean", "since": "date"},
+                     tags={"column": "tags", "columns": ["segment"]}).map(row())
+    assert payload["amount"] == 500 and payload["vip"] is True and payload["since"] == "2024-05-08"
+    assert payload["plan_status"] == "gold" and "plan" not in payload
+    assert payload["tags"] == ["a", "b", "retail"]
+    assert "segment" not in payload
+
+
+def test_empty_cells_are_left_out():
+    payload = mapper().map(row(email="", plan=None, tags="  "))
+    assert "email" not in payload and "plan" not in payload and "tags" not in payload
+
+
+def test_full_name_column_wins_over_first_and_last():
+    columns = ["phone", "name", "first_name"]
+    payload = ContactMapper(MappingSpec(), columns, "c").map({"phone": "9876543210", "name": "Ana", "first_name": "X"})
+    assert payload["full_name"] == "Ana" and payload["first_name"] == "X"
+
+
+def test_native_values_from_parquet_are_kept():
+    columns = ["phone", "name", "joined", "score", "labels"]
+    payload = ContactMapper(MappingSpec(tags={"column": "labels"}), columns, "c").map(
+        {"phone": 919876543210, "name": "Ana", "joined": dt.date(2024, 1, 2), "score": 4.5, "labels": ["x", "y"]})
+    assert payload["phone_number"] == 919876543210 and payload["joined"] == "2024-01-02"
+    assert payload["score"] == 4.5 and payload["tags"] == ["x", "y"]
+
+
+@pytest.mark.parametrize("changes, code, words", [
+    ({"Phone": "12345"}, "bad_phone", "not a valid phone"),
+    ({"Phone": "9.19877E+11"}, "bad_phone", "lost digits"),
+    ({"First Name": "", "last_name": " "}, "no_name", "no name"),
+    ({"email": "zoe.example.com"}, "bad_email", "not an email"),
+])
+def test_bad_rows_are_rejected_with_a_reason(changes, code, words):
+    result = mapper().map(row(**changes))
+    assert isinstance(result, Rejection) and result.code == code and words in result.reason
+
+
+def test_a_bad_typed_value_rejects_the_row():
+    result = mapper(types={"amount": "number"}).map(row(amount="five hundred"))
+    assert isinstance(result, Rejection) and "'amount'" in result.reason
+
+
+def test_repeated_phone_inside_the_file_is_rejected():
+    duplicates = DuplicatePhones()
+    m = mapper()
+    assert not isinstance(duplicates.check(m.map(row())), Rejection)
+    again = duplicates.check(m.map(row(Phone="098765 43210")))
+    assert isinstance(again, Rejection) and again.code == "duplicate_in_file"
+
+
+def test_missing_mapped_column_is_a_usage_error_naming_it():
+    with pytest.raises(UsageError, match="column 'mobile' is not in the source"):
+        mapper(phone_number="mobile")
+
+
+def test_near_miss_column_name_is_suggested():
+    with pytest.raises(UsageError, match="did you mean 'First Name'"):
+        mapper(first_name="first name")
+
+
+def test_no_phone_column_at_all():
+    with pytest.raises(UsageError, match="no phone column"):
+        ContactMapper(MappingSpec(), ["name", "email"], "c")
+
+
+def test_attribute_clashing_with_a_core_field_is_refused():
+    with pytest.raises(UsageError, match="core field"):
+        ContactMapper(MappingSpec(email="mail"), ["phone", "name", "mail", "email"], "c")
+
+
+def test_types_for_an_unknown_attribute_is_refused():
+    with pytest.raises(UsageError, match="not a custom attribute"):
+        mapper(types={"nope": "number"})

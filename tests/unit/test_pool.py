@@ -1,0 +1,123 @@
+import asyncio
+import time
+
+from bulkcontacts.pacing import Pacer
+from bulkcontacts.pool import Fatal, PoolSettings, Refused, Retry, Succeeded, Work, WorkerPool
+
+
+async def items(count):
+    for index in range(count):
+        yield Work(index)
+
+
+def make_pool(attempt, **settings):
+    reported = {}
+    options = dict(concurrency=4, max_attempts=3, backoff_base=0.001, backoff_max=0.01, give_up_after=0.5)
+    options.update(settings)
+    pool = WorkerPool(attempt, Pacer(10_000), PoolSettings(**options),
+                      lambda item, outcome: reported.__setitem__(item, outcome))
+    return pool, reported
+
+
+async def test_every_item_is_reported_once_and_retries_recover():
+    calls = {}
+
+    async def attempt(work):
+        calls[work.item] = calls.get(work.item, 0) + 1
+        return Retry("HTTP 503", 503) if calls[work.item] == 1 and work.item % 2 else Succeeded(work.item * 10)
+
+    pool, reported = make_pool(attempt)
+    await pool.run(items(50))
+    assert reported == {index: Succeeded(index * 10) for index in range(50)}
+    assert pool.stats.retries == 25 and pool.stop_reason is None
+
+
+async def test_an_item_that_keeps_failing_is_refused_after_max_attempts():
+    async def attempt(work):
+        return Retry("HTTP 500", 500, maybe_applied=False) if work.item == 7 else Succeeded()
+
+    pool, reported = make_pool(attempt, breaker_window=1000)
+    await pool.run(items(40))
+    assert reported[7] == Refused("gave up after 3 attempts: HTTP 500", 500)
+    assert len(reported) == 40
+
+
+async def test_fatal_answer_stops_the_pool_and_leaves_the_rest_unreported():
+    async def attempt(work):
+        return Fatal("HTTP 401", 401) if work.item == 5 else Succeeded()
+
+    pool, reported = make_pool(attempt, concurrency=1)
+    await pool.run(items(100))
+    assert pool.fatal and "401" in pool.stop_reason
+    assert set(reported) == set(range(5))
+
+
+async def test_outage_opens_the_breaker_and_gives_up_without_refusing_items():
+    async def attempt(work):
+        await asyncio.sleep(0.001)
+        return Retry("HTTP 503", 503)
+
+    pool, reported = make_pool(attempt, give_up_after=0.3)
+    started = time.monotonic()
+    await pool.run(items(1000))
+    assert reported == {} and "kept failing" in pool.stop_reason
+    assert pool.stats.breaker_openings >= 1 and time.monotonic() - started < 5
+
+
+async def test_breaker_closes_when_the_server_comes_back():
+    back_at = time.monotonic() + 0.4
+
+    async def attempt(work):
+        return Succeeded() if time.monotonic() > back_at else Retry("HTTP 503", 503)
+
+    pool, reported = make_pool(attempt, give_up_after=5, max_attempts=2)
+    await pool.run(items(60))
+    assert reported == {index: Succeeded() for index in range(60)}
+    assert pool.stats.breaker_openings >= 1 and pool.stop_reason is None
+
+
+async def test_429_pauses_every_worker_for_retry_after():
+    starts = []
+    throttled = {"done": False}
+
+    async def attempt(work):
+        starts.append(time.monotonic())
+        if not throttled["done"] and len(starts) == 3:
+            throttled["done"] = True
+            return Retry("HTTP 429", 429, retry_after=0.3, throttled=True)
+        return Succeeded()
+
+    pool, reported = make_pool(attempt, concurrency=4)
+    began = time.monotonic()
+    await pool.run(items(20))
+    assert len(reported) == 20 and pool.stats.throttled == 1
+    assert starts[3] - began >= 0.29  # nobody started during the pause
+
+
+async def test_stop_leaves_unfinished_items_unreported():
+    async def attempt(work):
+        await asyncio.sleep(0.01)
+        return Succeeded()
+
+    pool, reported = make_pool(attempt, concurrency=2)
+
+    async def stop_soon():
+        await asyncio.sleep(0.05)
+        pool.stop("user")
+
+    await asyncio.gather(pool.run(items(1000)), stop_soon())
+    assert 0 < len(reported) < 1000 and pool.stop_reason == "user"
+
+
+async def test_pacer_never_lets_a_second_hold_much_more_than_the_rate():
+    pacer = Pacer(200)
+    stamps = []
+
+    async def worker():
+        for _ in range(40):
+            await pacer.wait_turn()
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(worker() for _ in range(8)))
+    spread = stamps[-1] - stamps[0]
+    assert spread >= (len(stamps) - 1) / 200 * 0.98  # 320 starts cannot take less than 1.6 s at 200/s

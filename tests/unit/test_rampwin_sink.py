@@ -1,0 +1,75 @@
+import re
+
+import pytest
+from aioresponses import aioresponses
+from pydantic import SecretStr
+
+from bulkcontacts.http import new_session
+from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
+from bulkcontacts.sinks.rampwin import RampwinCreate
+from bulkcontacts.spec import RampwinSink
+
+URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
+PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "chan"}
+
+
+@pytest.fixture
+async def sink():
+    session = new_session(2, 5)
+    yield RampwinCreate(RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan"), session)
+    await session.close()
+
+
+async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
+    with aioresponses() as mocked:
+        mocked.post(URL, payload={"success": True, "message": "Contact created successfully",
+                                  "data": {"_id": "abc"}})
+        assert await sink.create(PAYLOAD, False) == Succeeded("abc")
+        (call,) = [c for calls in mocked.requests.values() for c in calls]
+        assert call.kwargs["headers"]["x-api-key"] == "k-1"
+        assert call.kwargs["headers"]["content-type"] == "application/json;charset=UTF-8"
+        assert call.kwargs["json"]["phone_number"] == 919876543210
+
+
+@pytest.mark.parametrize("status, body, expected", [
+    (200, {"success": False, "message": "x"}, Retry),
+    (400, {"success": False, "message": "Validation error or duplicate contact"}, Refused),
+    (401, {"success": False, "message": "bad key"}, Fatal),
+    (403, {"success": False, "message": "no"}, Fatal),
+    (503, {"message": "down"}, Retry),
+])
+async def test_answers_are_classified(sink, status, body, expected):
+    with aioresponses() as mocked:
+        mocked.post(URL, status=status, payload=body)
+        result = await sink.create(PAYLOAD, False)
+    assert type(result) is expected
+    if expected is Refused:
+        assert result.reason == "Validation error or duplicate contact" and result.status == 400
+
+
+async def test_a_body_that_is_not_json_is_not_a_success(sink):
+    with aioresponses() as mocked:
+        mocked.post(URL, status=200, body="<html>ok</html>")
+        assert isinstance(await sink.create(PAYLOAD, False), Retry)
+
+
+async def test_429_is_throttled_with_retry_after(sink):
+    with aioresponses() as mocked:
+        mocked.post(URL, status=429, payload={"success": False}, headers={"Retry-After": "7"})
+        result = await sink.create(PAYLOAD, False)
+    assert result.throttled and result.retry_after == 7
+
+
+async def test_duplicate_after_a_lost_answer_means_it_was_created(sink):
+    with aioresponses() as mocked:
+        mocked.post(URL, status=400, payload={"success": False, "message": "Validation error or duplicate contact"})
+        assert await sink.create(PAYLOAD, True) == Succeeded(None)
+
+
+async def test_a_dropped_connection_is_retryable_and_maybe_applied(sink):
+    import aiohttp
+
+    with aioresponses() as mocked:
+        mocked.post(URL, exception=aiohttp.ServerDisconnectedError())
+        result = await sink.create(PAYLOAD, False)
+    assert isinstance(result, Retry) and result.maybe_applied

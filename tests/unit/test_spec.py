@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from bulkcontacts.errors import UsageError
+from bulkcontacts.spec import load_spec, parse_rate
+
+GOOD = """
+[job]
+name = "t"
+[source]
+type = "file"
+path = "data.csv"
+[sink]
+type = "rampwin"
+api_key = "${RAMPWIN_API_KEY}"
+integration_id = "chan"
+[run]
+rate = "600/min"
+"""
+
+
+def spec_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "job.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_spec_loads_with_env_secret_and_relative_path(tmp_path):
+    spec = load_spec(spec_file(tmp_path, GOOD))
+    assert spec.sink.api_key.get_secret_value() == "test-api-key-5f1c9a"
+    assert spec.source.path == tmp_path / "data.csv"
+    assert spec.run.rate == 10.0
+    assert "test-api-key" not in repr(spec)
+
+
+@pytest.mark.parametrize("text, message", [
+    (GOOD.replace('rate = "600/min"', 'rate = "fast"'), r"\[run\] rate: rate 'fast' is not like"),
+    (GOOD.replace('name = "t"', 'name = "t"\ncolour = "red"'), r"\[job\] colour: unknown key"),
+    (GOOD.replace('integration_id = "chan"', ""), r"\[sink\] integration_id: required key is missing"),
+    (GOOD.replace('[run]', '[run]\nconcurrency = "many"'), r"\[run\] concurrency"),
+    (GOOD.replace('type = "rampwin"', 'type = "hubspot"'), r"\[sink\] type: 'hubspot' is not a known type"),
+    (GOOD.replace('"${RAMPWIN_API_KEY}"', '"sk-live-123"'), r"\[sink\] api_key: secrets are read from the environment"),
+    (GOOD.replace('${RAMPWIN_API_KEY}', '${NOT_SET_ANYWHERE}'), "NOT_SET_ANYWHERE is not set"),
+    (GOOD.replace('[sink]', '[sink]\nbase_url = "http://api.example.com"'), "plain http://"),
+    (GOOD.replace('name = "t"', 'name = "../../etc"'), r"\[job\] name"),
+    (GOOD.replace('[source]', '[source'), "not valid TOML"),
+    (GOOD.replace('[job]\nname = "t"', ''), r"the \[job\] table is missing"),
+])
+def test_bad_specs_give_one_line_naming_the_key(tmp_path, text, message):
+    with pytest.raises(UsageError, match=message) as caught:
+        load_spec(spec_file(tmp_path, text))
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_env_is_filled_when_emulating(tmp_path):
+    spec = load_spec(spec_file(tmp_path, GOOD.replace("${RAMPWIN_API_KEY}", "${NOT_SET_ANYWHERE}")), emulate=True)
+    assert spec.sink.api_key.get_secret_value() == "emulated-not_set_anywhere"
+
+
+def test_loopback_http_is_allowed(tmp_path):
+    spec = load_spec(spec_file(tmp_path, GOOD.replace('[sink]', '[sink]\nbase_url = "http://127.0.0.1:9/rampwin"')))
+    assert spec.sink.base_url.startswith("http://127.0.0.1")
+
+
+def test_missing_spec_file(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        load_spec(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("text, per_second", [("20/s", 20), ("600/min", 10), ("3600/h", 1), (5, 5), ("1.5/s", 1.5)])
+def test_rates(text, per_second):
+    assert parse_rate(text) == pytest.approx(per_second)
