@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
@@ -39,21 +40,22 @@ def _guarded(action: Callable[[], int]) -> None:
     try:
         code = action()
     except UsageError as error:
-        err.print(f"[red]error:[/] {error}")
-        code = EXIT_USAGE
+        code = _fail("error", "red", str(error), EXIT_USAGE)
     except FatalRemoteError as error:
-        err.print(f"[red]refused:[/] {error}")
-        code = EXIT_REFUSED
+        code = _fail("refused", "red", str(error), EXIT_REFUSED)
     except Interrupted as error:
-        err.print(f"[yellow]interrupted:[/] {error}")
-        code = EXIT_INTERRUPTED
+        code = _fail("interrupted", "yellow", str(error), EXIT_INTERRUPTED)
     except BulkContactsError as error:
-        err.print(f"[red]error:[/] {error}")
-        code = 1
+        code = _fail("error", "red", str(error), 1)
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]; run the same command again to resume")
-        code = EXIT_INTERRUPTED
+        code = _fail("interrupted", "yellow", "run the same command again to resume", EXIT_INTERRUPTED)
     sys.exit(code)
+
+
+def _fail(label: str, style: str, message: str, code: int) -> int:
+    """One line on stderr, never wrapped, never read as markup."""
+    err.print(Text.assemble((f"{label}: ", style), message), soft_wrap=True)
+    return code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +118,7 @@ def _print_result(result: RunResult) -> None:
     for name, path in result.files.items():
         table.add_row(name, path)
     out.print(table)
-    out.print(result.message)
+    out.print(result.message, markup=False, soft_wrap=True)
 
 
 @cli.command()

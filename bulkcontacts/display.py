@@ -38,7 +38,7 @@ class Display:
     def start(self, label: str, snapshot: Snapshot) -> None:
         total = f" of {snapshot.total:,}" if snapshot.total is not None else ""
         resumed = f", resuming after {snapshot.done:,} done" if snapshot.done else ""
-        self.console.print(f"{label}: {snapshot.unit}{total}{resumed}", highlight=False)
+        self.console.print(f"{label}: {snapshot.unit}{total}{resumed}", highlight=False, markup=False)
 
     def update(self, snapshot: Snapshot) -> None:
         now = time.monotonic()
@@ -47,7 +47,7 @@ class Display:
         self._last = now
         total = f"/{snapshot.total:,}" if snapshot.total is not None else ""
         self.console.print(f"{snapshot.done:,}{total} {snapshot.unit} · {snapshot.rate:,.1f}/s · "
-                           f"{snapshot.describe()}", highlight=False)
+                           f"{snapshot.describe()}", highlight=False, markup=False)
 
     def stop(self) -> None:
         pass
