@@ -13,6 +13,8 @@ never above the configured ceiling.
 from __future__ import annotations
 
 import asyncio
+import collections
+import math
 import time
 
 
@@ -26,6 +28,7 @@ class Pacer:
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._successes_since_change = 0
+        self._recent_starts: collections.deque[float] = collections.deque()
 
     @property
     def per_second(self) -> float:
@@ -39,8 +42,20 @@ class Pacer:
             self._next_slot = slot + 1.0 / self.current
             if slot > now:
                 await asyncio.sleep(slot - now)
-            if time.monotonic() >= self._paused_until:
+            if time.monotonic() >= self._paused_until and self._window_has_room():
                 return
+
+    def _window_has_room(self) -> bool:
+        """Late wake-ups must not bunch up: the starts of the last second never exceed the rate."""
+        now = time.monotonic()
+        starts = self._recent_starts
+        while starts and starts[0] <= now - 1.0:
+            starts.popleft()
+        if len(starts) >= max(1, math.floor(self.current)):
+            self._next_slot = max(self._next_slot, starts[0] + 1.0)
+            return False
+        starts.append(now)
+        return True
 
     def pause(self, seconds: float) -> None:
         """Hold every worker for ``seconds`` from now (a pause already longer is kept)."""

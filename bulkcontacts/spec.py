@@ -144,7 +144,7 @@ class RunSpec(Strict):
     backoff_max: float = Field(default=30.0, gt=0)
     request_timeout: float = Field(default=30.0, gt=0)
     give_up_after: float = Field(default=300.0, gt=0)
-    rate_headroom: float = Field(default=0.01, ge=0, lt=0.5)
+    rate_headroom: float = Field(default=0.025, ge=0, lt=0.5)
     checkpoint_every: float = Field(default=0.5, gt=0)
     state_dir: Path | None = None
 

@@ -31,3 +31,44 @@ def test_scientific_notation_that_lost_digits_is_rejected_with_the_reason():
 def test_what_is_not_a_phone_is_rejected(bad, why):
     with pytest.raises(PhoneError, match=why):
         normalize_phone(bad, "IN")
+
+
+def _by_parser(text, region):
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return int(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:])
+
+
+def test_quick_path_agrees_with_the_full_parser_everywhere():
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(3)
+    shapes = ["+{cc} {n}", "+{cc}{n}", "0{n}", "{n}", "{cc}{n}", "00{cc} {n}", "({n3}) {rest}", "+{cc} (0){n}",
+              "{n3}-{rest}", "0{n}0", "+{cc}-{n3}-{rest}"]
+    valid = 0
+    for _ in range(4000):
+        region = rng.choice(["IN", "US", "GB", "DE", "IT", "BR", "AE", "SG", "FR", "AU"])
+        cc = rng.choice([91, 1, 44, 49, 39, 55, 971, 65, 33, 61, 7])
+        national = str(rng.choice("0123456789")) + "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 11)))
+        if rng.random() < 0.6:  # mostly real-looking numbers of the region
+            example = phonenumbers.example_number_for_type(region, rng.choice([0, 1]))
+            cc = example.country_code
+            digits = phonenumbers.national_significant_number(example)
+            national = digits[:-4] + "".join(rng.choice("0123456789") for _ in range(4))
+        text = rng.choice(shapes).format(cc=cc, n=national, n3=national[:3], rest=national[3:])
+        expected = _by_parser(text, region)
+        try:
+            got = normalize_phone(text, region)
+        except PhoneError:
+            got = None
+        assert got == expected, (text, region)
+        valid += got is not None
+    assert valid > 1000  # the corpus exercises acceptance, not only rejection
