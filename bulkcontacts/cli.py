@@ -23,7 +23,8 @@ from bulkcontacts.emulator.app import start_emulator
 from bulkcontacts.emulator.state import EmulatorSettings
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, RunResult, run_import
+from bulkcontacts.runner import (EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, DryRunReport, RunResult, dry_run_import,
+                                run_import)
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, load_spec, parse_rate
 
@@ -75,11 +76,15 @@ def cli() -> None:
 @STATE_DIR_OPTION
 @click.option("--restart", is_flag=True, help="Forget earlier progress and start over.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
-def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool) -> None:
+@click.option("--dry-run", is_flag=True, help="Read and validate every row, send nothing; print counts and an estimate.")
+def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool) -> None:
     """Run (or resume) the job described by the spec file JOB."""
 
     def action() -> int:
-        spec = load_spec(job, emulate=emulate)
+        spec = load_spec(job, emulate=emulate or dry_run)
+        if dry_run:
+            _print_dry_run(spec, asyncio.run(dry_run_import(spec)))
+            return 0
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
         result = asyncio.run(_with_emulator(emulate, state_path, spec, lambda ready: run_import(
@@ -103,6 +108,29 @@ async def _with_emulator(emulate: bool, state_path: Path, spec: JobSpec,
         return await job(spec.model_copy(update={"sink": sink}))
     finally:
         await emulator.stop()
+
+
+def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
+    table = Table(title=f"{spec.job.name}: dry run (nothing sent)", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_row("rows read", f"{report.rows:,}", "")
+    table.add_row("would send", f"{report.to_send:,}", "")
+    for code, count in sorted(report.rejected.items(), key=lambda item: -item[1]):
+        table.add_row(f"rejected: {code}", f"{count:,}", Text(f"e.g. {report.examples[code]}"))
+    out.print(table)
+    out.print(f"{report.to_send:,} requests at {spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)} "
+              f"(read and checked in {report.elapsed:,.1f} s)", markup=False)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{value} {unit}" for value, unit in parts if value][:2]
+    return " ".join(shown) or "0 s"
 
 
 def _print_result(result: RunResult) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from array import array
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -180,19 +181,55 @@ class ContactMapper:
         return list(dict.fromkeys(tag for tag in found if tag))
 
 
+class PhoneSet:
+    """An exact set of phone numbers in 8-16 bytes each (a Python ``set`` of ints takes ~70), so that
+    remembering every number of a 2-million-row file costs 32 MB, not 140. Open addressing with linear
+    probing over an ``array('Q')``; 0 marks an empty slot (0 is never a valid phone number)."""
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self._slots = array("Q", bytes(8 * capacity))
+        self._mask = capacity - 1
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, number: int) -> bool:
+        """Add ``number``; return False if it was already there."""
+        slots, mask = self._slots, self._mask
+        index = (number * 0x9E3779B97F4A7C15 >> 17) & mask
+        while True:
+            found = slots[index]
+            if found == number:
+                return False
+            if found == 0:
+                slots[index] = number
+                self._size += 1
+                if self._size * 2 > mask:
+                    self._grow()
+                return True
+            index = (index + 1) & mask
+
+    def _grow(self) -> None:
+        old = self._slots
+        self.__init__(len(old) * 2)  # type: ignore[misc]
+        for number in old:
+            if number:
+                self.add(number)
+
+
 class DuplicatePhones:
     """Remembers phone numbers seen in this run, so a repeat inside the file is rejected, not sent."""
 
     def __init__(self) -> None:
-        self._seen: set[int] = set()
+        self._seen = PhoneSet()
 
     def check(self, payload: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
         if isinstance(payload, Rejection):
             return payload
         phone = payload["phone_number"]
-        if phone in self._seen:
+        if not self._seen.add(phone):
             return Rejection(f"phone number {phone} appears earlier in the file", "duplicate_in_file")
-        self._seen.add(phone)
         return payload
 
 

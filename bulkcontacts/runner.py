@@ -70,15 +70,14 @@ def pool_settings(spec: JobSpec) -> PoolSettings:
 
 
 def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
-                  total: int | None, restart: bool) -> Progress:
+                  restart: bool) -> Progress:
     """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec."""
     state.create()
     if restart:
         state.clear()
     previous = state.load()
     if previous is None:
-        return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint,
-                        total=total)
+        return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint)
     if previous.kind != kind:
         raise UsageError(f"{state.path} holds a {previous.kind} job's state; use another --state-dir or --restart")
     if previous.source_fingerprint != source_fingerprint:
@@ -87,7 +86,6 @@ def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fin
     if previous.shape_fingerprint != shape_fingerprint:
         raise UsageError(f"the [mapping] (or the integration, delimiter, encoding) changed since the last run "
                          f"(checkpoint in {state.path}); undo the change, or run again with --restart")
-    previous.total = total
     return previous
 
 
@@ -148,16 +146,50 @@ def _stats(stats: PoolStats) -> dict[str, int]:
             "breaker_openings": stats.breaker_openings}
 
 
+@dataclass
+class DryRunReport:
+    """What a real run would do: rows to send, rows rejected (by reason), and how long it would take."""
+
+    rows: int = 0
+    to_send: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)  # one reason text per rejection code
+    per_second: float = 1.0
+    elapsed: float = 0.0
+
+    @property
+    def estimate_seconds(self) -> float:
+        return self.to_send / self.per_second
+
+
+async def dry_run_import(spec: JobSpec) -> DryRunReport:
+    """Read, map and validate every row exactly as ``run`` would; send nothing, write nothing."""
+    started = time.monotonic()
+    report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
+    with FileReader(spec.source) as reader:
+        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
+        duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
+        async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
+            report.rows += len(batch)
+            for _, _, mapped in batch:
+                if isinstance(mapped, Rejection):
+                    report.rejected[mapped.code] = report.rejected.get(mapped.code, 0) + 1
+                    report.examples.setdefault(mapped.code, mapped.reason)
+                else:
+                    report.to_send += 1
+    report.elapsed = time.monotonic() - started
+    return report
+
+
 async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display: Display) -> RunResult:
     """Import every row of the source file into Rampwin; resumable at any instant."""
     started = time.monotonic()
     with FileReader(spec.source) as reader:
         columns = await asyncio.to_thread(reader.columns)
         mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
-        source_fingerprint, total = await asyncio.gather(asyncio.to_thread(reader.fingerprint),
-                                                         asyncio.to_thread(reader.count_rows))
+        source_fingerprint = await asyncio.to_thread(reader.fingerprint)
         state = StateDir(state_path)
-        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), total, restart)
+        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
         ledger = ImportLedger(state, progress, columns, lease_step)
@@ -167,15 +199,18 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
             return _result(spec, "complete", "already complete (use --restart to run it again)", progress, state,
                            result_files, started, 0, PoolStats())
         ledger.open()
+        counting = asyncio.ensure_future(asyncio.to_thread(reader.count_rows))  # for the bar; not awaited first
         try:
-            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started)
+            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started,
+                                      counting)
         finally:
+            counting.cancel()
             ledger.close()
 
 
 async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
                        resumed: Progress, display: Display, state: StateDir, files: dict[str, str],
-                       started: float) -> RunResult:
+                       started: float, counting: asyncio.Future[int]) -> RunResult:
     duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else resumed.low_water
@@ -204,6 +239,12 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         pool: WorkerPool[RowWork] = WorkerPool(
             lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
+
+        def learn_total(task: asyncio.Future[int]) -> None:
+            if not task.cancelled() and task.exception() is None:
+                snapshot.total = ledger.progress.total = task.result()
+
+        counting.add_done_callback(learn_total)
         display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
         pool_task = asyncio.ensure_future(pool.run(works()))
         committer = asyncio.ensure_future(_commit_periodically(spec, ledger, display, snapshot, pool, resumed,
@@ -218,6 +259,8 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
                 with contextlib.suppress(asyncio.CancelledError):
                     await committer
         finished = pool.stop_reason is None
+        if finished:
+            ledger.progress.total = ledger.progress.done_count  # every row was read
         await ledger.commit(finished=finished)
         display.update(_snapshot(snapshot, ledger, pool, resumed, started))
         display.stop()

@@ -105,3 +105,18 @@ def test_attribute_clashing_with_a_core_field_is_refused():
 def test_types_for_an_unknown_attribute_is_refused():
     with pytest.raises(UsageError, match="not a custom attribute"):
         mapper(types={"nope": "number"})
+
+
+def test_phone_set_is_exact_through_growth():
+    import random
+
+    from bulkcontacts.mapping import PhoneSet
+
+    rng = random.Random(1)
+    numbers = [rng.randrange(10**9, 10**15) for _ in range(50_000)]
+    phones = PhoneSet(capacity=8)
+    reference = set()
+    for number in numbers + numbers[:1000]:
+        assert phones.add(number) == (number not in reference)
+        reference.add(number)
+    assert len(phones) == len(reference)
