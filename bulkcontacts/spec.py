@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from bulkcontacts.errors import UsageError
 
@@ -84,6 +84,105 @@ class FileSource(Strict):
         return known[suffix]
 
 
+class ProviderSource(Strict):
+    """What every provider source has: where, how many per page, a safety cap, full or incremental."""
+
+    base_url: str
+    page_size: int = Field(default=100, ge=1, le=1000)
+    max_pages: int = Field(default=1_000_000, ge=1)
+    mode: Literal["full", "incremental"] = "full"
+    phone_region: str = "IN"  # for the normalised phone_number column
+    allow_insecure_http: bool = False
+
+    def login_problem(self) -> str | None:
+        return None
+
+
+class LoginCredentials(ProviderSource):
+    """A ready token, or email + password to log in (and log in again when the token expires)."""
+
+    token: SecretStr | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials(self) -> "LoginCredentials":
+        if self.token is None and (self.email is None or self.password is None):
+            raise ValueError('give token = "${TOKEN}", or email and password = "${PASSWORD}" to log in')
+        return self
+
+
+class RampwinSource(ProviderSource):
+    type: Literal["rampwin"]
+    base_url: str = "https://api.rampwin.com"
+    token: SecretStr
+    integration_id: str = Field(min_length=1)
+    show_only_users: bool = False
+    filters: list[list[dict[str, Any]]] = []  # sent as "fitlers", the API's spelling
+    sort: Literal["asc", "desc"] | None = None  # sortFilter on updatedAt
+
+
+class TetherSource(LoginCredentials):
+    type: Literal["tether"]
+    page_size: int = Field(default=50, ge=1, le=1000)
+    owner_filter: str = "all"
+    status: str | None = None
+    pipeline_id: str | None = None
+    pipeline_stage: str | None = None
+    source: str | None = None
+    lead_source: str | None = None
+    owner: str | None = None
+    assignee: str | None = None
+    message_status: str | None = None
+    date_range: dict[str, str] | None = None  # {start, end} on createdAt (inferred)
+
+
+class KoreSource(ProviderSource):
+    type: Literal["kore"]
+    base_url: str = "https://platform.kore.ai"
+    page_size: int = Field(default=50, ge=1, le=100)
+    stream_id: str = Field(min_length=1)
+    contact_list_id: str = Field(min_length=1)
+    account_id: str = Field(min_length=1)
+    iid: str = Field(min_length=1)
+    jwt: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials(self) -> "KoreSource":
+        if self.jwt is None and (self.client_id is None or self.client_secret is None):
+            raise ValueError('give jwt = "${KORE_JWT}", or client_id and client_secret = "${KORE_CLIENT_SECRET}"')
+        return self
+
+
+class SmartfloSource(LoginCredentials):
+    type: Literal["smartflo"]
+    base_url: str = "https://api-smartflo.tatateleservices.com"
+    page_size: int = Field(default=100, ge=1, le=100)
+    contact_group_id: str | None = None
+    updated_after: str | None = None
+
+
+class FileSink(Strict):
+    type: Literal["file"]
+    path: Path
+    format: Literal["csv", "parquet", "jsonl"] | None = None
+    normalize: bool = False  # add provider, provider_id, phone_number, names, email, created_at, updated_at
+    neutralize_formulas: bool = True  # CSV cells starting with = + - @ get a leading '
+
+    @property
+    def file_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = self.path.suffix.lower().lstrip(".")
+        known = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
+        if suffix not in known:
+            raise UsageError(f"[sink] path: cannot tell the format of {self.path.name!r}; "
+                             'end it in .csv, .parquet or .jsonl, or add format = "..."')
+        return known[suffix]
+
+
 class RampwinSink(Strict):
     type: Literal["rampwin"]
     base_url: str = "https://api.rampwin.com"
@@ -92,8 +191,9 @@ class RampwinSink(Strict):
     allow_insecure_http: bool = False
 
 
-SourceSpec = Annotated[Union[FileSource], Field(discriminator="type")]
-SinkSpec = Annotated[Union[RampwinSink], Field(discriminator="type")]
+SourceSpec = Annotated[Union[FileSource, RampwinSource, TetherSource, KoreSource, SmartfloSource],
+                      Field(discriminator="type")]
+SinkSpec = Annotated[Union[RampwinSink, FileSink], Field(discriminator="type")]
 
 CUSTOM_TYPES = Literal["string", "number", "integer", "boolean", "date"]
 
@@ -161,17 +261,36 @@ class JobSpec(Strict):
     mapping: MappingSpec = MappingSpec()
     run: RunSpec = RunSpec()
 
+    @property
+    def kind(self) -> str:
+        """"import" (file → Rampwin) or "export" (provider → file)."""
+        if isinstance(self.source, FileSource) and isinstance(self.sink, RampwinSink):
+            return "import"
+        if not isinstance(self.source, FileSource) and isinstance(self.sink, FileSink):
+            return "export"
+        raise UsageError(f"a {self.source.type} source with a {self.sink.type} sink is not a job bulkcontacts "
+                         'runs; use type = "file" → "rampwin" (import) or a provider → "file" (export)')
+
     def state_dir(self, override: Path | None = None) -> Path:
         return override or self.run.state_dir or Path(".bulkcontacts") / self.job.name
 
     def mapping_fingerprint(self) -> str:
-        """Hash of everything that shapes the payloads: a change refuses a resume."""
-        shaping = {
-            "mapping": self.mapping.model_dump(mode="json"),
-            "integration_id": self.sink.integration_id,
-            "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
-        }
-        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
+        """Hash of everything that shapes what is sent or written: a change refuses a resume."""
+        if self.kind == "export":
+            shaping: dict[str, Any] = {"sink": self.sink.model_dump(mode="json", exclude={"path"}),
+                                       "source": _without_secrets(self.source)}
+        else:
+            assert isinstance(self.sink, RampwinSink)
+            shaping = {
+                "mapping": self.mapping.model_dump(mode="json"),
+                "integration_id": self.sink.integration_id,
+                "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
+            }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _without_secrets(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude=set(SECRET_KEYS) | {"email"})
 
 
 def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
@@ -252,18 +371,23 @@ def _describe(error: ValidationError) -> str:
 
 def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
     updates: dict[str, Any] = {}
-    source = spec.source
+    source, sink = spec.source, spec.sink
     if isinstance(source, FileSource) and not source.path.is_absolute():
         updates["source"] = source.model_copy(update={"path": base / source.path})
+    if isinstance(sink, FileSink) and not sink.path.is_absolute():
+        updates["sink"] = sink.model_copy(update={"path": base / sink.path})
     return spec.model_copy(update=updates) if updates else spec
 
 
 def _check_transport(spec: JobSpec) -> None:
-    sink = spec.sink
-    url = sink.base_url
-    if not url.startswith(("http://", "https://")):
-        raise UsageError(f"[sink] base_url: {url!r} must start with https://")
-    host = url.split("://", 1)[1]
-    if url.startswith("http://") and not host.startswith(LOOPBACK_HOSTS) and not sink.allow_insecure_http:
-        raise UsageError(f"[sink] base_url: plain http:// to {host.split('/')[0]} would send the API key in "
-                         "clear text; use https:// (or set allow_insecure_http = true)")
+    spec.kind  # refuses a source/sink pair that is not a job
+    for table, end in (("source", spec.source), ("sink", spec.sink)):
+        url = getattr(end, "base_url", None)
+        if url is None:
+            continue
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"[{table}] base_url: {url!r} must start with https://")
+        host = url.split("://", 1)[1]
+        if url.startswith("http://") and not host.startswith(LOOPBACK_HOSTS) and not end.allow_insecure_http:
+            raise UsageError(f"[{table}] base_url: plain http:// to {host.split('/')[0]} would send credentials "
+                             "in clear text; use https:// (or set allow_insecure_http = true)")

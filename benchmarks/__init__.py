@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks [case ...]`` prints a table and writes benchmarks/RESULTS.md."""

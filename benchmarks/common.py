@@ -1,0 +1,142 @@
+"""What every benchmark case needs: an emulator process, generated data, jobs run as child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+WORK = Path(__file__).resolve().parent / ".work"
+API_KEY = "bench-key"
+ENV = {**os.environ, "RAMPWIN_API_KEY": API_KEY, "PYTHONUNBUFFERED": "1"}
+
+
+class Emulator:
+    """``bulkcontacts emulator`` in its own process (its own core), on a free loopback port."""
+
+    def __init__(self, *options: str) -> None:
+        self.options = options
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> "Emulator":
+        self.process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", "emulator", "--port", "0",
+                                         *self.options], stdout=subprocess.PIPE, text=True, env=ENV)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        self.url = line.strip().rsplit(" ", 1)[-1]
+        if not self.url.startswith("http://"):
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def base_url(self, provider: str) -> str:
+        return f"{self.url}/{provider}"
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_emulator/stats") as response:
+            return json.load(response)
+
+    def contacts(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
+        query = f"?scope={scope}" if scope else ""
+        with urllib.request.urlopen(f"{self.url}/_emulator/contacts/{provider}{query}") as response:
+            return json.load(response)
+
+    def configure(self, **settings: Any) -> None:
+        request = urllib.request.Request(f"{self.url}/_emulator/settings", data=json.dumps(settings).encode(),
+                                         headers={"content-type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request) as response:
+            response.read()
+
+
+def contacts_csv(rows: int) -> Path:
+    """A CSV of ``rows`` distinct valid Indian mobiles with names, email, attributes and tags (cached).
+    Written by a child process: a big parent would inflate the peak RSS that wait4 reports for every
+    later child (Linux carries the pre-exec size of a forked child into its maxrss)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"contacts-{rows}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "benchmarks.common", str(rows), str(path)], check=True, env=ENV)
+    return path
+
+
+def _write_contacts_csv(rows: int, path: Path) -> None:
+    index = pl.int_range(0, rows, eager=True)
+    pl.DataFrame({
+        "phone": "+91 9" + index.cast(pl.String).str.zfill(9),
+        "name": "Contact " + index.cast(pl.String),
+        "email": "c" + index.cast(pl.String) + "@example.com",
+        "city": pl.Series(["Mumbai", "Pune", "Kochi", "Jaipur"] * (rows // 4 + 1))[:rows],
+        "plan": pl.Series(["gold", "silver"] * (rows // 2 + 1))[:rows],
+        "tags": pl.Series(["a;b", "", "vip"] * (rows // 3 + 1))[:rows],
+    }).write_csv(path)
+    return path
+
+
+def import_job(name: str, source: Path, base_url: str, *, rate: str, concurrency: int,
+               integration: str | None = None, extra_run: str = "") -> Path:
+    WORK.mkdir(parents=True, exist_ok=True)
+    spec = WORK / f"{name}.toml"
+    spec.write_text(f"""
+[job]
+name = "{name}"
+[source]
+type = "file"
+path = "{source}"
+[sink]
+type = "rampwin"
+base_url = "{base_url}"
+api_key = "${{RAMPWIN_API_KEY}}"
+integration_id = "{integration or name}"
+[mapping]
+tags = {{ column = "tags", separator = ";" }}
+[run]
+rate = "{rate}"
+concurrency = {concurrency}
+state_dir = "{WORK / 'state' / name}"
+{extra_run}
+""", encoding="utf-8")
+    return spec
+
+
+@dataclass
+class JobRun:
+    returncode: int
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_job(spec: Path, *args: str, kill_after: float | None = None) -> JobRun:
+    """Run ``bulkcontacts run`` as a child; its own peak RSS comes from wait4."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    if kill_after is not None:
+        time.sleep(kill_after)
+        process.kill()
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return JobRun(process.returncode, time.monotonic() - started, usage.ru_maxrss / 1024, output)
+
+
+def summary(spec_name: str) -> dict[str, Any]:
+    return json.loads((WORK / "state" / spec_name / "summary.json").read_text())
+
+
+if __name__ == "__main__":
+    _write_contacts_csv(int(sys.argv[1]), Path(sys.argv[2]))

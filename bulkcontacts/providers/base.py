@@ -1,0 +1,119 @@
+"""What every provider's list API has in common, and the pure paging engine that drives them.
+
+A provider module says how to ask for page ``index`` (0-based), how to read a page, and what its stop rule
+is. ``PagePlan`` (no I/O) decides which pages to fetch, whether a page is short or repeats the one before,
+and when the export is certainly complete.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page as the provider described it."""
+
+    records: list[dict[str, Any]]
+    total_records: int | None = None
+    total_pages: int | None = None
+    has_more: bool | None = None
+
+
+class PageError(ValueError):
+    """A 200 answer whose body is not a page of this provider."""
+
+
+class ListApi(Protocol):
+    """A provider's list endpoint: request shapes, page parsing and its stop rule. Pure."""
+
+    provider: str
+    id_field: str
+    page_size: int
+
+    def request(self, index: int) -> HttpRequest: ...
+
+    def parse(self, body: Any) -> PageResult: ...
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        """The provider's own rule that ``page`` is the final one."""
+        ...
+
+    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The shared columns (provider_id, phone_number, names, email, created_at, updated_at)."""
+        ...
+
+
+class PagingError(Exception):
+    """The pages do not add up: a short or empty page before the end, a repeated page, too many pages."""
+
+
+@dataclass
+class PagePlan:
+    """Which pages an export needs and when it is complete. Built fresh per run from the checkpoint."""
+
+    page_size: int
+    max_pages: int
+    total_pages: int | None = None  # known when the provider tells a total
+    total_records: int | None = None
+    last_page: int | None = None  # known when the provider's stop rule fired (no total)
+
+    @property
+    def knows_total(self) -> bool:
+        return self.total_pages is not None
+
+    def learn(self, index: int, page: PageResult, api: ListApi) -> None:
+        """Take in what page ``index`` says about the whole; raise ``PagingError`` when it cannot be right."""
+        if page.total_records is not None and self.total_records is None:
+            self.total_records = page.total_records
+        if self.total_pages is None:
+            if page.total_pages is not None:
+                self.total_pages = page.total_pages
+            elif page.total_records is not None:
+                self.total_pages = math.ceil(page.total_records / self.page_size)
+        if self.total_pages is not None and self.total_pages > self.max_pages:
+            raise PagingError(f"the provider reports {self.total_pages:,} pages, over the safety cap of "
+                              f"{self.max_pages:,} ([source] max_pages)")
+        if self.total_pages is None and api.is_last(index, page):
+            self.last_page = index if self.last_page is None else min(self.last_page, index)
+        if self.total_pages is None and self.last_page is None and index + 1 >= self.max_pages:
+            raise PagingError(f"no last page after {self.max_pages:,} pages (the safety cap, [source] max_pages)")
+
+    def shortfall(self, index: int, page: PageResult) -> str | None:
+        """Why page ``index`` cannot be right for a provider that told a total, or None."""
+        if self.total_pages is None or index >= self.total_pages - 1:
+            return None
+        if len(page.records) < self.page_size:
+            return (f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
+                    f"expected {self.page_size}")
+        return None
+
+    def pages_known(self) -> int | None:
+        """How many pages the export has, once that is certain."""
+        if self.total_pages is not None:
+            return self.total_pages
+        return None if self.last_page is None else self.last_page + 1
+
+    def complete(self, done: Any) -> bool:
+        count = self.pages_known()
+        return count is not None and all(done.is_done(index) for index in range(count))
+
+
+def repeats(previous: list[dict[str, Any]], current: list[dict[str, Any]], id_field: str) -> bool:
+    """True when a non-empty page holds exactly the records of the page before (a paging loop)."""
+    return bool(current) and [record.get(id_field) for record in previous] == [
+        record.get(id_field) for record in current]
+
+
+def text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
