@@ -153,6 +153,8 @@ class KoreSource(ProviderSource):
     def _credentials(self) -> "KoreSource":
         if self.jwt is None and (self.client_id is None or self.client_secret is None):
             raise ValueError('give jwt = "${KORE_JWT}", or client_id and client_secret = "${KORE_CLIENT_SECRET}"')
+        if self.mode == "incremental":
+            raise ValueError('Kore.ai\'s contact list cannot be filtered by update time: use mode = "full"')
         return self
 
 

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import stat
-import time
 
 from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS, EXIT_USAGE
 from tests.helpers import (API_KEY, INTEGRATION, assert_exactly_once, contact_rows, emulator_stats, read_csv,

@@ -1,0 +1,62 @@
+"""Tether's list endpoint, ``GET /api/contacts`` (page + size, ``total``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
+from bulkcontacts.providers.normalize import shared_columns
+from bulkcontacts.spec import TetherSource
+
+FILTERS = {"status": "status", "pipeline_id": "pipelineId", "pipeline_stage": "pipelineStage", "source": "source",
+           "lead_source": "leadSource", "owner": "owner", "assignee": "assignee", "message_status": "messageStatus"}
+
+
+class TetherList:
+    """The contacts come twice in a 200 (``data.contacts`` and top-level ``contacts``); ``data`` is read.
+    ``dateRange`` is a JSON string ``{"start", "end"}`` on createdAt (inferred); incremental runs send the
+    last run's high-water mark as its start, on ``updatedAt`` order."""
+
+    provider = "tether"
+    id_field = "_id"
+    updated_field = "updatedAt"
+    login_path = "/api/auth/login"
+
+    def __init__(self, source: TetherSource, since: str | None = None) -> None:
+        self.source = source
+        self.page_size = source.page_size
+        self.since = since
+
+    def request(self, index: int) -> HttpRequest:
+        params = {"page": str(index + 1), "size": str(self.page_size), "ownerFilter": self.source.owner_filter}
+        for key, name in FILTERS.items():
+            value = getattr(self.source, key)
+            if value is not None:
+                params[name] = value
+        date_range = dict(self.source.date_range or {})
+        if self.since is not None:
+            date_range["start"] = self.since
+        if date_range:
+            params["dateRange"] = json.dumps(date_range)
+        return HttpRequest("GET", "/api/contacts", params=params)
+
+    def parse(self, body: Any) -> PageResult:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("contacts"), list):
+            raise PageError("a Tether page has data.contacts")
+        total = data.get("total", body.get("total"))
+        return PageResult(data["contacts"], total_records=total if isinstance(total, int) else None)
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        return len(page.records) < self.page_size
+
+    @staticmethod
+    def token_from_login(body: Any) -> str | None:
+        return body.get("token") if isinstance(body, dict) else None
+
+    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
+        return shared_columns(self.provider, record.get("_id"), record.get("phoneNumber"),
+                              first_name=record.get("firstName"), last_name=record.get("lastName"),
+                              email=record.get("email"), created_at=record.get("createdAt"),
+                              updated_at=record.get("updatedAt"), region=self.source.phone_region)

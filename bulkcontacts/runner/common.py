@@ -1,0 +1,146 @@
+"""What every job's run shares: results and exit codes, the checkpoint's start, signals, the pool's drive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+
+from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.display import Display
+from bulkcontacts.errors import UsageError
+from bulkcontacts.pool import PoolSettings, PoolStats, Work, WorkerPool
+from bulkcontacts.spec import JobSpec
+
+EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
+GRACE_SECONDS = 10.0
+
+
+@dataclass
+class RunResult:
+    """How a run ended, for the summary table, ``summary.json`` and the exit code."""
+
+    job: str
+    status: str  # "complete" | "interrupted" | "refused"
+    message: str
+    counts: dict[str, int]
+    state_dir: Path
+    files: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+    done_this_run: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "interrupted":
+            return EXIT_INTERRUPTED
+        if self.status == "refused":
+            return EXIT_REFUSED
+        return EXIT_REJECTIONS if self.counts.get("rejected") else EXIT_OK
+
+    def as_json(self) -> dict[str, Any]:
+        return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
+                "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
+                "done_this_run": self.done_this_run, "stats": self.stats, "finished_at": time.time()}
+
+
+def pool_settings(spec: JobSpec) -> PoolSettings:
+    run = spec.run
+    return PoolSettings(concurrency=run.concurrency, max_attempts=run.max_attempts, backoff_base=run.backoff_base,
+                        backoff_max=run.backoff_max, give_up_after=run.give_up_after)
+
+
+def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
+                  restart: bool) -> Progress:
+    """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec."""
+    state.create()
+    if restart:
+        state.clear()
+    previous = state.load()
+    if previous is None:
+        return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint)
+    if previous.kind != kind:
+        raise UsageError(f"{state.path} holds a {previous.kind} job's state; use another --state-dir or --restart")
+    if previous.source_fingerprint != source_fingerprint:
+        raise UsageError(f"the source changed since the last run (checkpoint in {state.path}); "
+                         "restore it, or run again with --restart to start over")
+    if previous.shape_fingerprint != shape_fingerprint:
+        raise UsageError(f"the [mapping] (or the integration, delimiter, encoding) changed since the last run "
+                         f"(checkpoint in {state.path}); undo the change, or run again with --restart")
+    return previous
+
+
+async def prefetched(batches: Iterator[Any]) -> AsyncIterator[Any]:
+    """Run a blocking iterator in a worker thread, one item ahead of the consumer."""
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, batches, None)
+    while True:
+        batch = await pending
+        if batch is None:
+            return
+        pending = loop.run_in_executor(None, next, batches, None)
+        yield batch
+
+
+@contextlib.contextmanager
+def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> Iterator[None]:
+    """First SIGINT/SIGTERM: finish what is under way, save, stop. Second: exit at once (still resumable)."""
+    loop = asyncio.get_running_loop()
+
+    def on_signal(name: str) -> None:
+        if pool.stopping:
+            display.stop()
+            os._exit(EXIT_INTERRUPTED)  # the checkpoint on disk is always consistent
+        pool.stop(f"stopped by {name}")
+        display.console.print(f"[yellow]{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), "
+                              "then saving; press Ctrl-C again to quit at once[/]")
+        loop.call_later(GRACE_SECONDS, cancel)
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, on_signal, signum.name)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def write_summary(state: StateDir, result: RunResult) -> None:
+    write_atomic(state.file("summary.json"), json.dumps(result.as_json(), indent=2).encode())
+
+
+def pool_stats(stats: PoolStats) -> dict[str, int]:
+    return {"attempts": stats.attempts, "retries": stats.retries, "throttled": stats.throttled,
+            "breaker_openings": stats.breaker_openings}
+
+
+async def drive(pool: WorkerPool[Any], works: AsyncIterator[Work[Any]], display: Display, every: float,
+                commit: Callable[[], Awaitable[None]], tick: Callable[[], None]) -> None:
+    """Run the pool over ``works`` with a periodic commit, and stop gracefully on SIGINT/SIGTERM."""
+
+    async def commit_periodically() -> None:
+        while True:
+            await asyncio.sleep(every)
+            await commit()
+            tick()
+
+    pool_task = asyncio.ensure_future(pool.run(works))
+    committer = asyncio.ensure_future(commit_periodically())
+    with graceful_signals(pool, display, pool_task.cancel):
+        try:
+            await pool_task
+        except asyncio.CancelledError:
+            pool.stop(pool.stop_reason or "stopped")
+        finally:
+            committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await committer

@@ -1,0 +1,166 @@
+"""Export output: one part file per page (written atomically), assembled into the final CSV/Parquet/JSONL.
+
+A page's part file exists only once fully written (temporary name, fsync, rename), so a crash never leaves
+half a page behind. Assembly reads the parts in page order, drops records whose provider id was already
+written (offset paging over a changing account can show a record twice), and writes the final file under a
+temporary name, renaming it into place only when complete: never a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pa_parquet
+
+from bulkcontacts.checkpoint import PRIVATE_FILE, write_atomic
+from bulkcontacts.spec import FileSink
+
+FORMULA_STARTS = ("=", "@", "\t", "\r")
+PLAIN_NUMBER = frozenset("0123456789 ()-.+")
+PARQUET_BATCH = 5_000
+
+
+class PartStore:
+    """``parts/page-000001.jsonl`` … in the state directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def create(self) -> None:
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+
+    def path(self, index: int) -> Path:
+        return self.directory / f"page-{index + 1:07d}.jsonl"
+
+    def write(self, index: int, records: list[dict[str, Any]]) -> None:
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        write_atomic(self.path(index), text.encode("utf-8"))
+
+    def read(self, index: int) -> list[dict[str, Any]]:
+        with open(self.path(index), encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def clear(self) -> None:
+        if self.directory.is_dir():
+            for part in self.directory.iterdir():
+                part.unlink()
+
+
+@dataclass
+class Assembled:
+    records: int
+    duplicates: int
+    path: Path
+    newest_update: str | None  # the high-water mark for an incremental run
+
+
+def assemble(parts: PartStore, pages: int, sink: FileSink, *, id_field: str, updated_field: str,
+             normalize: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Assembled:
+    """Write the final file from pages 0..pages-1, in order, each provider id once."""
+    stats: dict[str, Any] = {}
+
+    def records() -> Iterator[dict[str, Any]]:
+        """One pass over the parts (a writer may make several: the counts are those of the last)."""
+        seen: set[str] = set()
+        stats.update(records=0, duplicates=0, newest=None)
+        for index in range(pages):
+            for record in parts.read(index):
+                key = str(record.get(id_field))
+                if key in seen:
+                    stats["duplicates"] += 1
+                    continue
+                seen.add(key)
+                stats["records"] += 1
+                updated = record.get(updated_field)
+                if isinstance(updated, str) and (stats["newest"] is None or updated > stats["newest"]):
+                    stats["newest"] = updated
+                yield {**normalize(record), **record} if normalize else record
+
+    writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[sink.file_format]
+    target = sink.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    os.close(handle)
+    try:
+        os.chmod(temporary, PRIVATE_FILE)
+        writer(Path(temporary), records, sink)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Assembled(stats["records"], stats["duplicates"], target, stats["newest"])
+
+
+def _write_jsonl(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _: FileSink) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for record in records():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def neutralize(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula; phone-like ``+91 98765 43210`` stays as it is."""
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if value.startswith(("+", "-")) and not set(value) <= PLAIN_NUMBER:
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: Any, guard: bool) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and guard:
+        return neutralize(value)
+    return value
+
+
+def _columns(records: Iterator[dict[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    return list(names)
+
+
+def _write_csv(path: Path, records: Callable[[], Iterator[dict[str, Any]]], sink: FileSink) -> None:
+    names = _columns(records())
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(names)
+        for record in records():
+            writer.writerow([_csv_cell(record.get(name), sink.neutralize_formulas) for name in names])
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _batches(records: Iterator[dict[str, Any]], names: list[str]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append({name: record.get(name) for name in names})
+        if len(batch) >= PARQUET_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_parquet(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _: FileSink) -> None:
+    """Nested values stay structured. Two passes keep memory flat: the schema is the union of every
+    batch's (types promoted), then the batches are written with it."""
+    names = _columns(records())
+    schemas = [pa.Table.from_pylist(batch).schema for batch in _batches(records(), names)]
+    schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema(
+        [(name, pa.string()) for name in names])
+    with pa_parquet.ParquetWriter(path, schema) as writer:
+        for batch in _batches(records(), names):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
