@@ -19,15 +19,17 @@ from rich.text import Text
 from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import make_display
-from bulkcontacts.emulator.app import start_emulator
+from bulkcontacts.emulator.app import RunningEmulator, start_emulator
+from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed
 from bulkcontacts.emulator.state import EmulatorSettings
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.runner import (EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, DryRunReport, RunResult, dry_run_import,
-                                run_import)
+                                run_export, run_import)
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, load_spec, parse_rate
 
+EMULATE_SEED_CONTACTS = 1_000
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -83,11 +85,14 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
     def action() -> int:
         spec = load_spec(job, emulate=emulate or dry_run)
         if dry_run:
+            if spec.kind != "import":
+                raise UsageError("--dry-run reads a source file: it applies to import jobs")
             _print_dry_run(spec, asyncio.run(dry_run_import(spec)))
             return 0
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
-        result = asyncio.run(_with_emulator(emulate, state_path, spec, lambda ready: run_import(
+        runner = run_import if spec.kind == "import" else run_export
+        result = asyncio.run(_with_emulator(emulate, state_path, spec, lambda ready: runner(
             ready, state_path=state_path, restart=restart, display=display)))
         _print_result(result)
         return result.exit_code
@@ -104,10 +109,22 @@ async def _with_emulator(emulate: bool, state_path: Path, spec: JobSpec,
     emulator = await start_emulator(EmulatorSettings(), db=state_path.parent / "emulator.sqlite")
     err.print(f"emulator on {emulator.url} (store {state_path.parent / 'emulator.sqlite'})")
     try:
-        sink = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
-        return await job(spec.model_copy(update={"sink": sink}))
+        return await job(_pointed_at(spec, emulator))
     finally:
         await emulator.stop()
+
+
+def _pointed_at(spec: JobSpec, emulator: RunningEmulator) -> JobSpec:
+    """The spec with its remote end on the emulator; an export's provider is seeded if it is empty."""
+    if spec.kind == "import":
+        sink = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
+        return spec.model_copy(update={"sink": sink})
+    source = spec.source
+    scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
+    if emulator.state.store.count(source.type, scope) == 0:
+        seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
+        err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
+    return spec.model_copy(update={"source": source.model_copy(update={"base_url": emulator.base_url(source.type)})})
 
 
 def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
@@ -141,7 +158,7 @@ def _print_result(result: RunResult) -> None:
     for key, value in result.counts.items():
         table.add_row(key, f"{value:,}")
     rate = result.done_this_run / result.elapsed if result.elapsed else 0.0
-    table.add_row("this run", f"{result.done_this_run:,} rows in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
+    table.add_row("this run", f"{result.done_this_run:,} {result.unit} in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
     table.add_row("retries / 429s", f"{result.stats.get('retries', 0):,} / {result.stats.get('throttled', 0):,}")
     for name, path in result.files.items():
         table.add_row(name, path)
@@ -216,8 +233,11 @@ def status(job: Path, state_dir: Path | None) -> None:
 @click.option("--latency-jitter", default=0.0, show_default=True, help="Up to this many seconds more, at random.")
 @click.option("--api-key-env", default=None, help="Accept only the x-api-key held in this environment variable.")
 @click.option("--token-env", default=None, help="Accept only the bearer token held in this environment variable.")
+@click.option("--seed-contacts", default=0, show_default=True,
+              help=f"Fill every provider with this many generated contacts (scope \"{DEFAULT_SCOPE}\").")
+@click.option("--token-ttl", default=3600.0, show_default=True, help="Seconds a token from a login endpoint lives.")
 def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: float, latency_jitter: float,
-             api_key_env: str | None, token_env: str | None) -> None:
+             api_key_env: str | None, token_env: str | None, seed_contacts: int, token_ttl: float) -> None:
     """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
 
     def action() -> int:
@@ -225,8 +245,8 @@ def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: flo
             raise UsageError("--host: the emulator serves on loopback only")
         settings = EmulatorSettings(
             rate_limit=parse_rate(rate_limit) if rate_limit else None, latency=latency,
-            latency_jitter=latency_jitter, api_key=_env(api_key_env), token=_env(token_env))
-        asyncio.run(_serve(settings, db, host, port))
+            latency_jitter=latency_jitter, api_key=_env(api_key_env), token=_env(token_env), token_ttl=token_ttl)
+        asyncio.run(_serve(settings, db, host, port, seed_contacts))
         return 0
 
     _guarded(action)
@@ -241,10 +261,13 @@ def _env(name: str | None) -> str | None:
     return value
 
 
-async def _serve(settings: EmulatorSettings, db: str, host: str, port: int) -> None:
+async def _serve(settings: EmulatorSettings, db: str, host: str, port: int, seed_contacts: int) -> None:
     running = await start_emulator(settings, db=db, host=host, port=port)
+    for provider in SHAPES if seed_contacts else ():
+        if running.state.store.count(provider, DEFAULT_SCOPE) == 0:
+            seed(running.state.store, provider, seed_contacts)
     print(f"bulkcontacts emulator listening on {running.url}", flush=True)
-    for name in ("rampwin",):
+    for name in SHAPES:
         print(f"  {name}: {running.base_url(name)}", flush=True)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -180,6 +180,9 @@ class WorkerPool(Generic[Item]):
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    async def wait_stopped(self) -> None:
+        await self._stopping.wait()
+
     async def run(self, works: AsyncIterator[Work[Item]]) -> None:
         queue: asyncio.Queue[Work[Item] | None] = asyncio.Queue(maxsize=self.settings.concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.settings.concurrency)]

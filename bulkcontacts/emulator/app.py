@@ -15,13 +15,14 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from bulkcontacts.emulator import rampwin
+from bulkcontacts.emulator import kore, rampwin, smartflo, tether
 from bulkcontacts.emulator.limits import retry_after_header
 from bulkcontacts.emulator.state import DropConnection, EmulatorSettings, EmulatorState
 from bulkcontacts.emulator.store import Store
 
 Provider = tuple[str, Callable[[EmulatorState], list[web.RouteDef]], dict[str, Any]]
-PROVIDERS: list[Provider] = [("rampwin", rampwin.routes, rampwin.TOO_MANY)]
+PROVIDERS: list[Provider] = [("rampwin", rampwin.routes, rampwin.TOO_MANY), ("tether", tether.routes, tether.TOO_MANY),
+                             ("kore", kore.routes, kore.TOO_MANY), ("smartflo", smartflo.routes, smartflo.TOO_MANY)]
 HTML_ERROR = "<html><head><title>503 Service Unavailable</title></head><body>upstream down</body></html>"
 
 

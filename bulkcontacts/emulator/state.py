@@ -31,6 +31,10 @@ class EmulatorSettings:
     drop_before_rate: float = 0.0  # connection closed before the request is handled
     drop_after_rate: float = 0.0  # connection closed after a write was committed
     outage_until: float = 0.0  # time.time() until which every request gets 503
+    password: str | None = None  # accept only this login password (None: any non-empty)
+    token_ttl: float = 3600.0  # seconds a token from a login endpoint lives (Smartflo: an hour)
+    kore_per_minute: int | None = 60  # Kore.ai: requests per minute per account (strict 60 s window)
+    short_after: int | None = None  # answer as if the store held only this many (a provider stopping early)
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {item.name for item in fields(self)}
@@ -75,6 +79,8 @@ class EmulatorState:
         self.random = random.Random()
         self._limiter: SlidingWindow | None = None
         self._limit_for: float | None = None
+        self.issued: dict[str, float] = {}  # token → expiry (time.time())
+        self._kore_window: SlidingWindow | None = None
 
     @property
     def max_page_size(self) -> int:
@@ -87,11 +93,38 @@ class EmulatorState:
             self._limiter = SlidingWindow(int(limit)) if limit else None
         return self._limiter
 
+    def kore_window(self) -> SlidingWindow | None:
+        limit = self.settings.kore_per_minute
+        if not limit:
+            return None
+        if self._kore_window is None or self._kore_window.limit != limit:
+            self._kore_window = SlidingWindow(limit, 60.0)
+        return self._kore_window
+
     def accepts_api_key(self, key: str | None) -> bool:
         return bool(key) and (self.settings.api_key is None or key == self.settings.api_key)
 
     def accepts_token(self, token: str | None) -> bool:
-        return bool(token) and (self.settings.token is None or token == self.settings.token)
+        if not token:
+            return False
+        expires = self.issued.get(token)
+        if expires is not None:
+            return time.time() < expires
+        return self.settings.token is None or token == self.settings.token
+
+    def login(self, email: Any, password: Any) -> str | None:
+        """A fresh token for good credentials (it expires after ``token_ttl``), else None."""
+        if not isinstance(email, str) or not email or not isinstance(password, str) or not password:
+            return None
+        if self.settings.password is not None and password != self.settings.password:
+            return None
+        token = f"tok-{self.random.getrandbits(64):016x}"
+        self.issued[token] = time.time() + self.settings.token_ttl
+        return token
+
+    def visible(self, total: int) -> int:
+        """How many records the provider admits to holding (``short_after`` simulates stopping early)."""
+        return total if self.settings.short_after is None else min(total, self.settings.short_after)
 
     def chance(self, probability: float) -> bool:
         return probability > 0 and self.random.random() < probability

@@ -67,7 +67,7 @@ class Store:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR IGNORE INTO contacts (provider, scope, id, phone, updated_at, doc) VALUES (?,?,?,?,?,?)",
-                [(provider, scope, str(doc["_id"]), phone,
+                [(provider, scope, str(doc.get("_id", doc.get("id"))), phone,
                   str(doc.get("updatedAt") or doc.get("updated_at") or now_iso()), json.dumps(doc))
                  for phone, doc in docs])
             self.db.execute("COMMIT")

@@ -89,13 +89,23 @@ class PagePlan:
         if self.total_pages is None and self.last_page is None and index + 1 >= self.max_pages:
             raise PagingError(f"no last page after {self.max_pages:,} pages (the safety cap, [source] max_pages)")
 
+    def expected_records(self, index: int) -> int | None:
+        """How many records page ``index`` must hold, when the provider told a total."""
+        if self.total_pages is None:
+            return None
+        if index < self.total_pages - 1:
+            return self.page_size
+        if self.total_records is None:
+            return None
+        return max(0, self.total_records - (self.total_pages - 1) * self.page_size)
+
     def shortfall(self, index: int, page: PageResult) -> str | None:
         """Why page ``index`` cannot be right for a provider that told a total, or None."""
-        if self.total_pages is None or index >= self.total_pages - 1:
-            return None
-        if len(page.records) < self.page_size:
+        expected = self.expected_records(index)
+        if expected is not None and len(page.records) < expected:
+            total = f" (the provider's total is {self.total_records:,})" if self.total_records is not None else ""
             return (f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
-                    f"expected {self.page_size}")
+                    f"expected {expected}{total}")
         return None
 
     def pages_known(self) -> int | None:
@@ -109,10 +119,11 @@ class PagePlan:
         return count is not None and all(done.is_done(index) for index in range(count))
 
 
-def repeats(previous: list[dict[str, Any]], current: list[dict[str, Any]], id_field: str) -> bool:
-    """True when a non-empty page holds exactly the records of the page before (a paging loop)."""
-    return bool(current) and [record.get(id_field) for record in previous] == [
-        record.get(id_field) for record in current]
+def signature(records: list[dict[str, Any]], id_field: str) -> tuple[int, Any, Any] | None:
+    """What identifies a page's content cheaply: its size and its first and last ids (None when empty)."""
+    if not records:
+        return None
+    return len(records), records[0].get(id_field), records[-1].get(id_field)
 
 
 def text_or_none(value: Any) -> str | None:

@@ -35,6 +35,7 @@ class RunResult:
     elapsed: float = 0.0
     done_this_run: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    unit: str = "rows"
 
     @property
     def exit_code(self) -> int:

@@ -1,0 +1,58 @@
+"""Kore.ai's ``GET /campaign/api/v2/public/{streamId}/campaign/contactList/{id}/getAllContacts``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from typing import Any
+
+from aiohttp import web
+
+from bulkcontacts.emulator.limits import retry_after_header
+from bulkcontacts.emulator.state import EmulatorState
+
+PROVIDER = "kore"
+TOO_MANY = {"status": "failure", "message": "You've exceeded the per-minute rate limit for this API. "
+            "Please try again after some time."}
+PATH = "/campaign/api/v2/public/{stream_id}/campaign/contactList/{list_id}/getAllContacts"
+
+
+def looks_like_jwt(token: str | None) -> bool:
+    """Three base64url parts whose first says HS256 (the emulator does not know the client secret)."""
+    if not token or token.count(".") != 2:
+        return False
+    try:
+        header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and header.get("alg") == "HS256"
+
+
+def routes(state: EmulatorState) -> list[web.RouteDef]:
+    async def contacts(request: web.Request) -> web.Response:
+        account = request.query.get("accountId")
+        if not looks_like_jwt(request.headers.get("auth")) or not request.headers.get("iid"):
+            return web.json_response({"status": "failure", "message": "Unauthorized: invalid auth token"}, status=401)
+        if not account or request.headers.get("accountId") != account:
+            return web.json_response({"status": "failure", "message": "accountId is required"}, status=400)
+        window = state.kore_window()
+        if window is not None:
+            wait = window.admit(account)
+            if wait is not None:
+                state.stats.throttled += 1
+                return web.json_response(TOO_MANY, status=429, headers={"Retry-After": retry_after_header(wait)})
+        try:
+            skip, limit = int(request.query.get("skip", "0")), int(request.query.get("limit", "50"))
+        except ValueError:
+            return web.json_response({"status": "failure", "message": "skip and limit must be numbers"}, status=400)
+        if skip < 0 or not 1 <= limit <= 100:
+            return web.json_response({"status": "failure", "message": "limit must be 1-100"}, status=400)
+        scope = request.match_info["list_id"]
+        total = state.visible(state.store.count(PROVIDER, scope))
+        results = state.store.page(PROVIDER, scope, skip, max(0, min(limit, total - skip)))
+        data: dict[str, Any] = {"results": results, "skip": skip, "limit": limit, "hasMore": skip + limit < total,
+                                "totalPages": math.ceil(total / limit), "totalResults": total}
+        return web.json_response({"status": "success", "message": "Contacts fetched successfully", "data": data})
+
+    return [web.get(PATH, contacts)]

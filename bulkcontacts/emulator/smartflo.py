@@ -1,0 +1,53 @@
+"""Tata Smartflo's ``GET /v1/contacts`` and ``POST /v1/auth/login``, as PROVIDERS.md describes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bulkcontacts.emulator.state import EmulatorState
+
+PROVIDER = "smartflo"
+SCOPE = "demo"
+TOO_MANY = {"success": "false", "message": "Too many requests."}
+
+
+def routes(state: EmulatorState) -> list[web.RouteDef]:
+    async def login(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
+        if token is None:
+            return web.json_response({"success": False, "message": "Invalid email or password"}, status=401)
+        return web.json_response({"success": True, "access_token": token, "token_type": "bearer",
+                                  "expires_in": int(state.settings.token_ttl)})
+
+    async def contacts(request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not state.accepts_token(header[7:]):
+            return web.json_response({"success": False, "message": "Token has expired or is invalid"}, status=401)
+        query = request.query
+        try:
+            page, limit = int(query.get("page", "1")), int(query.get("limit", "10"))
+        except ValueError:
+            return web.json_response({"success": False, "message": "page and limit must be numbers"}, status=400)
+        if page < 1 or not 1 <= limit <= 100:
+            return web.json_response({"success": False, "message": "limit must be 1-100"}, status=400)
+        if not any(name in query for name in ("contact_group_id", "contact_id", "updated_after")):
+            total = state.visible(state.store.count(PROVIDER, SCOPE))
+            offset = (page - 1) * limit
+            results = state.store.page(PROVIDER, SCOPE, offset, max(0, min(limit, total - offset)))
+            return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
+        docs = state.store.all(PROVIDER, SCOPE)
+        if "contact_group_id" in query:
+            docs = [doc for doc in docs if str(doc.get("contact_group_id")) == query["contact_group_id"]]
+        if "contact_id" in query:
+            docs = [doc for doc in docs if str(doc.get("id")) == query["contact_id"]]
+        if "updated_after" in query:
+            docs = [doc for doc in docs if doc.get("updated_at", "") > query["updated_after"]]
+        docs = docs[:state.visible(len(docs))]
+        results = docs[(page - 1) * limit: page * limit]
+        return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
+
+    return [web.post("/v1/auth/login", login), web.get("/v1/contacts", contacts)]

@@ -1,0 +1,80 @@
+"""Tether's ``GET /api/contacts`` and ``POST /api/auth/login``, as PROVIDERS.md describes."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from aiohttp import web
+
+from bulkcontacts.emulator.state import EmulatorState
+
+PROVIDER = "tether"
+SCOPE = "demo"
+TOO_MANY = {"error": {"code": "rate_limited", "message": "Too many requests"}}
+FILTERS = ("source", "leadSource", "status", "pipelineStage", "pipelineId", "owner", "assignee", "messageStatus")
+
+
+def routes(state: EmulatorState) -> list[web.RouteDef]:
+    async def login(request: web.Request) -> web.Response:
+        body = await _json(request)
+        token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
+        if token is None:
+            return web.json_response({"error": {"code": "invalid_credentials", "message": "Invalid credentials"}},
+                                     status=401)
+        return web.json_response({"token": token, "user": {"email": body["email"], "role": "admin"}})
+
+    async def contacts(request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not state.accepts_token(header[7:]):
+            return web.json_response({"error": "Invalid or expired token"}, status=401)
+        query = request.query
+        try:
+            page, size = int(query.get("page", "1")), int(query.get("size", "50"))
+            date_range = json.loads(query["dateRange"]) if "dateRange" in query else None
+        except (ValueError, json.JSONDecodeError):
+            return web.json_response({"error": {"code": "invalid_request", "message": "page, size and "
+                                                "dateRange must be valid"}}, status=400)
+        if page < 1 or size < 1:
+            return web.json_response({"error": {"code": "invalid_request", "message": "page and size must be >= 1"}},
+                                     status=400)
+        if date_range or query.get("ownerFilter", "my") not in ("all", "my", "team") or any(
+                name in query for name in FILTERS):
+            docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
+            docs.sort(key=lambda doc: doc.get("updatedAt", ""))
+            total = state.visible(len(docs))
+            chunk = docs[(page - 1) * size: min(page * size, total)]
+        else:  # the plain listing, paged by the store
+            total = state.visible(state.store.count(PROVIDER, SCOPE))
+            offset = (page - 1) * size
+            chunk = state.store.page(PROVIDER, SCOPE, offset, max(0, min(size, total - offset)))
+        data = {"contacts": chunk, "total": total, "page": page, "size": size}
+        return web.json_response({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
+                                  "contacts": chunk, "total": total})
+
+    return [web.post("/api/auth/login", login), web.get("/api/contacts", contacts)]
+
+
+def _matches(doc: dict[str, Any], query: Any, date_range: dict[str, str] | None) -> bool:
+    owner = query.get("ownerFilter", "my")
+    if owner not in ("all", "my", "team", "unassigned") and doc.get("userId") != owner:
+        return False
+    if owner == "unassigned" and doc.get("assignees"):
+        return False
+    if any(name in query and str(doc.get(name)) != query[name] for name in FILTERS):
+        return False
+    if date_range:
+        stamp = doc.get("updatedAt", "")
+        if "start" in date_range and not stamp > date_range["start"]:
+            return False
+        if "end" in date_range and not stamp <= date_range["end"]:
+            return False
+    return True
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,254 @@
+"""Export: every page of a provider's list API → part files → one CSV/Parquet/JSONL file, crash-safe.
+
+Pages are the units of the checkpoint. When the first page tells the total, the other pages are fetched
+concurrently under the shared pacer; otherwise one after another until the provider's stop rule fires. A
+page lands as a part file before it is marked done; the final file is assembled only when the plan says the
+export is complete, so a short or failed export stays resumable and never passes for complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.display import Display, Snapshot
+from bulkcontacts.http import new_session
+from bulkcontacts.pacing import Pacer
+from bulkcontacts.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
+from bulkcontacts.providers.base import ListApi, PagePlan, PageResult, PagingError, signature
+from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
+from bulkcontacts.runner.common import RunResult, drive, open_progress, pool_settings, pool_stats, write_summary
+from bulkcontacts.sinks.files import PartStore, assemble
+from bulkcontacts.spec import FileSink, JobSpec, ProviderSource
+
+WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
+
+
+class ExportState:
+    """Pages done (the checkpoint) and what the pages said about the whole (the plan), committed together."""
+
+    def __init__(self, state: StateDir, progress: Progress, plan: PagePlan) -> None:
+        self.state = state
+        self.progress = progress
+        self.plan = plan
+        self.pending: list[tuple[int, int]] = []  # (page, records) landed since the last commit
+        self.landed_pages: set[int] = set()  # landed in this run (committed or not)
+        self._lock = asyncio.Lock()
+
+    def landed(self, index: int, records: int) -> None:
+        self.pending.append((index, records))
+        self.landed_pages.add(index)
+
+    async def commit(self, *, finished: bool = False) -> None:
+        async with self._lock:
+            pending, self.pending = self.pending, []
+            progress = self.progress
+            for index, records in pending:
+                progress.mark_done(index)
+                progress.counts["pages"] = progress.counts.get("pages", 0) + 1
+                progress.counts["records_fetched"] = progress.counts.get("records_fetched", 0) + records
+            progress.extra.update(total_pages=self.plan.total_pages, total_records=self.plan.total_records,
+                                  last_page=self.plan.last_page)
+            progress.finished = finished
+            await asyncio.to_thread(self.state.save, progress)
+
+    def is_done(self, index: int) -> bool:
+        return index in self.landed_pages or self.progress.is_done(index)
+
+
+def source_fingerprint(source: ProviderSource) -> str:
+    shown = source.model_dump(mode="json", exclude={"token", "password", "jwt", "client_secret", "email",
+                                                    "page_size", "max_pages"})
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
+
+
+async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display: Display) -> RunResult:
+    """Export every record of the provider source into the file sink; resumable at any instant."""
+    started = time.monotonic()
+    source, sink = spec.source, spec.sink
+    assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
+    state = StateDir(state_path)
+    progress = open_progress(state, "export", source_fingerprint(source), spec.mapping_fingerprint(), restart)
+    parts = PartStore(state.path / "parts")
+    parts.create()
+    if restart:
+        parts.clear()
+    if "since" not in progress.extra:  # fixed for this export, resumes included
+        progress.extra["since"] = _watermark(state) if source.mode == "incremental" else None
+    api = list_api(source, progress.extra["since"])
+    extra = progress.extra
+    plan = PagePlan(api.page_size, source.max_pages, extra.get("total_pages"), extra.get("total_records"),
+                    extra.get("last_page"))
+    files = {"output": str(sink.path), "summary": str(state.file("summary.json"))}
+    if progress.finished:
+        return _result(spec, "complete", "already complete (use --restart to export again)", progress, state,
+                       files, started, PoolStats())
+    ledger = ExportState(state, progress, plan)
+    await ledger.commit()
+    pages_before = progress.done_count
+    async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
+        fetcher = PageFetcher(api, Credentials(source, api, session), session)
+        problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started)
+        stopped = stats.stop_reason
+    await ledger.commit()
+    fetched_now = progress.done_count - pages_before
+    if stopped is not None:
+        status = "refused" if stats.fatal else "interrupted"
+        return _result(spec, status, f"{stopped}; run the same command again to resume", progress, state, files,
+                       started, stats.pool, fetched_now)
+    missing = _why_incomplete(plan, ledger, problems)
+    if missing:
+        return _result(spec, "interrupted", f"export incomplete: {missing}; nothing was written to {sink.path}; "
+                       "run the same command again to fetch what is missing", progress, state, files, started,
+                       stats.pool, fetched_now)
+    pages = plan.pages_known()
+    assert pages is not None
+    assembled = await asyncio.to_thread(assemble, parts, pages, sink, id_field=api.id_field,
+                                        updated_field=api.updated_field,
+                                        normalize=api.normalize if sink.normalize else None)
+    progress.counts.update(records=assembled.records, duplicates_dropped=assembled.duplicates)
+    if source.mode == "incremental":
+        newest = assembled.newest_update or progress.extra.get("since")
+        write_atomic(state.file(WATERMARK), json.dumps({"newest_update": newest}).encode())
+    await ledger.commit(finished=True)
+    dropped = f", {assembled.duplicates:,} duplicates dropped" if assembled.duplicates else ""
+    return _result(spec, "complete", f"{assembled.records:,} records written to {assembled.path}{dropped}",
+                   progress, state, files, started, stats.pool, fetched_now)
+
+
+class FetchStats:
+    def __init__(self, pool: WorkerPool[int]) -> None:
+        self.pool = pool.stats
+        self.stop_reason = pool.stop_reason
+        self.fatal = pool.fatal
+
+
+async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts: PartStore, ledger: ExportState,
+                       display: Display, started: float) -> tuple[list[str], FetchStats]:
+    """Fetch every page the plan needs: concurrently once the total is known, else one after another."""
+    plan = ledger.plan
+    problems: list[str] = []
+    arrivals: dict[int, asyncio.Future[bool]] = {}
+    signatures: dict[int, Any] = {}
+    snapshot = Snapshot(unit="pages")
+
+    async def attempt(work: Work[int]) -> Attempt:
+        result = await fetcher.fetch(work.item)
+        if isinstance(result, Succeeded):
+            await asyncio.to_thread(parts.write, work.item, result.value.records)
+        return result
+
+    def report(index: int, outcome: Outcome) -> None:
+        arrived = arrivals.pop(index, None)
+        ok = isinstance(outcome, Succeeded) and _accept(index, outcome.value)
+        if not isinstance(outcome, Succeeded):
+            problems.append(f"page {index + 1}: {outcome.reason}")
+        if arrived is not None and not arrived.done():
+            arrived.set_result(ok)
+
+    def _accept(index: int, page: PageResult) -> bool:
+        try:
+            plan.learn(index, page, api)
+        except PagingError as error:
+            problems.append(str(error))
+            pool.stop(str(error), fatal=True)
+            return False
+        short = plan.shortfall(index, page)
+        if short is not None:
+            problems.append(short)
+            return False
+        signatures[index] = mark = _signature(page, api)
+        for neighbour in (index - 1, index + 1):
+            if mark is not None and signatures.get(neighbour) == mark:
+                message = (f"pages {min(index, neighbour) + 1} and {max(index, neighbour) + 1} hold the same "
+                           "records: the provider is not paging (loop detected)")
+                problems.append(message)
+                pool.stop(message, fatal=True)
+                return False
+        ledger.landed(index, len(page.records))
+        return True
+
+    async def works() -> AsyncIterator[Work[int]]:
+        index = 0
+        while not pool.stopping:
+            if plan.knows_total:
+                for page in range(plan.total_pages or 0):
+                    if not ledger.is_done(page) and page not in arrivals:
+                        yield Work(page)
+                return
+            known = plan.pages_known()
+            if known is not None and index >= known:
+                return
+            if not ledger.is_done(index):
+                arrivals[index] = asyncio.get_running_loop().create_future()
+                waiting = arrivals[index]
+                yield Work(index)
+                if not await _arrived(waiting, pool):
+                    return
+            index += 1
+
+    pacer = Pacer(spec.run.rate, headroom=spec.run.rate_headroom)
+    pool: WorkerPool[int] = WorkerPool(attempt, pacer, pool_settings(spec), report)
+
+    def tick() -> None:
+        snapshot.total = plan.pages_known()
+        snapshot.done = ledger.progress.done_count + len(ledger.pending)
+        snapshot.counts = {"records": ledger.progress.counts.get("records_fetched", 0)
+                           + sum(records for _, records in ledger.pending)}
+        snapshot.retries, snapshot.throttled = pool.stats.retries, pool.stats.throttled
+        snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - started)
+        display.update(snapshot)
+
+    display.start(f"export {spec.job.name} ({api.provider})", snapshot)
+    await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit, tick)
+    tick()
+    display.stop()
+    return problems, FetchStats(pool)
+
+
+async def _arrived(waiting: asyncio.Future[bool], pool: WorkerPool[int]) -> bool:
+    """Wait for a page in sequential mode; False when it failed or the pool stopped."""
+    stop = asyncio.ensure_future(pool.wait_stopped())
+    try:
+        await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    return waiting.done() and waiting.result()
+
+
+def _signature(page: PageResult, api: ListApi) -> Any:
+    return signature(page.records, api.id_field)
+
+
+def _why_incomplete(plan: PagePlan, ledger: ExportState, problems: list[str]) -> str | None:
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        return shown
+    if not plan.complete(ledger):
+        return "the provider's last page was never reached"
+    fetched = ledger.progress.counts.get("records_fetched", 0)
+    if plan.total_records is not None and fetched < plan.total_records:
+        return f"the provider's total is {plan.total_records:,} records, but its pages held {fetched:,}"
+    return None
+
+
+def _watermark(state: StateDir) -> str | None:
+    try:
+        return json.loads(state.file(WATERMARK).read_text(encoding="utf-8")).get("newest_update")
+    except FileNotFoundError:
+        return None
+
+
+def _result(spec: JobSpec, status: str, message: str, progress: Progress, state: StateDir,
+            files: dict[str, str], started: float, stats: PoolStats, pages_now: int = 0) -> RunResult:
+    counts = dict(sorted(progress.counts.items()))
+    result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
+                       files=files, elapsed=time.monotonic() - started, done_this_run=pages_now,
+                       stats=pool_stats(stats), unit="pages")
+    write_summary(state, result)
+    return result
