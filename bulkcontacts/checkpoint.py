@@ -107,11 +107,11 @@ class StateDir:
         progress.updated_at = time.time()
         write_atomic(self.checkpoint_path, progress.to_json().encode())
 
-    def clear(self) -> None:
-        """Forget all progress (``--restart``): checkpoint and outcome files go."""
+    def clear(self, keep: tuple[str, ...] = ("watermark.json",)) -> None:
+        """Forget all progress (``--restart``): checkpoint and outcome files go; ``keep`` stays."""
         if self.path.is_dir():
             for child in self.path.iterdir():
-                if child.is_file():
+                if child.is_file() and child.name not in keep:
                     child.unlink()
 
 

@@ -258,6 +258,11 @@ class WorkerPool(Generic[Item]):
         if work.first_failure_at is None:
             work.first_failure_at = time.monotonic()
         self.stats.retries += 1
+        if result.retry_after == 0 and not result.throttled:
+            # Fixed on our side (a fresh token): try again now, within the item's attempts.
+            if work.attempts >= self.settings.max_attempts:
+                return Refused(f"gave up after {work.attempts} attempts: {result.reason}", result.status)
+            return None
         if self.breaker.record(failed=True):
             self.stats.breaker_openings += 1
         if result.throttled:

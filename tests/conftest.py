@@ -5,7 +5,7 @@ from typing import Iterator
 import pytest
 
 from bulkcontacts.emulator.app import EmulatorThread, RunningEmulator
-from tests.helpers import ENV
+from tests.helpers import ENV, EXPORT_ENV
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def emulator() -> Iterator[RunningEmulator]:
 
 @pytest.fixture(autouse=True)
 def secrets_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in ENV.items():
+    for name, value in {**ENV, **EXPORT_ENV}.items():
         monkeypatch.setenv(name, value)
 
 

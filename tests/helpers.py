@@ -66,12 +66,13 @@ def write_spec(path: Path, source: Path, base_url: str, *, name: str = "test-job
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bulkcontacts", *args], capture_output=True, text=True,
-                          env={**os.environ, **ENV, **(env or {})}, cwd=cwd, timeout=timeout)
+                          env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})}, cwd=cwd, timeout=timeout)
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "bulkcontacts", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV, **(env or {})}, cwd=cwd)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})},
+                            cwd=cwd)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -108,3 +109,50 @@ def assert_exactly_once(state_dir: Path, total_rows: int) -> tuple[list[dict[str
     assert len(rows) == len(set(rows)), "a row appears twice in the outcome files"
     assert sorted(rows) == list(range(total_rows)), "a row is missing from the outcome files"
     return created, rejected
+
+
+EXPORT_SOURCES = {
+    "rampwin": 'token = "${RAMPWIN_TOKEN}"\nintegration_id = "demo"',
+    "tether": 'email = "ops@example.com"\npassword = "${TETHER_PASSWORD}"',
+    "kore": ('stream_id = "st-1"\ncontact_list_id = "demo"\naccount_id = "acc-1"\niid = "app-1"\n'
+             'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'),
+    "smartflo": 'email = "ops@example.com"\npassword = "${SMARTFLO_PASSWORD}"',
+}
+EXPORT_ENV = {"RAMPWIN_TOKEN": "rw-jwt-7d1e", "TETHER_PASSWORD": "tether-pw-3c2a",
+              "KORE_CLIENT_SECRET": "kore-secret-91ab", "SMARTFLO_PASSWORD": "smartflo-pw-55e0"}
+
+
+def write_export_spec(path: Path, provider: str, base_url: str, output: Path, *, name: str = "export-job",
+                      source_extra: str = "", sink_extra: str = "", run: str = 'rate = "1000/s"\nconcurrency = 8') -> Path:
+    path.write_text(f"""
+[job]
+name = "{name}"
+
+[source]
+type = "{provider}"
+base_url = "{base_url}"
+{EXPORT_SOURCES[provider]}
+{source_extra}
+
+[sink]
+type = "file"
+path = "{output}"
+{sink_extra}
+
+[run]
+{run}
+""", encoding="utf-8")
+    return path
+
+
+def exported_ids(path: Path, id_field: str) -> list[str]:
+    """The provider ids in an export file, in file order, whatever its format."""
+    import polars as pl
+
+    if path.suffix == ".parquet":
+        frame = pl.read_parquet(path)
+    elif path.suffix == ".csv":
+        frame = pl.read_csv(path, infer_schema=False)
+    else:
+        frame = pl.read_ndjson(path)
+    return [str(value) for value in frame[id_field].to_list()]

@@ -49,8 +49,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if skip < 0 or not 1 <= limit <= 100:
             return web.json_response({"status": "failure", "message": "limit must be 1-100"}, status=400)
         scope = request.match_info["list_id"]
-        total = state.visible(state.store.count(PROVIDER, scope))
-        results = state.store.page(PROVIDER, scope, skip, max(0, min(limit, total - skip)))
+        total = state.store.count(PROVIDER, scope)
+        results = state.store.page(PROVIDER, scope, *state.page_window(skip, limit))
         data: dict[str, Any] = {"results": results, "skip": skip, "limit": limit, "hasMore": skip + limit < total,
                                 "totalPages": math.ceil(total / limit), "totalResults": total}
         return web.json_response({"status": "success", "message": "Contacts fetched successfully", "data": data})

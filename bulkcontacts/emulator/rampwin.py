@@ -71,11 +71,12 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             contacts = [doc for doc in state.store.all(PROVIDER, integration) if _matches(doc, filters, body)]
             if order:
                 contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
-            total, chunk = len(contacts), contacts[(page - 1) * size: page * size]
+            offset, count = state.page_window((page - 1) * size, size)
+            total, chunk = len(contacts), contacts[offset: offset + count]
         else:
             total = state.store.count(PROVIDER, integration)
-            chunk = state.store.page(PROVIDER, integration, (page - 1) * size, size, order=sort,
-                                     descending=descending)
+            offset, count = state.page_window((page - 1) * size, size)
+            chunk = state.store.page(PROVIDER, integration, offset, count, order=sort, descending=descending)
         data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
         if body.get("pageCountRequired") == "yes":
             data["totalPages"] = math.ceil(total / size)

@@ -35,9 +35,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if page < 1 or not 1 <= limit <= 100:
             return web.json_response({"success": False, "message": "limit must be 1-100"}, status=400)
         if not any(name in query for name in ("contact_group_id", "contact_id", "updated_after")):
-            total = state.visible(state.store.count(PROVIDER, SCOPE))
-            offset = (page - 1) * limit
-            results = state.store.page(PROVIDER, SCOPE, offset, max(0, min(limit, total - offset)))
+            results = state.store.page(PROVIDER, SCOPE, *state.page_window((page - 1) * limit, limit))
             return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
         docs = state.store.all(PROVIDER, SCOPE)
         if "contact_group_id" in query:
@@ -46,8 +44,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             docs = [doc for doc in docs if str(doc.get("id")) == query["contact_id"]]
         if "updated_after" in query:
             docs = [doc for doc in docs if doc.get("updated_at", "") > query["updated_after"]]
-        docs = docs[:state.visible(len(docs))]
-        results = docs[(page - 1) * limit: page * limit]
+        offset, count = state.page_window((page - 1) * limit, limit)
+        results = docs[offset: offset + count]
         return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
 
     return [web.post("/v1/auth/login", login), web.get("/v1/contacts", contacts)]

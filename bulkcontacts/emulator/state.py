@@ -34,7 +34,7 @@ class EmulatorSettings:
     password: str | None = None  # accept only this login password (None: any non-empty)
     token_ttl: float = 3600.0  # seconds a token from a login endpoint lives (Smartflo: an hour)
     kore_per_minute: int | None = 60  # Kore.ai: requests per minute per account (strict 60 s window)
-    short_after: int | None = None  # answer as if the store held only this many (a provider stopping early)
+    short_after: int | None = None  # pages run dry after this many records; totals still count all (stops early)
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {item.name for item in fields(self)}
@@ -122,9 +122,12 @@ class EmulatorState:
         self.issued[token] = time.time() + self.settings.token_ttl
         return token
 
-    def visible(self, total: int) -> int:
-        """How many records the provider admits to holding (``short_after`` simulates stopping early)."""
-        return total if self.settings.short_after is None else min(total, self.settings.short_after)
+    def page_window(self, offset: int, size: int) -> tuple[int, int]:
+        """(offset, size) of a page as actually served: ``short_after`` makes pages run dry early."""
+        end = offset + size
+        if self.settings.short_after is not None:
+            end = min(end, self.settings.short_after)
+        return offset, max(0, end - offset)
 
     def chance(self, probability: float) -> bool:
         return probability > 0 and self.random.random() < probability

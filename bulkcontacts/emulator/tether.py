@@ -43,12 +43,12 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 name in query for name in FILTERS):
             docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
             docs.sort(key=lambda doc: doc.get("updatedAt", ""))
-            total = state.visible(len(docs))
-            chunk = docs[(page - 1) * size: min(page * size, total)]
+            total = len(docs)
+            offset, count = state.page_window((page - 1) * size, size)
+            chunk = docs[offset: offset + count]
         else:  # the plain listing, paged by the store
-            total = state.visible(state.store.count(PROVIDER, SCOPE))
-            offset = (page - 1) * size
-            chunk = state.store.page(PROVIDER, SCOPE, offset, max(0, min(size, total - offset)))
+            total = state.store.count(PROVIDER, SCOPE)
+            chunk = state.store.page(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
         data = {"contacts": chunk, "total": total, "page": page, "size": size}
         return web.json_response({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
                                   "contacts": chunk, "total": total})

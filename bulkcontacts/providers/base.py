@@ -90,13 +90,13 @@ class PagePlan:
             raise PagingError(f"no last page after {self.max_pages:,} pages (the safety cap, [source] max_pages)")
 
     def expected_records(self, index: int) -> int | None:
-        """How many records page ``index`` must hold, when the provider told a total."""
+        """How many records page ``index`` must hold at least, when the provider told a total."""
         if self.total_pages is None:
             return None
         if index < self.total_pages - 1:
             return self.page_size
         if self.total_records is None:
-            return None
+            return 1  # only a page count: the last page still holds something
         return max(0, self.total_records - (self.total_pages - 1) * self.page_size)
 
     def shortfall(self, index: int, page: PageResult) -> str | None:
@@ -104,8 +104,9 @@ class PagePlan:
         expected = self.expected_records(index)
         if expected is not None and len(page.records) < expected:
             total = f" (the provider's total is {self.total_records:,})" if self.total_records is not None else ""
+            least = "" if expected == self.page_size or self.total_records is not None else "at least "
             return (f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
-                    f"expected {expected}{total}")
+                    f"expected {least}{expected}{total}")
         return None
 
     def pages_known(self) -> int | None:

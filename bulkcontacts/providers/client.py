@@ -127,13 +127,13 @@ class PageFetcher:
 
     async def fetch(self, index: int) -> Attempt:
         request = self.api.request(index)
-        generation = self.credentials.generation
         try:
             headers = await self.credentials.headers()
         except LoginFailed as error:
             return Fatal(str(error))
         except LoginUnavailable as error:
             return Retry(str(error), maybe_applied=False)
+        generation = self.credentials.generation  # the token these headers carry
         url = self.credentials.base_url + request.path
         try:
             async with self.session.request(request.method, url, params=request.params, json=request.json,

@@ -73,6 +73,9 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     source, sink = spec.source, spec.sink
     assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
     state = StateDir(state_path)
+    previous = state.load() if state.checkpoint_path.exists() else None
+    if previous is not None and previous.finished and source.mode == "incremental":
+        restart = True  # an incremental job runs again and again: each run is a new export since the mark
     progress = open_progress(state, "export", source_fingerprint(source), spec.mapping_fingerprint(), restart)
     parts = PartStore(state.path / "parts")
     parts.create()

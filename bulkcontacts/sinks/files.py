@@ -81,7 +81,7 @@ def assemble(parts: PartStore, pages: int, sink: FileSink, *, id_field: str, upd
                 updated = record.get(updated_field)
                 if isinstance(updated, str) and (stats["newest"] is None or updated > stats["newest"]):
                     stats["newest"] = updated
-                yield {**normalize(record), **record} if normalize else record
+                yield _with_shared(normalize(record), record) if normalize else record
 
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[sink.file_format]
     target = sink.path
@@ -96,6 +96,17 @@ def assemble(parts: PartStore, pages: int, sink: FileSink, *, id_field: str, upd
         Path(temporary).unlink(missing_ok=True)
         raise
     return Assembled(stats["records"], stats["duplicates"], target, stats["newest"])
+
+
+def _with_shared(shared: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """Shared columns first; a provider field of the same name that differs is kept as ``source_<name>``."""
+    merged = dict(shared)
+    for key, value in record.items():
+        if key not in shared:
+            merged[key] = value
+        elif value is not None and value != shared[key]:
+            merged[f"source_{key}"] = value
+    return merged
 
 
 def _write_jsonl(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _: FileSink) -> None:
