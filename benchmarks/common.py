@@ -111,6 +111,50 @@ state_dir = "{WORK / 'state' / name}"
     return spec
 
 
+EXPORT_SOURCES = {
+    "rampwin": 'token = "${RAMPWIN_TOKEN}"\nintegration_id = "demo"',
+    "tether": 'email = "ops@example.com"\npassword = "${TETHER_PASSWORD}"',
+    "kore": ('stream_id = "st-1"\ncontact_list_id = "demo"\naccount_id = "acc-1"\niid = "app-1"\n'
+             'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'),
+    "smartflo": 'email = "ops@example.com"\npassword = "${SMARTFLO_PASSWORD}"',
+}
+ENV.update(RAMPWIN_TOKEN="bench-jwt", TETHER_PASSWORD="bench-pw", KORE_CLIENT_SECRET="bench-secret",
+           SMARTFLO_PASSWORD="bench-pw")
+
+
+def export_job(name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int,
+               rate: str = "10000/s") -> Path:
+    WORK.mkdir(parents=True, exist_ok=True)
+    spec = WORK / f"{name}.toml"
+    spec.write_text(f"""
+[job]
+name = "{name}"
+[source]
+type = "{provider}"
+base_url = "{base_url}"
+page_size = {page_size}
+{EXPORT_SOURCES[provider]}
+[sink]
+type = "file"
+path = "{output}"
+[run]
+rate = "{rate}"
+concurrency = {concurrency}
+state_dir = "{WORK / 'state' / name}"
+""", encoding="utf-8")
+    return spec
+
+
+def file_ids(path: Path, id_field: str) -> list[str]:
+    if path.suffix == ".parquet":
+        frame = pl.read_parquet(path)
+    elif path.suffix == ".csv":
+        frame = pl.read_csv(path, infer_schema=False)
+    else:
+        frame = pl.read_ndjson(path)
+    return [str(value) for value in frame[id_field].to_list()]
+
+
 @dataclass
 class JobRun:
     returncode: int
@@ -126,7 +170,7 @@ def run_job(spec: Path, *args: str, kill_after: float | None = None) -> JobRun:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     if kill_after is not None:
         time.sleep(kill_after)
-        process.kill()
+        os.kill(process.pid, 9)  # not Popen.kill(): its poll() could reap the child before wait4 sees it
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)

@@ -115,24 +115,39 @@ class StateDir:
                     child.unlink()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, never a mix (0600)."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` so that ``path`` holds either the old or the new content, never a mix (0600).
+    ``durable=False`` skips the fsyncs (still atomic against a killed process); the caller then calls
+    ``sync_files`` before relying on it surviving a power cut."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, PRIVATE_FILE)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
+    if durable:
+        sync_files([], path.parent)
+
+
+def sync_files(paths: list[Path], directory: Path) -> None:
+    """fsync each file, then the directory that holds them (their names)."""
+    for path in paths:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    descriptor = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        os.fsync(descriptor)
     finally:
-        os.close(directory)
+        os.close(descriptor)
 
 
 def open_private(path: Path, mode: str = "a") -> Any:

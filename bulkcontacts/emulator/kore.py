@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bulkcontacts.emulator.limits import retry_after_header
-from bulkcontacts.emulator.state import EmulatorState
+from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "kore"
 TOO_MANY = {"status": "failure", "message": "You've exceeded the per-minute rate limit for this API. "
@@ -50,9 +50,10 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             return web.json_response({"status": "failure", "message": "limit must be 1-100"}, status=400)
         scope = request.match_info["list_id"]
         total = state.store.count(PROVIDER, scope)
-        results = state.store.page(PROVIDER, scope, *state.page_window(skip, limit))
-        data: dict[str, Any] = {"results": results, "skip": skip, "limit": limit, "hasMore": skip + limit < total,
-                                "totalPages": math.ceil(total / limit), "totalResults": total}
-        return web.json_response({"status": "success", "message": "Contacts fetched successfully", "data": data})
+        raw = state.store.page_raw(PROVIDER, scope, *state.page_window(skip, limit))
+        data: dict[str, Any] = {"results": RAW_DOCUMENTS, "skip": skip, "limit": limit,
+                                "hasMore": skip + limit < total, "totalPages": math.ceil(total / limit),
+                                "totalResults": total}
+        return json_with_raw({"status": "success", "message": "Contacts fetched successfully", "data": data}, raw)
 
     return [web.get(PATH, contacts)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import EmulatorState
+from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 from bulkcontacts.emulator.store import DuplicateContact, now_iso
 
 PROVIDER = "rampwin"
@@ -73,10 +73,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
             offset, count = state.page_window((page - 1) * size, size)
             total, chunk = len(contacts), contacts[offset: offset + count]
-        else:
+        else:  # the plain listing, paged by the store and served as stored
             total = state.store.count(PROVIDER, integration)
             offset, count = state.page_window((page - 1) * size, size)
-            chunk = state.store.page(PROVIDER, integration, offset, count, order=sort, descending=descending)
+            raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
+            data = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
+            if body.get("pageCountRequired") == "yes":
+                data["totalPages"] = math.ceil(total / size)
+            return json_with_raw({"success": True, "data": data}, raw)
         data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
         if body.get("pageCountRequired") == "yes":
             data["totalPages"] = math.ceil(total / size)

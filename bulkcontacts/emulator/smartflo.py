@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import EmulatorState
+from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "smartflo"
 SCOPE = "demo"
@@ -35,8 +35,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if page < 1 or not 1 <= limit <= 100:
             return web.json_response({"success": False, "message": "limit must be 1-100"}, status=400)
         if not any(name in query for name in ("contact_group_id", "contact_id", "updated_after")):
-            results = state.store.page(PROVIDER, SCOPE, *state.page_window((page - 1) * limit, limit))
-            return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
+            raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * limit, limit))
+            return json_with_raw({"page": page, "size": len(raw), "limit": limit, "results": RAW_DOCUMENTS}, raw)
         docs = state.store.all(PROVIDER, SCOPE)
         if "contact_group_id" in query:
             docs = [doc for doc in docs if str(doc.get("contact_group_id")) == query["contact_group_id"]]

@@ -88,15 +88,21 @@ class Store:
                             (json.dumps(doc), stamp, provider, scope, phone))
             return doc, False
 
-    def page(self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq",
-             descending: bool = False, updated_after: str | None = None) -> list[dict[str, Any]]:
-        where, params = self._where(provider, scope, updated_after)
+    def page_raw(self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq",
+                 descending: bool = False) -> list[str]:
+        """Documents ``offset``… as their stored JSON text (no decode/encode on the emulator's hot path)."""
+        where, params = self._where(provider, scope, None)
         column = "updated_at" if order == "updated_at" else "seq"
         direction = "DESC" if descending else "ASC"
         with self.lock:
             rows = self.db.execute(f"SELECT doc FROM contacts WHERE {where} ORDER BY {column} {direction}, seq "
                                    f"{direction} LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
-        return [json.loads(doc) for (doc,) in rows]
+        return [doc for (doc,) in rows]
+
+    def page(self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq",
+             descending: bool = False) -> list[dict[str, Any]]:
+        return [json.loads(doc) for doc in self.page_raw(provider, scope, offset, limit, order=order,
+                                                         descending=descending)]
 
     def all(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
         where, params = self._where(provider, scope, None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import EmulatorState
+from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "tether"
 SCOPE = "demo"
@@ -46,9 +46,12 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             total = len(docs)
             offset, count = state.page_window((page - 1) * size, size)
             chunk = docs[offset: offset + count]
-        else:  # the plain listing, paged by the store
+        else:  # the plain listing, paged by the store and served as stored
             total = state.store.count(PROVIDER, SCOPE)
-            chunk = state.store.page(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
+            raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
+            data = {"contacts": RAW_DOCUMENTS, "total": total, "page": page, "size": size}
+            return json_with_raw({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
+                                  "contacts": RAW_DOCUMENTS, "total": total}, raw)
         data = {"contacts": chunk, "total": total, "page": page, "size": size}
         return web.json_response({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
                                   "contacts": chunk, "total": total})

@@ -36,6 +36,7 @@ class RunResult:
     done_this_run: int = 0
     stats: dict[str, int] = field(default_factory=dict)
     unit: str = "rows"
+    fetch_seconds: float | None = None  # exports: time spent fetching pages (without assembling the file)
 
     @property
     def exit_code(self) -> int:
@@ -47,6 +48,7 @@ class RunResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
+                "fetch_seconds": self.fetch_seconds,
                 "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
                 "done_this_run": self.done_this_run, "stats": self.stats, "finished_at": time.time()}
 

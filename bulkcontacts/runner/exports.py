@@ -32,8 +32,9 @@ WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the la
 class ExportState:
     """Pages done (the checkpoint) and what the pages said about the whole (the plan), committed together."""
 
-    def __init__(self, state: StateDir, progress: Progress, plan: PagePlan) -> None:
+    def __init__(self, state: StateDir, progress: Progress, plan: PagePlan, parts: PartStore) -> None:
         self.state = state
+        self.parts = parts
         self.progress = progress
         self.plan = plan
         self.pending: list[tuple[int, int]] = []  # (page, records) landed since the last commit
@@ -55,7 +56,12 @@ class ExportState:
             progress.extra.update(total_pages=self.plan.total_pages, total_records=self.plan.total_records,
                                   last_page=self.plan.last_page)
             progress.finished = finished
-            await asyncio.to_thread(self.state.save, progress)
+            await asyncio.to_thread(self._save, [index for index, _ in pending])
+
+    def _save(self, landed: list[int]) -> None:
+        if landed:
+            self.parts.sync(landed)  # the parts are durable before the checkpoint says they are done
+        self.state.save(self.progress)
 
     def is_done(self, index: int) -> bool:
         return index in self.landed_pages or self.progress.is_done(index)
@@ -91,12 +97,14 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     if progress.finished:
         return _result(spec, "complete", "already complete (use --restart to export again)", progress, state,
                        files, started, PoolStats())
-    ledger = ExportState(state, progress, plan)
+    ledger = ExportState(state, progress, plan, parts)
     await ledger.commit()
     pages_before = progress.done_count
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
         fetcher = PageFetcher(api, Credentials(source, api, session), session)
+        fetch_started = time.monotonic()
         problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started)
+        progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
         stopped = stats.stop_reason
     await ledger.commit()
     fetched_now = progress.done_count - pages_before
@@ -252,6 +260,6 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
     counts = dict(sorted(progress.counts.items()))
     result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
                        files=files, elapsed=time.monotonic() - started, done_this_run=pages_now,
-                       stats=pool_stats(stats), unit="pages")
+                       stats=pool_stats(stats), unit="pages", fetch_seconds=progress.extra.get("fetch_seconds"))
     write_summary(state, result)
     return result

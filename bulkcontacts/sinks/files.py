@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
-from bulkcontacts.checkpoint import PRIVATE_FILE, write_atomic
+from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files, write_atomic
 from bulkcontacts.spec import FileSink
 
 FORMULA_STARTS = ("=", "@", "\t", "\r")
@@ -40,8 +40,12 @@ class PartStore:
         return self.directory / f"page-{index + 1:07d}.jsonl"
 
     def write(self, index: int, records: list[dict[str, Any]]) -> None:
+        """Atomic; made durable in batches by ``sync`` before the checkpoint marks the pages done."""
         text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        write_atomic(self.path(index), text.encode("utf-8"))
+        write_atomic(self.path(index), text.encode("utf-8"), durable=False)
+
+    def sync(self, indexes: list[int]) -> None:
+        sync_files([self.path(index) for index in indexes], self.directory)
 
     def read(self, index: int) -> list[dict[str, Any]]:
         with open(self.path(index), encoding="utf-8") as handle:
@@ -154,24 +158,28 @@ def _write_csv(path: Path, records: Callable[[], Iterator[dict[str, Any]]], sink
         os.fsync(out.fileno())
 
 
-def _batches(records: Iterator[dict[str, Any]], names: list[str]) -> Iterator[list[dict[str, Any]]]:
+def _batches(records: Iterator[dict[str, Any]], names: list[str] | None) -> Iterator[list[dict[str, Any]]]:
+    """Records in batches, each row with every column of ``names`` (None: the batch's own columns)."""
     batch: list[dict[str, Any]] = []
+
+    def filled() -> list[dict[str, Any]]:
+        columns = names if names is not None else _columns(iter(batch))
+        return [{name: row.get(name) for name in columns} for row in batch]
+
     for record in records:
-        batch.append({name: record.get(name) for name in names})
+        batch.append(record)
         if len(batch) >= PARQUET_BATCH:
-            yield batch
+            yield filled()
             batch = []
     if batch:
-        yield batch
+        yield filled()
 
 
 def _write_parquet(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _: FileSink) -> None:
     """Nested values stay structured. Two passes keep memory flat: the schema is the union of every
     batch's (types promoted), then the batches are written with it."""
-    names = _columns(records())
-    schemas = [pa.Table.from_pylist(batch).schema for batch in _batches(records(), names)]
-    schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema(
-        [(name, pa.string()) for name in names])
+    schemas = [pa.Table.from_pylist(batch).schema for batch in _batches(records(), None)]
+    schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
     with pa_parquet.ParquetWriter(path, schema) as writer:
-        for batch in _batches(records(), names):
+        for batch in _batches(records(), schema.names):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))

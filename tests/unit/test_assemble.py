@@ -1,0 +1,46 @@
+import json
+
+import polars as pl
+
+from bulkcontacts.sinks.files import PartStore, assemble, neutralize
+from bulkcontacts.spec import FileSink
+
+
+def test_duplicates_across_pages_are_dropped_first_wins_and_counted(tmp_path):
+    parts = PartStore(tmp_path / "parts")
+    parts.create()
+    parts.write(0, [{"id": 1, "v": "a", "u": "2024-01-02"}, {"id": 2, "v": "b", "u": "2024-01-05"}])
+    parts.write(1, [{"id": 2, "v": "b-again", "u": "2024-01-06"}, {"id": 3, "v": "=HYPERLINK(1)", "u": "2024-01-03"}])
+    sink = FileSink(type="file", path=tmp_path / "out.csv")
+    done = assemble(parts, 2, sink, id_field="id", updated_field="u", normalize=None)
+    assert (done.records, done.duplicates, done.newest_update) == (3, 1, "2024-01-05")
+    frame = pl.read_csv(sink.path, infer_schema=False)
+    assert frame["v"].to_list() == ["a", "b", "'=HYPERLINK(1)"]
+
+
+def test_parquet_unifies_types_across_batches_and_keeps_nesting(tmp_path):
+    parts = PartStore(tmp_path / "parts")
+    parts.create()
+    parts.write(0, [{"id": 1, "tags": None, "n": 1}])
+    parts.write(1, [{"id": 2, "tags": ["x", "y"], "n": 2.5, "extra": {"k": "v"}}])
+    sink = FileSink(type="file", path=tmp_path / "out.parquet")
+    assemble(parts, 2, sink, id_field="id", updated_field="u", normalize=None)
+    frame = pl.read_parquet(sink.path)
+    assert frame["tags"].to_list() == [None, ["x", "y"]] and frame["n"].to_list() == [1.0, 2.5]
+    assert frame["extra"].to_list()[1] == {"k": "v"}
+
+
+def test_formula_neutralising_spares_phone_numbers():
+    assert neutralize("+91 98765 43210") == "+91 98765 43210"
+    assert neutralize("-12.5") == "-12.5"
+    assert neutralize("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert neutralize("@SUM(1)") == "'@SUM(1)" and neutralize("=1+1") == "'=1+1"
+
+
+def test_jsonl_output_is_the_records_as_sent(tmp_path):
+    parts = PartStore(tmp_path / "parts")
+    parts.create()
+    parts.write(0, [{"id": "a", "nested": {"x": [1, 2]}}])
+    sink = FileSink(type="file", path=tmp_path / "out.jsonl")
+    assemble(parts, 1, sink, id_field="id", updated_field="u", normalize=None)
+    assert json.loads(sink.path.read_text()) == {"id": "a", "nested": {"x": [1, 2]}}
