@@ -92,7 +92,7 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
         runner = run_import if spec.kind == "import" else run_export
-        result = asyncio.run(_with_emulator(emulate, state_path, spec, lambda ready: runner(
+        result = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: runner(
             ready, state_path=state_path, restart=restart, display=display)))
         _print_result(result)
         return result.exit_code
@@ -100,21 +100,23 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
     _guarded(action)
 
 
-async def _with_emulator(emulate: bool, state_path: Path, spec: JobSpec,
+async def _with_emulator(emulate: bool, quiet: bool, state_path: Path, spec: JobSpec,
                          job: Callable[[JobSpec], Awaitable[RunResult]]) -> RunResult:
     """Run ``job``, pointed at an in-process emulator when asked (its store persists beside the state)."""
     if not emulate:
         return await job(spec)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     emulator = await start_emulator(EmulatorSettings(), db=state_path.parent / "emulator.sqlite")
-    err.print(f"emulator on {emulator.url} (store {state_path.parent / 'emulator.sqlite'})")
+    if not quiet:
+        err.print(f"emulator on {emulator.url} (store {state_path.parent / 'emulator.sqlite'})", soft_wrap=True,
+                  markup=False)
     try:
-        return await job(_pointed_at(spec, emulator))
+        return await job(_pointed_at(spec, emulator, quiet))
     finally:
         await emulator.stop()
 
 
-def _pointed_at(spec: JobSpec, emulator: RunningEmulator) -> JobSpec:
+def _pointed_at(spec: JobSpec, emulator: RunningEmulator, quiet: bool) -> JobSpec:
     """The spec with its remote end on the emulator; an export's provider is seeded if it is empty."""
     if spec.kind == "import":
         sink = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
@@ -123,7 +125,8 @@ def _pointed_at(spec: JobSpec, emulator: RunningEmulator) -> JobSpec:
     scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
     if emulator.state.store.count(source.type, scope) == 0:
         seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
-        err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
+        if not quiet:
+            err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
     return spec.model_copy(update={"source": source.model_copy(update={"base_url": emulator.base_url(source.type)})})
 
 

@@ -80,7 +80,9 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
     with FileReader(spec.source) as reader:
         columns = await asyncio.to_thread(reader.columns)
         mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
-        source_fingerprint = await asyncio.to_thread(reader.fingerprint)
+        # The whole file's structure is checked (and its rows counted) before anything is sent.
+        source_fingerprint, total = await asyncio.gather(asyncio.to_thread(reader.fingerprint),
+                                                         asyncio.to_thread(reader.count_rows))
         state = StateDir(state_path)
         progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
@@ -91,19 +93,17 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
         if resumed.finished:
             return _result(spec, "complete", "already complete (use --restart to run it again)", progress, state,
                            result_files, started, 0, PoolStats())
+        progress.total = resumed.total = total
         ledger.open()
-        counting = asyncio.ensure_future(asyncio.to_thread(reader.count_rows))  # for the bar; not awaited first
         try:
-            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started,
-                                      counting)
+            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started)
         finally:
-            counting.cancel()
             ledger.close()
 
 
 async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
                        resumed: Progress, display: Display, state: StateDir, files: dict[str, str],
-                       started: float, counting: asyncio.Future[int]) -> RunResult:
+                       started: float) -> RunResult:
     duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else resumed.low_water
@@ -132,18 +132,10 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         pool: WorkerPool[RowWork] = WorkerPool(
             lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
-
-        def learn_total(task: asyncio.Future[int]) -> None:
-            if not task.cancelled() and task.exception() is None:
-                snapshot.total = ledger.progress.total = task.result()
-
-        counting.add_done_callback(learn_total)
         display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
                     lambda: display.update(_snapshot(snapshot, ledger, pool, resumed, started)))
         finished = pool.stop_reason is None
-        if finished:
-            ledger.progress.total = ledger.progress.done_count  # every row was read
         await ledger.commit(finished=finished)
         display.update(_snapshot(snapshot, ledger, pool, resumed, started))
         display.stop()

@@ -9,8 +9,10 @@ numbers and zip codes keep their digits. Every call blocks: the runner calls the
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pyarrow as pa
@@ -22,6 +24,16 @@ from bulkcontacts.spec import FileSource
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
 CSV_BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 1 << 30
+BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+
+
+def _encoding_of(path: Path, declared: str) -> str:
+    """The declared encoding, except that a UTF-16 byte-order mark wins over the default UTF-8."""
+    if declared.lower().replace("_", "-") in ("utf-8", "utf8"):
+        with open(path, "rb") as handle:
+            return BOMS.get(handle.read(2), declared)
+    return declared
 
 
 class FileReader:
@@ -34,6 +46,7 @@ class FileReader:
         if not self.path.is_file():
             raise UsageError(f"[source] path: {self.path} does not exist or is not a file")
         self._columns: list[str] | None = None
+        self.encoding = _encoding_of(self.path, spec.encoding)
 
     def __enter__(self) -> "FileReader":
         return self
@@ -52,9 +65,37 @@ class FileReader:
         return self._columns
 
     def count_rows(self) -> int:
+        """The number of data rows, after checking the whole file's structure: a ragged row, an unclosed
+        quote, a NUL byte, bytes that are not the encoding, a broken JSON line are found here, with their
+        line number, before anything is sent."""
         if self.format == "parquet":
             return self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows)
-        return sum(len(rows) for _, rows in self.batches())
+        if self.format == "jsonl":
+            return sum(len(rows) for rows in self._jsonl_batches())
+        return self._guard(self._check_csv)
+
+    def _check_csv(self) -> int:
+        width = len(self.columns())
+        rows = 0
+        with open(self.path, encoding=self.encoding, newline="") as handle:
+            reader = self._csv_reader(handle)
+            try:
+                next(reader, None)
+                for row in reader:
+                    if len(row) != width:
+                        if not row:
+                            continue  # a blank line is not a row
+                        raise UsageError(f"{self.path}, line {reader.line_num}: {len(row)} fields where the header "
+                                         f"has {width}; fix the row (a stray delimiter or quote?)")
+                    rows += 1
+            except csv.Error as error:
+                raise UsageError(f"{self.path}, line {reader.line_num}: {error}"
+                                 f"{'; a quote is never closed' if 'end of data' in str(error) else ''}") from None
+            except UnicodeDecodeError as error:
+                raise UsageError(f"{self.path}, after line {reader.line_num}: bytes that are not "
+                                 f"{self.encoding} ({error.reason}); set [source] encoding to the file's "
+                                 'encoding (e.g. "cp1252")') from None
+        return rows
 
     def fingerprint(self) -> str:
         """Content hash: a resume refuses when the file changed."""
@@ -87,22 +128,46 @@ class FileReader:
                 for row in rows:
                     names.update(dict.fromkeys(row))
             return list(names)
-        return list(self._open_csv(None).schema.names)
+        with open(self.path, encoding=self.encoding, newline="") as handle:
+            header = next(self._csv_reader(handle), None)
+        if not header:
+            raise UsageError(f"{self.path}: the file is empty; a CSV source needs a header row")
+        return [name.lstrip("\ufeff") if index == 0 else name for index, name in enumerate(header)]
 
-    def _open_csv(self, columns: list[str] | None) -> pa_csv.CSVStreamingReader:
+    def _csv_reader(self, handle: Any) -> Any:
+        csv.field_size_limit(MAX_BLOCK_BYTES)  # a 1 MB cell is data, not an attack
+        return csv.reader(handle, delimiter=self.spec.delimiter, quotechar=self.spec.quote_char, strict=True)
+
+    def _open_csv(self, columns: list[str] | None, block_size: int = CSV_BLOCK_BYTES) -> pa_csv.CSVStreamingReader:
         spec = self.spec
         convert = pa_csv.ConvertOptions(column_types={name: pa.string() for name in columns or []},
                                         strings_can_be_null=False, quoted_strings_can_be_null=False)
         return pa_csv.open_csv(
             self.path,
-            read_options=pa_csv.ReadOptions(encoding=spec.encoding, block_size=CSV_BLOCK_BYTES),
+            read_options=pa_csv.ReadOptions(encoding=self.encoding, block_size=block_size),
             parse_options=pa_csv.ParseOptions(delimiter=spec.delimiter, quote_char=spec.quote_char,
                                               newlines_in_values=True),
             convert_options=convert)
 
     def _csv_batches(self) -> Iterator[list[dict[str, Any]]]:
-        for batch in self._open_csv(self.columns()):
-            yield batch.to_pylist()
+        """Blocks of rows. A cell larger than a block makes the reader start over with bigger blocks,
+        skipping the rows it already gave."""
+        block_size, given = CSV_BLOCK_BYTES, 0
+        while True:
+            seen = 0
+            try:
+                for batch in self._open_csv(self.columns(), block_size):
+                    rows = batch.to_pylist()
+                    fresh = rows[max(0, given - seen):]
+                    seen += len(rows)
+                    if fresh:
+                        given += len(fresh)
+                        yield fresh
+                return
+            except pa.ArrowInvalid as error:
+                if "straddl" not in str(error) or block_size >= MAX_BLOCK_BYTES:
+                    raise
+                block_size *= 8
 
     def _parquet_batches(self) -> Iterator[list[dict[str, Any]]]:
         for batch in pa_parquet.ParquetFile(self.path).iter_batches(batch_size=self.spec.batch_rows):
@@ -111,7 +176,7 @@ class FileReader:
     def _jsonl_batches(self, limit: int | None = None) -> Iterator[list[dict[str, Any]]]:
         rows: list[dict[str, Any]] = []
         read = 0
-        with open(self.path, encoding=self.spec.encoding) as handle:
+        with open(self.path, encoding=self.encoding) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
@@ -140,7 +205,7 @@ class FileReader:
         except UsageError:
             raise
         except UnicodeDecodeError as error:
-            raise UsageError(f"{self.path}: byte {error.start} is not valid {self.spec.encoding}; "
+            raise UsageError(f"{self.path}: byte {error.start} is not valid {self.encoding}; "
                              'set [source] encoding to the file\'s encoding (e.g. "cp1252")') from None
         except (pa.ArrowException, OSError, ValueError) as error:
             raise UsageError(f"{self.path}: cannot read it as {self.format.upper()}: "
