@@ -239,8 +239,12 @@ def status(job: Path, state_dir: Path | None) -> None:
 @click.option("--seed-contacts", default=0, show_default=True,
               help=f"Fill every provider with this many generated contacts (scope \"{DEFAULT_SCOPE}\").")
 @click.option("--token-ttl", default=3600.0, show_default=True, help="Seconds a token from a login endpoint lives.")
+@click.option("--set", "extra", multiple=True, metavar="NAME=VALUE",
+              help="Any other setting, e.g. --set error_rate=0.05 --set drop_after_rate=0.01 --set faults_for=rampwin "
+                   "(JSON values; see GET /_emulator/settings for the names).")
 def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: float, latency_jitter: float,
-             api_key_env: str | None, token_env: str | None, seed_contacts: int, token_ttl: float) -> None:
+             api_key_env: str | None, token_env: str | None, seed_contacts: int, token_ttl: float,
+             extra: tuple[str, ...]) -> None:
     """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
 
     def action() -> int:
@@ -249,10 +253,21 @@ def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: flo
         settings = EmulatorSettings(
             rate_limit=parse_rate(rate_limit) if rate_limit else None, latency=latency,
             latency_jitter=latency_jitter, api_key=_env(api_key_env), token=_env(token_env), token_ttl=token_ttl)
+        try:
+            settings.update({name: _json_or_text(value) for name, _, value in (item.partition("=") for item in extra)})
+        except ValueError as error:
+            raise UsageError(f"--set: {error}") from None
         asyncio.run(_serve(settings, db, host, port, seed_contacts))
         return 0
 
     _guarded(action)
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def _env(name: str | None) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from bulkcontacts.checkpoint import Progress, StateDir, open_private
 from bulkcontacts.errors import UsageError
+from bulkcontacts.sinks.files import neutralize
 
 CREATED_HEADER = ["row", "phone_number", "contact_id"]
 REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]
@@ -59,19 +60,21 @@ class OutcomeFile:
             self._handle = None
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, guard: bool) -> Any:
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return neutralize(value) if guard and isinstance(value, str) else value
 
 
 class ImportLedger:
     """Buffers row outcomes and commits them, with the checkpoint, atomically from the reader's view."""
 
-    def __init__(self, state: StateDir, progress: Progress, source_columns: list[str], lease_step: int) -> None:
+    def __init__(self, state: StateDir, progress: Progress, source_columns: list[str], lease_step: int,
+                 neutralize_formulas: bool = True) -> None:
         self.state = state
+        self.guard = neutralize_formulas
         self.progress = progress  # mutated only inside commits
         self.lease_step = lease_step
         self.source_columns = source_columns
@@ -99,7 +102,8 @@ class ImportLedger:
 
     def record_rejected(self, row: int, reason: str, status: int | None, code: str,
                         source_row: dict[str, Any]) -> None:
-        line = [row, reason, status or ""] + [_cell(source_row.get(name)) for name in self.source_columns]
+        line = [row, _cell(reason, self.guard), status or ""] + [
+            _cell(source_row.get(name), self.guard) for name in self.source_columns]
         self._pending.append((row, "rejected", f"rejected:{code}", line))
         self.pending_counts["rejected"] += 1
 

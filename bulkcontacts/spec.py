@@ -248,6 +248,7 @@ class RunSpec(Strict):
     give_up_after: float = Field(default=300.0, gt=0)
     rate_headroom: float = Field(default=0.025, ge=0, lt=0.5)
     checkpoint_every: float = Field(default=0.5, gt=0)
+    neutralize_formulas: bool = True  # rejected.csv: cells starting with = @ (or + - and not a number) get a '
     state_dir: Path | None = None
 
     @field_validator("rate", mode="before")

@@ -37,42 +37,50 @@ def _drop(request: web.Request) -> web.Response:
     raise asyncio.CancelledError()
 
 
-def _gate(state: EmulatorState, too_many: dict[str, Any]) -> Any:
+def _gate(state: EmulatorState, provider: str, too_many: dict[str, Any]) -> Any:
     """Middleware for one provider: limits, latency and faults, then the handler."""
 
     @web.middleware
     async def gate(request: web.Request, handler: Any) -> web.StreamResponse:
         settings, stats = state.settings, state.stats
         stats.seen()
-        if time.time() < settings.outage_until:
-            return _answer(stats, web.json_response({"message": "service unavailable"}, status=503))
-        if state.chance(settings.drop_before_rate):
-            stats.faults += 1
-            return _drop(request)
-        limiter = state.limiter()
-        key = _credential(request)
-        if limiter is not None:
-            wait = limiter.admit(key)
-            if wait is not None:
-                stats.throttled += 1
-                return _answer(stats, web.json_response(too_many, status=429,
-                                                        headers={"Retry-After": retry_after_header(wait)}))
-        fault = _injected_fault(state, too_many)
-        if fault is not None:
-            return _answer(stats, fault)
-        delay = settings.latency + (state.random.random() * settings.latency_jitter)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        try:
-            response = await handler(request)
-        except DropConnection:
-            return _drop(request)
-        if limiter is not None and settings.rate_limit_headers:
-            response.headers["X-RateLimit-Limit"] = str(limiter.limit)
-            response.headers["X-RateLimit-Remaining"] = str(limiter.remaining(key))
-        return _answer(stats, response)
+        if settings.faults_for not in (None, provider):
+            return await _limited(state, request, handler, too_many, faults=False)
+        return await _limited(state, request, handler, too_many, faults=True)
 
     return gate
+
+
+async def _limited(state: EmulatorState, request: web.Request, handler: Any, too_many: dict[str, Any], *,
+                   faults: bool) -> web.StreamResponse:
+    settings, stats = state.settings, state.stats
+    if faults and time.time() < settings.outage_until:
+        return _answer(stats, web.json_response({"message": "service unavailable"}, status=503))
+    if faults and state.chance(settings.drop_before_rate):
+        stats.faults += 1
+        return _drop(request)
+    limiter = state.limiter()
+    key = _credential(request)
+    if limiter is not None:
+        wait = limiter.admit(key)
+        if wait is not None:
+            stats.throttled += 1
+            return _answer(stats, web.json_response(too_many, status=429,
+                                                    headers={"Retry-After": retry_after_header(wait)}))
+    fault = _injected_fault(state, too_many) if faults else None
+    if fault is not None:
+        return _answer(stats, fault)
+    delay = settings.latency + (state.random.random() * settings.latency_jitter)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    try:
+        response = await handler(request)
+    except DropConnection:
+        return _drop(request)
+    if limiter is not None and settings.rate_limit_headers:
+        response.headers["X-RateLimit-Limit"] = str(limiter.limit)
+        response.headers["X-RateLimit-Remaining"] = str(limiter.remaining(key))
+    return _answer(stats, response)
 
 
 def _injected_fault(state: EmulatorState, too_many: dict[str, Any]) -> web.Response | None:
@@ -81,6 +89,12 @@ def _injected_fault(state: EmulatorState, too_many: dict[str, Any]) -> web.Respo
         state.stats.faults += 1
         headers = {"Retry-After": "1"} if state.random.random() < 0.5 else {}
         return web.json_response(too_many, status=429, headers=headers)
+    if state.chance(settings.malformed_rate):
+        state.stats.faults += 1
+        return web.Response(text='{"success": true, "data": {"_id": "', status=200, content_type="application/json")
+    if state.chance(settings.false_success_rate):
+        state.stats.faults += 1
+        return web.json_response({"success": False, "message": "Something went wrong"}, status=200)
     if state.chance(settings.error_rate):
         state.stats.faults += 1
         if state.random.random() < 0.5:
@@ -97,7 +111,7 @@ def _answer(stats: Any, response: web.StreamResponse) -> web.StreamResponse:
 def make_app(state: EmulatorState) -> web.Application:
     app = web.Application(client_max_size=4 * 1024 * 1024)
     for name, routes, too_many in PROVIDERS:
-        provider_app = web.Application(middlewares=[_gate(state, too_many)])
+        provider_app = web.Application(middlewares=[_gate(state, name, too_many)])
         provider_app.add_routes(routes(state))
         app.add_subapp(f"/{name}/", provider_app)
     app.add_routes(_admin_routes(state))

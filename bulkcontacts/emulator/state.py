@@ -31,7 +31,10 @@ class EmulatorSettings:
     throttle_rate: float = 0.0  # 429 (half with Retry-After)
     drop_before_rate: float = 0.0  # connection closed before the request is handled
     drop_after_rate: float = 0.0  # connection closed after a write was committed
+    malformed_rate: float = 0.0  # 200 with a body cut off mid-JSON
+    false_success_rate: float = 0.0  # 200 with {"success": false}
     outage_until: float = 0.0  # time.time() until which every request gets 503
+    faults_for: str | None = None  # only this provider ("rampwin", ...) gets the faults above (None: all)
     password: str | None = None  # accept only this login password (None: any non-empty)
     token_ttl: float = 3600.0  # seconds a token from a login endpoint lives (Smartflo: an hour)
     kore_per_minute: int | None = 60  # Kore.ai: requests per minute per account (strict 60 s window)
@@ -145,6 +148,7 @@ class EmulatorState:
 
     def after_commit(self, request: web.Request) -> None:
         """A write was committed: maybe lose the answer (the client cannot know it succeeded)."""
-        if self.chance(self.settings.drop_after_rate):
+        provider = request.path.split("/")[1]
+        if self.settings.faults_for in (None, provider) and self.chance(self.settings.drop_after_rate):
             self.stats.faults += 1
             raise DropConnection()

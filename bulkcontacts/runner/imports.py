@@ -87,7 +87,7 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
         progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
-        ledger = ImportLedger(state, progress, columns, lease_step)
+        ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
         result_files = {"created": str(ledger.created.path), "rejected": str(ledger.rejected.path),
                         "summary": str(state.file("summary.json"))}
         if resumed.finished:

@@ -157,3 +157,14 @@ def test_validate_prints_payloads_and_sends_nothing(tmp_path, emulator):
     assert result.returncode == 0, result.stderr
     assert '"phone_number": 919800000000' in result.stdout and "lost digits" in result.stdout
     assert emulator_stats(emulator)["requests"] == 0
+
+
+def test_rejected_csv_neutralises_formulas_but_keeps_phones(tmp_path, emulator):
+    rows = contact_rows(3)
+    rows[0]["name"] = ""
+    rows[0]["plan"] = "=HYPERLINK(\"http://x\")"
+    source = write_csv(tmp_path / "in.csv", rows)
+    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"))
+    assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == EXIT_REJECTIONS
+    (line,) = read_csv(tmp_path / ".bulkcontacts" / "test-job" / "rejected.csv")
+    assert line["plan"].startswith("'=") and line["phone"] == rows[0]["phone"]
