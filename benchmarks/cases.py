@@ -8,7 +8,8 @@ import shutil
 from dataclasses import dataclass
 from typing import Callable
 
-from benchmarks.common import WORK, Emulator, contacts_csv, export_job, file_ids, import_job, run_job, summary
+from benchmarks.common import WORK, Emulator, contacts_csv, export_job, import_job, run_job, summary
+from tests.helpers import exported_ids as file_ids
 
 
 @dataclass

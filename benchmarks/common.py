@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from tests.helpers import EXPORT_ENV, EXPORT_SOURCES
+
 WORK = Path(__file__).resolve().parent / ".work"
 API_KEY = "bench-key"
 ENV = {**os.environ, "RAMPWIN_API_KEY": API_KEY, "PYTHONUNBUFFERED": "1"}
@@ -111,15 +113,7 @@ state_dir = "{WORK / 'state' / name}"
     return spec
 
 
-EXPORT_SOURCES = {
-    "rampwin": 'token = "${RAMPWIN_TOKEN}"\nintegration_id = "demo"',
-    "tether": 'email = "ops@example.com"\npassword = "${TETHER_PASSWORD}"',
-    "kore": ('stream_id = "st-1"\ncontact_list_id = "demo"\naccount_id = "acc-1"\niid = "app-1"\n'
-             'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'),
-    "smartflo": 'email = "ops@example.com"\npassword = "${SMARTFLO_PASSWORD}"',
-}
-ENV.update(RAMPWIN_TOKEN="bench-jwt", TETHER_PASSWORD="bench-pw", KORE_CLIENT_SECRET="bench-secret",
-           SMARTFLO_PASSWORD="bench-pw")
+ENV.update(EXPORT_ENV)
 
 
 def export_job(name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int,
@@ -143,16 +137,6 @@ concurrency = {concurrency}
 state_dir = "{WORK / 'state' / name}"
 """, encoding="utf-8")
     return spec
-
-
-def file_ids(path: Path, id_field: str) -> list[str]:
-    if path.suffix == ".parquet":
-        frame = pl.read_parquet(path)
-    elif path.suffix == ".csv":
-        frame = pl.read_csv(path, infer_schema=False)
-    else:
-        frame = pl.read_ndjson(path)
-    return [str(value) for value in frame[id_field].to_list()]
 
 
 @dataclass
