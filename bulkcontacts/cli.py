@@ -22,10 +22,23 @@ from bulkcontacts.display import make_display
 from bulkcontacts.emulator.app import RunningEmulator, start_emulator
 from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed
 from bulkcontacts.emulator.state import EmulatorSettings
-from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.errors import (
+    BulkContactsError,
+    FatalRemoteError,
+    Interrupted,
+    UsageError,
+)
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.runner import (EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, DryRunReport, RunResult, dry_run_import,
-                                run_export, run_import)
+from bulkcontacts.runner import (
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    DryRunReport,
+    RunResult,
+    dry_run_import,
+    run_export,
+    run_import,
+)
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, load_spec, parse_rate
 

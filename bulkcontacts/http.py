@@ -39,6 +39,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def window_full(headers: Any) -> bool:
+    """True when ``X-RateLimit-Remaining`` (or ``RateLimit-Remaining``) says no request is left."""
+    value = headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining")
+    try:
+        return value is not None and int(value) <= 0
+    except ValueError:
+        return False
+
+
 def error_message(body: Any, fallback: str) -> str:
     """The human message inside any of the providers' error bodies."""
     if isinstance(body, dict):

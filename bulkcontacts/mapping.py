@@ -221,8 +221,11 @@ class PhoneSet:
 class DuplicatePhones:
     """Remembers phone numbers seen in this run, so a repeat inside the file is rejected, not sent."""
 
-    def __init__(self) -> None:
-        self._seen = PhoneSet()
+    def __init__(self, expected_rows: int = 0) -> None:
+        capacity = 1 << 16
+        while capacity < expected_rows * 2:  # sized once: no rehash doubling the memory mid-run
+            capacity *= 2
+        self._seen = PhoneSet(capacity)
 
     def check(self, payload: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
         if isinstance(payload, Rejection):

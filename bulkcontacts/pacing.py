@@ -17,14 +17,24 @@ import collections
 import math
 import time
 
+from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
+
+
+def pacer_for(run: RunSpec) -> "Pacer":
+    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 20/s and find the limit)."""
+    start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
+    return Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
+
 
 class Pacer:
     """Spaces request starts evenly at ``per_second`` (less ``headroom``) across all workers."""
 
-    def __init__(self, per_second: float, *, headroom: float = 0.0, adaptive: bool = False) -> None:
+    def __init__(self, per_second: float, *, headroom: float = 0.0, adaptive: bool = False,
+                 start: float | None = None) -> None:
         self.ceiling = per_second * (1.0 - headroom)
-        self.current = self.ceiling if not adaptive else max(1.0, self.ceiling / 4)
+        self.current = self.ceiling if not adaptive else min(self.ceiling, start or max(1.0, self.ceiling / 4))
         self.adaptive = adaptive
+        self._slow_start = adaptive  # ramp fast until the server first pushes back
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._successes_since_change = 0
@@ -68,15 +78,27 @@ class Pacer:
 
     def throttled(self) -> None:
         """The server said 429: slow down (adaptive mode only)."""
+        self._decrease(0.85)
+
+    def near_limit(self) -> None:
+        """The server's rate-limit headers say the window is full: ease off before a 429 comes."""
+        self._decrease(0.98)
+
+    def _decrease(self, factor: float) -> None:
         if self.adaptive:
-            self.current = max(0.5, self.current * 0.7)
+            self.current = max(0.5, self.current * factor)
             self._successes_since_change = 0
+            self._slow_start = False
 
     def succeeded(self) -> None:
-        """One request went through: creep back up towards the ceiling (adaptive mode only)."""
+        """One request went through: speed up towards the ceiling (adaptive mode only): by a quarter per
+        quarter-second's worth until the first push-back, then by 1% per second's worth."""
         if not self.adaptive or self.current >= self.ceiling:
             return
         self._successes_since_change += 1
-        if self._successes_since_change >= max(5, int(self.current)):
-            self.current = min(self.ceiling, self.current + max(1.0, self.current * 0.05))
+        if self._slow_start and self._successes_since_change >= max(5.0, self.current / 4):
+            self.current = min(self.ceiling, self.current * 1.25)
+            self._successes_since_change = 0
+        elif not self._slow_start and self._successes_since_change >= max(5.0, self.current):
+            self.current = min(self.ceiling, self.current + max(0.5, self.current * 0.01))
             self._successes_since_change = 0

@@ -26,6 +26,7 @@ Item = TypeVar("Item")
 @dataclass(frozen=True, slots=True)
 class Succeeded:
     value: Any = None
+    near_limit: bool = False  # the server's rate-limit headers say its window is full
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,10 @@ class WorkerPool(Generic[Item]):
             async for work in works:
                 if self.stopping:
                     break
-                put = asyncio.create_task(queue.put(work))
+                if not queue.full():
+                    queue.put_nowait(work)
+                    continue
+                put = asyncio.create_task(queue.put(work))  # backpressure: wait for room, or a stop
                 stop = asyncio.create_task(self._stopping.wait())
                 await asyncio.wait({put, stop}, return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel()
@@ -241,7 +245,10 @@ class WorkerPool(Generic[Item]):
                 self._last_success_at = time.monotonic()
                 self.breaker.record(failed=False)
                 self._consecutive_throttles = 0
-                self.pacer.succeeded()
+                if isinstance(result, Succeeded) and result.near_limit:
+                    self.pacer.near_limit()
+                else:
+                    self.pacer.succeeded()
                 return result
             if isinstance(result, Fatal):
                 self.stop(result.reason, fatal=True)

@@ -14,7 +14,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bulkcontacts.errors import UsageError
 
@@ -238,8 +246,13 @@ class MappingSpec(Strict):
         return code
 
 
+AUTO_RATE_CEILING = 10_000.0
+AUTO_RATE_START = 20.0
+
+
 class RunSpec(Strict):
     rate: float = 10.0
+    adaptive: bool = False  # follow the server: back off on 429 / full-window headers, speed up otherwise
     concurrency: int = Field(default=8, ge=1, le=512)
     max_attempts: int = Field(default=6, ge=1, le=100)
     backoff_base: float = Field(default=0.5, gt=0)
@@ -250,6 +263,13 @@ class RunSpec(Strict):
     checkpoint_every: float = Field(default=0.5, gt=0)
     neutralize_formulas: bool = True  # rejected.csv: cells starting with = @ (or + - and not a number) get a '
     state_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _auto(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("rate") == "auto":
+            return {**values, "rate": AUTO_RATE_CEILING, "adaptive": True}
+        return values
 
     @field_validator("rate", mode="before")
     @classmethod

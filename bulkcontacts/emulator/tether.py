@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from aiohttp import web
@@ -50,10 +49,10 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             total = state.store.count(PROVIDER, SCOPE)
             raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
             data = {"contacts": RAW_DOCUMENTS, "total": total, "page": page, "size": size}
-            return json_with_raw({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
+            return json_with_raw({"success": True, "data": data, "meta": {},
                                   "contacts": RAW_DOCUMENTS, "total": total}, raw)
         data = {"contacts": chunk, "total": total, "page": page, "size": size}
-        return web.json_response({"success": True, "data": data, "meta": {"pages": math.ceil(total / size)},
+        return web.json_response({"success": True, "data": data, "meta": {},
                                   "contacts": chunk, "total": total})
 
     return [web.post("/api/auth/login", login), web.get("/api/contacts", contacts)]

@@ -18,7 +18,14 @@ from bulkcontacts.providers.kore import KoreList, sign_jwt
 from bulkcontacts.providers.rampwin import RampwinList
 from bulkcontacts.providers.smartflo import SmartfloList
 from bulkcontacts.providers.tether import TetherList
-from bulkcontacts.spec import KoreSource, LoginCredentials, ProviderSource, RampwinSource, SmartfloSource, TetherSource
+from bulkcontacts.spec import (
+    KoreSource,
+    LoginCredentials,
+    ProviderSource,
+    RampwinSource,
+    SmartfloSource,
+    TetherSource,
+)
 
 JSON_HEADERS = {"accept": "application/json, text/plain, */*", "content-type": "application/json;charset=UTF-8"}
 

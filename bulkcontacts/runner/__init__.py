@@ -1,7 +1,13 @@
 """The only place that wires source → mapping → pool → sink → checkpoint (one module per kind of job)."""
 
-from bulkcontacts.runner.common import (EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS, EXIT_USAGE,
-                                        RunResult)
+from bulkcontacts.runner.common import (
+                                        EXIT_INTERRUPTED,
+                                        EXIT_OK,
+                                        EXIT_REFUSED,
+                                        EXIT_REJECTIONS,
+                                        EXIT_USAGE,
+                                        RunResult,
+)
 from bulkcontacts.runner.exports import run_export
 from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
 

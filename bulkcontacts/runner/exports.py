@@ -18,11 +18,24 @@ from typing import Any, AsyncIterator
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.http import new_session
-from bulkcontacts.pacing import Pacer
+from bulkcontacts.pacing import pacer_for
 from bulkcontacts.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
-from bulkcontacts.providers.base import ListApi, PagePlan, PageResult, PagingError, signature
+from bulkcontacts.providers.base import (
+    ListApi,
+    PagePlan,
+    PageResult,
+    PagingError,
+    signature,
+)
 from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
-from bulkcontacts.runner.common import RunResult, drive, open_progress, pool_settings, pool_stats, write_summary
+from bulkcontacts.runner.common import (
+    RunResult,
+    drive,
+    open_progress,
+    pool_settings,
+    pool_stats,
+    write_summary,
+)
 from bulkcontacts.sinks.files import PartStore, assemble
 from bulkcontacts.spec import FileSink, JobSpec, ProviderSource
 
@@ -203,7 +216,7 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
                     return
             index += 1
 
-    pacer = Pacer(spec.run.rate, headroom=spec.run.rate_headroom)
+    pacer = pacer_for(spec.run)
     pool: WorkerPool[int] = WorkerPool(attempt, pacer, pool_settings(spec), report)
 
     def tick() -> None:

@@ -13,10 +13,17 @@ from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.http import new_session
 from bulkcontacts.ledger import ImportLedger
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.pacing import Pacer
+from bulkcontacts.pacing import pacer_for
 from bulkcontacts.pool import Outcome, PoolStats, Succeeded, Work, WorkerPool
-from bulkcontacts.runner.common import (RunResult, drive, open_progress, pool_settings, pool_stats, prefetched,
-                                        write_summary)
+from bulkcontacts.runner.common import (
+    RunResult,
+    drive,
+    open_progress,
+    pool_settings,
+    pool_stats,
+    prefetched,
+    write_summary,
+)
 from bulkcontacts.sinks.rampwin import RampwinCreate
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec
@@ -61,7 +68,8 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
     with FileReader(spec.source) as reader:
         mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
-        duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
+        duplicates = (DuplicatePhones(await asyncio.to_thread(reader.estimate_rows))
+                      if spec.mapping.reject_duplicate_phones else None)
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
             report.rows += len(batch)
             for _, _, mapped in batch:
@@ -104,7 +112,7 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
 async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
                        resumed: Progress, display: Display, state: StateDir, files: dict[str, str],
                        started: float) -> RunResult:
-    duplicates = DuplicatePhones() if spec.mapping.reject_duplicate_phones else None
+    duplicates = DuplicatePhones(resumed.total or 0) if spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else resumed.low_water
 
@@ -128,7 +136,7 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
 
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
         sink = RampwinCreate(spec.sink, session)
-        pacer = Pacer(spec.run.rate, headroom=spec.run.rate_headroom)
+        pacer = pacer_for(spec.run)
         pool: WorkerPool[RowWork] = WorkerPool(
             lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)

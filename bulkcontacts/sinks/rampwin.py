@@ -7,7 +7,12 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.http import classify_failure, read_json, transport_failure
+from bulkcontacts.http import (
+    classify_failure,
+    read_json,
+    transport_failure,
+    window_full,
+)
 from bulkcontacts.pool import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.spec import RampwinSink
 
@@ -43,7 +48,7 @@ class RampwinCreate:
             if not isinstance(body, dict) or body.get("success") is not True:
                 return Retry(f"HTTP {status} but the body does not say success: {str(body)[:200]}", status)
             data = body.get("data") if isinstance(body.get("data"), dict) else {}
-            return Succeeded(data.get("_id"))
+            return Succeeded(data.get("_id"), near_limit=window_full(headers))
         failure = classify_failure(status, body, headers, provider="Rampwin",
                                    credential_hint="[sink] api_key")
         if isinstance(failure, Refused) and status in (400, 409) and maybe_applied:

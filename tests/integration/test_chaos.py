@@ -11,8 +11,19 @@ import pytest
 
 from bulkcontacts.emulator.seed import seed
 from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
-from tests.helpers import (assert_exactly_once, contact_rows, emulator_stats, exported_ids, run_cli, set_emulator,
-                           start_cli, wait_for, write_csv, write_export_spec, write_spec)
+from tests.helpers import (
+    assert_exactly_once,
+    contact_rows,
+    emulator_stats,
+    exported_ids,
+    run_cli,
+    set_emulator,
+    start_cli,
+    wait_for,
+    write_csv,
+    write_export_spec,
+    write_spec,
+)
 
 FAULTS = dict(error_rate=0.05, throttle_rate=0.02, drop_before_rate=0.01, drop_after_rate=0.01,
               malformed_rate=0.005, latency_jitter=0.01)

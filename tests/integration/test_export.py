@@ -10,8 +10,15 @@ from bulkcontacts.display import make_display
 from bulkcontacts.emulator.seed import seed
 from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, run_export
 from bulkcontacts.spec import load_spec
-from tests.helpers import (emulator_stats, exported_ids, run_cli, set_emulator, start_cli, wait_for,
-                           write_export_spec)
+from tests.helpers import (
+    emulator_stats,
+    exported_ids,
+    run_cli,
+    set_emulator,
+    start_cli,
+    wait_for,
+    write_export_spec,
+)
 
 ID_FIELDS = {"rampwin": "_id", "tether": "_id", "kore": "_id", "smartflo": "id"}
 SMALL_PAGES = {"rampwin": "page_size = 40", "tether": "page_size = 40", "kore": "page_size = 40",

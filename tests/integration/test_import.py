@@ -5,9 +5,27 @@ import os
 import signal
 import stat
 
-from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS, EXIT_USAGE
-from tests.helpers import (API_KEY, INTEGRATION, assert_exactly_once, contact_rows, emulator_stats, read_csv,
-                           run_cli, set_emulator, start_cli, wait_for, write_csv, write_spec)
+from bulkcontacts.runner import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_REJECTIONS,
+    EXIT_USAGE,
+)
+from tests.helpers import (
+    API_KEY,
+    INTEGRATION,
+    assert_exactly_once,
+    contact_rows,
+    emulator_stats,
+    read_csv,
+    run_cli,
+    set_emulator,
+    start_cli,
+    wait_for,
+    write_csv,
+    write_spec,
+)
 
 
 def store_phones(emulator):

@@ -1,8 +1,16 @@
 """Known secret values, jobs that succeed and jobs that fail: no secret in any file or line of output."""
 
 from bulkcontacts.emulator.seed import seed
-from tests.helpers import (API_KEY, EXPORT_ENV, contact_rows, run_cli, set_emulator, write_csv, write_export_spec,
-                           write_spec)
+from tests.helpers import (
+    API_KEY,
+    EXPORT_ENV,
+    contact_rows,
+    run_cli,
+    set_emulator,
+    write_csv,
+    write_export_spec,
+    write_spec,
+)
 
 
 def test_no_secret_in_any_file_or_output(tmp_path, emulator):

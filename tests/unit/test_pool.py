@@ -2,7 +2,15 @@ import asyncio
 import time
 
 from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import Fatal, PoolSettings, Refused, Retry, Succeeded, Work, WorkerPool
+from bulkcontacts.pool import (
+    Fatal,
+    PoolSettings,
+    Refused,
+    Retry,
+    Succeeded,
+    Work,
+    WorkerPool,
+)
 
 
 async def items(count):
@@ -121,3 +129,23 @@ async def test_pacer_never_lets_a_second_hold_much_more_than_the_rate():
     await asyncio.gather(*(worker() for _ in range(8)))
     spread = stamps[-1] - stamps[0]
     assert spread >= (len(stamps) - 1) / 200 * 0.98  # 320 starts cannot take less than 1.6 s at 200/s
+
+
+def test_auto_rate_is_adaptive_and_follows_the_server():
+    from bulkcontacts.pacing import pacer_for
+    from bulkcontacts.spec import RunSpec
+
+    pacer = pacer_for(RunSpec.model_validate({"rate": "auto"}))
+    assert pacer.adaptive and pacer.per_second == 20.0
+    for _ in range(200):
+        pacer.succeeded()
+    ramped = pacer.per_second
+    assert ramped > 40  # slow start: it ramps quickly while the server says nothing
+    pacer.throttled()
+    assert pacer.per_second < ramped
+    after = pacer.per_second
+    pacer.near_limit()
+    assert pacer.per_second < after
+    fixed = pacer_for(RunSpec.model_validate({"rate": "50/s"}))
+    fixed.throttled()
+    assert fixed.per_second == 50 * (1 - 0.025)  # a fixed rate stays fixed; 429s pause instead
