@@ -165,6 +165,28 @@ def export_fanout() -> list[Figure]:
                    f"{seconds[1][1]:.1f} s vs {seconds[8][1]:.1f} s")]
 
 
+def export_versus_dlt() -> list[Figure]:
+    """20,000 Kore.ai records, page size 100, 50 ms latency, to Parquet: bulkcontacts (concurrency 8) vs dlt."""
+    name = "versus-dlt"
+    _fresh(name)
+    out = WORK / "dlt-out"
+    shutil.rmtree(out, ignore_errors=True)
+    with Emulator("--seed-contacts", "20000", "--latency", "0.05", "--set", "kore_per_minute=null") as emulator:
+        run = run_job(export_job(name, "kore", emulator.base_url("kore"), WORK / f"{name}.parquet", page_size=100,
+                                 concurrency=8))
+        theirs = subprocess.run([sys.executable, "-m", "benchmarks.dlt_export", emulator.base_url("kore"), str(out)],
+                                capture_output=True, text=True, env=ENV)
+    if theirs.returncode != 0:
+        return [Figure("vs dlt", "bulkcontacts time ÷ dlt time", float("nan"), "≤ 0.5", False,
+                       "dlt did not run: " + (theirs.stderr.strip().splitlines() or ["?"])[-1][:120])]
+    dlt_seconds, dlt_rows = theirs.stdout.split()
+    ours = summary(name)["elapsed_seconds"]
+    ratio = ours / float(dlt_seconds)
+    return [Figure("vs dlt", "bulkcontacts time ÷ dlt rest_api time (Parquet)", ratio, "≤ 0.5", ratio <= 0.5,
+                   f"{ours:.1f} s vs {float(dlt_seconds):.1f} s; rows {summary(name)['counts'].get('records')} vs "
+                   f"{dlt_rows}; exit {run.returncode}")]
+
+
 def export_kill_and_resume() -> list[Figure]:
     """A 20,000-record export (Smartflo: sequential) SIGKILLed at five random moments, then resumed."""
     name = "export-kill"
@@ -231,5 +253,6 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "checkpoint": checkpoint_cost,
     "exact": export_exactness,
     "fanout": export_fanout,
+    "dlt": export_versus_dlt,
     "export-kill": export_kill_and_resume,
 }
