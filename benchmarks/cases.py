@@ -47,8 +47,9 @@ def rate_fidelity() -> list[Figure]:
         run = run_job(spec)
         stats = emulator.stats()
     facts = summary("rate-fidelity")
-    achieved = facts["done_this_run"] / facts["elapsed_seconds"]
-    note = f"{rows:,} rows in {facts['elapsed_seconds']:.1f} s, exit {run.returncode}"
+    achieved = facts["done_this_run"] / facts["send_seconds"]
+    note = (f"{rows:,} rows sent in {facts['send_seconds']:.1f} s ({facts['elapsed_seconds']:.1f} s with the file's "
+            f"hash and structure check), exit {run.returncode}")
     return [Figure("rate fidelity", "achieved ÷ limit", achieved / limit, "≥ 0.97", achieved / limit >= 0.97, note),
             Figure("rate fidelity", "429 answers", stats["throttled"], "0", stats["throttled"] == 0),
             Figure("rate fidelity", "most requests in any 1 s", stats["max_in_window"], f"≤ {limit}",
@@ -64,11 +65,11 @@ def adaptive_pacing() -> list[Figure]:
                                  concurrency=16))
         stats = emulator.stats()
     facts = summary("adaptive")
-    achieved = facts["done_this_run"] / facts["elapsed_seconds"]
+    achieved = facts["done_this_run"] / facts["send_seconds"]
     share = stats["throttled"] / max(1, stats["requests"])
     rejected = facts["counts"].get("rejected", 0)
     return [Figure("adaptive pacing", "achieved ÷ limit", achieved / limit, "≥ 0.9", achieved / limit >= 0.9,
-                   f"{rows:,} rows in {facts['elapsed_seconds']:.1f} s, exit {run.returncode}"),
+                   f"{rows:,} rows sent in {facts['send_seconds']:.1f} s from a 50/s start, exit {run.returncode}"),
             Figure("adaptive pacing", "429s ÷ requests", share, "≤ 0.02", share <= 0.02,
                    f"{stats['throttled']:,} of {stats['requests']:,}"),
             Figure("adaptive pacing", "rejected rows", rejected, "0", rejected == 0)]

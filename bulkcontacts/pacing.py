@@ -20,6 +20,9 @@ import time
 from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
 
 
+HOLD_SECONDS = 3.0
+
+
 def pacer_for(run: RunSpec) -> "Pacer":
     """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 20/s and find the limit)."""
     start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
@@ -35,6 +38,7 @@ class Pacer:
         self.current = self.ceiling if not adaptive else min(self.ceiling, start or max(1.0, self.ceiling / 4))
         self.adaptive = adaptive
         self._slow_start = adaptive  # ramp fast until the server first pushes back
+        self._hold_until = 0.0  # after a push-back, no speeding up until then
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._successes_since_change = 0
@@ -82,18 +86,20 @@ class Pacer:
 
     def near_limit(self) -> None:
         """The server's rate-limit headers say the window is full: ease off before a 429 comes."""
-        self._decrease(0.98)
+        if time.monotonic() >= self._hold_until:  # one easing per push-back, not one per answer
+            self._decrease(0.97)
 
     def _decrease(self, factor: float) -> None:
         if self.adaptive:
             self.current = max(0.5, self.current * factor)
             self._successes_since_change = 0
             self._slow_start = False
+            self._hold_until = time.monotonic() + HOLD_SECONDS
 
     def succeeded(self) -> None:
         """One request went through: speed up towards the ceiling (adaptive mode only): by a quarter per
         quarter-second's worth until the first push-back, then by 1% per second's worth."""
-        if not self.adaptive or self.current >= self.ceiling:
+        if not self.adaptive or self.current >= self.ceiling or time.monotonic() < self._hold_until:
             return
         self._successes_since_change += 1
         if self._slow_start and self._successes_since_change >= max(5.0, self.current / 4):

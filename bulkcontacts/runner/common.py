@@ -37,6 +37,7 @@ class RunResult:
     stats: dict[str, int] = field(default_factory=dict)
     unit: str = "rows"
     fetch_seconds: float | None = None  # exports: time spent fetching pages (without assembling the file)
+    send_seconds: float | None = None  # imports: time from the first row handed to the pool to the last outcome
 
     @property
     def exit_code(self) -> int:
@@ -48,7 +49,7 @@ class RunResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
-                "fetch_seconds": self.fetch_seconds,
+                "fetch_seconds": self.fetch_seconds, "send_seconds": self.send_seconds,
                 "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
                 "done_this_run": self.done_this_run, "stats": self.stats, "finished_at": time.time()}
 

@@ -68,8 +68,8 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
     with FileReader(spec.source) as reader:
         mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
-        duplicates = (DuplicatePhones(await asyncio.to_thread(reader.estimate_rows))
-                      if spec.mapping.reject_duplicate_phones else None)
+        rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
+        duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
             report.rows += len(batch)
             for _, _, mapped in batch:
@@ -141,8 +141,10 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
             lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
         display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
+        sending = time.monotonic()
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
                     lambda: display.update(_snapshot(snapshot, ledger, pool, resumed, started)))
+        ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)
         display.update(_snapshot(snapshot, ledger, pool, resumed, started))
@@ -173,6 +175,6 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
     counts["total_rows"] = progress.total or 0
     result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
                        files=files, elapsed=time.monotonic() - started, done_this_run=done_now,
-                       stats=pool_stats(stats))
+                       stats=pool_stats(stats), send_seconds=progress.extra.get("send_seconds"))
     write_summary(state, result)
     return result

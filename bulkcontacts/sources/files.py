@@ -97,15 +97,6 @@ class FileReader:
                                  'encoding (e.g. "cp1252")') from None
         return rows
 
-    def estimate_rows(self) -> int:
-        """A quick guess of the row count (from the first MiB's line lengths), for sizing memory up front."""
-        if self.format == "parquet":
-            return self.count_rows()
-        with open(self.path, "rb") as handle:
-            head = handle.read(1 << 20)
-        lines = max(1, head.count(b"\n"))
-        return int(self.path.stat().st_size / (len(head) / lines))
-
     def fingerprint(self) -> str:
         """Content hash: a resume refuses when the file changed."""
         with open(self.path, "rb") as handle:
