@@ -23,7 +23,7 @@ from bulkcontacts.errors import UsageError
 from bulkcontacts.spec import FileSource
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
-CSV_BLOCK_BYTES = 1 << 20
+CSV_BLOCK_BYTES = 1 << 18  # 256 KiB: a few thousand rows, so the first ones are sent quickly
 MAX_BLOCK_BYTES = 1 << 30
 BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
 
