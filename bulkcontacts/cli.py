@@ -177,7 +177,7 @@ def _print_result(result: RunResult) -> None:
     table.add_row("this run", f"{result.done_this_run:,} {result.unit} in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
     table.add_row("retries / 429s", f"{result.stats.get('retries', 0):,} / {result.stats.get('throttled', 0):,}")
     for name, path in result.files.items():
-        table.add_row(name, path)
+        table.add_row(f"{name} file", path)
     out.print(table)
     out.print(result.message, markup=False, soft_wrap=True)
 

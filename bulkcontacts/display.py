@@ -42,9 +42,9 @@ class Display:
         self._last = 0.0
 
     def start(self, label: str, snapshot: Snapshot) -> None:
-        total = f" of {snapshot.total:,}" if snapshot.total is not None else ""
+        total = f"{snapshot.total:,} {snapshot.unit}" if snapshot.total is not None else snapshot.unit
         resumed = f", resuming after {snapshot.done:,} done" if snapshot.done else ""
-        self.console.print(f"{label}: {snapshot.unit}{total}{resumed}", highlight=False, markup=False)
+        self.console.print(f"{label}: {total}{resumed}", highlight=False, markup=False)
 
     def update(self, snapshot: Snapshot) -> None:
         now = time.monotonic()

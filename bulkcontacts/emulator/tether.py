@@ -41,7 +41,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if date_range or query.get("ownerFilter", "my") not in ("all", "my", "team") or any(
                 name in query for name in FILTERS):
             docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
-            docs.sort(key=lambda doc: doc.get("updatedAt", ""))
+            docs.sort(key=lambda doc: doc.get("createdAt", ""))
             total = len(docs)
             offset, count = state.page_window((page - 1) * size, size)
             chunk = docs[offset: offset + count]
@@ -66,8 +66,8 @@ def _matches(doc: dict[str, Any], query: Any, date_range: dict[str, str] | None)
         return False
     if any(name in query and str(doc.get(name)) != query[name] for name in FILTERS):
         return False
-    if date_range:
-        stamp = doc.get("updatedAt", "")
+    if date_range:  # on createdAt (inferred, PROVIDERS.md)
+        stamp = doc.get("createdAt", "")
         if "start" in date_range and not stamp > date_range["start"]:
             return False
         if "end" in date_range and not stamp <= date_range["end"]:

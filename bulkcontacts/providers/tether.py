@@ -15,12 +15,13 @@ FILTERS = {"status": "status", "pipeline_id": "pipelineId", "pipeline_stage": "p
 
 class TetherList:
     """The contacts come twice in a 200 (``data.contacts`` and top-level ``contacts``); ``data`` is read.
-    ``dateRange`` is a JSON string ``{"start", "end"}`` on createdAt (inferred); incremental runs send the
-    last run's high-water mark as its start, on ``updatedAt`` order."""
+    ``dateRange`` is a JSON string ``{"start", "end"}`` on createdAt (inferred), so an incremental run sends
+    the newest ``createdAt`` of the last complete run as its start: it picks up contacts created since, not
+    older contacts updated since (Tether's list has no update-time filter)."""
 
     provider = "tether"
     id_field = "_id"
-    updated_field = "updatedAt"
+    updated_field = "createdAt"  # the high-water mark's field: what dateRange filters on
     login_path = "/api/auth/login"
 
     def __init__(self, source: TetherSource, since: str | None = None) -> None:
