@@ -84,6 +84,7 @@ class ImportLedger:
         self.rejected = OutcomeFile(state.file("rejected.csv"), rejected_header)
         self._pending: list[tuple[int, str, str, list[Any]]] = []  # (row, file, count key, line)
         self._lock = asyncio.Lock()
+        self._extending: asyncio.Future[None] | None = None
         self.pending_counts: Counter[str] = Counter()
 
     def open(self) -> None:
@@ -113,12 +114,23 @@ class ImportLedger:
     # -- committing ------------------------------------------------------------------------------------
 
     async def ensure_lease(self, row: int) -> None:
-        """Return once the checkpoint says rows up to ``row`` may be sent."""
-        if row < self.progress.sent_upto:
-            return
-        async with self._lock:
-            if row >= self.progress.sent_upto:
+        """Return once the checkpoint says rows up to ``row`` may be sent. The lease is extended in the
+        background half a step ahead, so sending never waits for that commit."""
+        if row >= self.progress.sent_upto - self.lease_step // 2 and self._extending is None:
+            self._extending = asyncio.ensure_future(self._extend(row + self.lease_step))
+        if row >= self.progress.sent_upto and self._extending is not None:
+            await asyncio.shield(self._extending)
+        if row >= self.progress.sent_upto:  # a jump past the extension (rows skipped on resume)
+            async with self._lock:
                 await self._commit_pending(row + self.lease_step, finished=False)
+
+    async def _extend(self, lease: int) -> None:
+        try:
+            async with self._lock:
+                if lease > self.progress.sent_upto:
+                    await self._commit_pending(lease + self.lease_step // 2, finished=False)
+        finally:
+            self._extending = None
 
     async def commit(self, *, finished: bool = False) -> None:
         async with self._lock:
