@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,7 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
             lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
         display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
+        gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses
         sending = time.monotonic()
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
                     lambda: display.update(_snapshot(snapshot, ledger, pool, resumed, started)))
