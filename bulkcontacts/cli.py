@@ -153,8 +153,11 @@ def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
     for code, count in sorted(report.rejected.items(), key=lambda item: -item[1]):
         table.add_row(f"rejected: {code}", f"{count:,}", Text(f"e.g. {report.examples[code]}"))
     out.print(table)
-    out.print(f"{report.to_send:,} requests at {spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)} "
-              f"(read and checked in {report.elapsed:,.1f} s)", markup=False)
+    if spec.run.adaptive:
+        pace = "an adaptive rate: as fast as the server allows, so no estimate"
+    else:
+        pace = f"{spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)}"
+    out.print(f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)", markup=False)
 
 
 def _duration(seconds: float) -> str:

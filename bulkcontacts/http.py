@@ -39,11 +39,14 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+NEAR_LIMIT = 2  # requests left in the server's window at which the pool eases off
+
+
 def window_full(headers: Any) -> bool:
-    """True when ``X-RateLimit-Remaining`` (or ``RateLimit-Remaining``) says no request is left."""
+    """True when ``X-RateLimit-Remaining`` (or ``RateLimit-Remaining``) says the window is (nearly) full."""
     value = headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining")
     try:
-        return value is not None and int(value) <= 0
+        return value is not None and int(value) <= NEAR_LIMIT
     except ValueError:
         return False
 

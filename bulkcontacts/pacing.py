@@ -21,6 +21,7 @@ from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
 
 
 HOLD_SECONDS = 3.0
+NEAR_LIMIT_PAUSE = 0.05
 
 
 def pacer_for(run: RunSpec) -> "Pacer":
@@ -76,17 +77,17 @@ class Pacer:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
         self._next_slot = max(self._next_slot, self._paused_until)
 
-    @property
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - time.monotonic())
-
     def throttled(self) -> None:
         """The server said 429: slow down (adaptive mode only)."""
         self._decrease(0.85)
 
     def near_limit(self) -> None:
-        """The server's rate-limit headers say the window is full: ease off before a 429 comes."""
-        if time.monotonic() >= self._hold_until:  # one easing per push-back, not one per answer
+        """The server's rate-limit headers say its window is (nearly) full: ease off before a 429 comes.
+        Requests bunch up between leaving here and arriving there, so even a paced client can fill a strict
+        window; a short pause lets it slide."""
+        if not self.adaptive:
+            self.pause(NEAR_LIMIT_PAUSE)
+        elif time.monotonic() >= self._hold_until:  # one easing per push-back, not one per answer
             self._decrease(0.97)
 
     def _decrease(self, factor: float) -> None:

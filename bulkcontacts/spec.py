@@ -102,9 +102,6 @@ class ProviderSource(Strict):
     phone_region: str = "IN"  # for the normalised phone_number column
     allow_insecure_http: bool = False
 
-    def login_problem(self) -> str | None:
-        return None
-
 
 class LoginCredentials(ProviderSource):
     """A ready token, or email + password to log in (and log in again when the token expires)."""
@@ -259,7 +256,7 @@ class RunSpec(Strict):
     backoff_max: float = Field(default=30.0, gt=0)
     request_timeout: float = Field(default=30.0, gt=0)
     give_up_after: float = Field(default=300.0, gt=0)
-    rate_headroom: float = Field(default=0.03, ge=0, lt=0.5)
+    rate_headroom: float = Field(default=0.02, ge=0, lt=0.5)
     checkpoint_every: float = Field(default=0.5, gt=0)
     neutralize_formulas: bool = True  # rejected.csv: cells starting with = @ (or + - and not a number) get a '
     state_dir: Path | None = None

@@ -126,6 +126,3 @@ def signature(records: list[dict[str, Any]], id_field: str) -> tuple[int, Any, A
         return None
     return len(records), records[0].get(id_field), records[-1].get(id_field)
 
-
-def text_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)

@@ -151,4 +151,4 @@ def test_auto_rate_is_adaptive_and_follows_the_server():
     assert pacer.per_second < eased
     fixed = pacer_for(RunSpec.model_validate({"rate": "50/s"}))
     fixed.throttled()
-    assert fixed.per_second == 50 * (1 - 0.03)  # a fixed rate stays fixed; 429s pause instead
+    assert fixed.per_second == 50 * (1 - 0.02)  # a fixed rate stays fixed; 429s pause instead
