@@ -59,7 +59,7 @@ def chaos_import(tmp_path, emulator, rows, kills):
     assert len(phones) == len(set(phones)) == rows
     stats = emulator_stats(emulator)
     print(f"chaos import: {rows:,} rows, {kills} kills, {stats['requests']:,} requests, "
-          f"{stats['faults']:,} faults, {stats['throttled']:,} 429s, {time.monotonic() - started:.1f} s")
+          f"{stats['faults']:,} injected faults (5xx, 429, drops, cut-off JSON), {time.monotonic() - started:.1f} s")
     return finished
 
 
