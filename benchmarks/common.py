@@ -87,23 +87,13 @@ def _write_contacts_csv(rows: int, path: Path) -> None:
     return path
 
 
-def import_job(name: str, source: Path, base_url: str, *, rate: str, concurrency: int,
-               integration: str | None = None, extra_run: str = "") -> Path:
+def _spec(name: str, tables: str, *, rate: str, concurrency: int, extra_run: str = "") -> Path:
+    """A job spec in the work folder, its state there too."""
     WORK.mkdir(parents=True, exist_ok=True)
     spec = WORK / f"{name}.toml"
-    spec.write_text(f"""
-[job]
+    spec.write_text(f"""[job]
 name = "{name}"
-[source]
-type = "file"
-path = "{source}"
-[sink]
-type = "rampwin"
-base_url = "{base_url}"
-api_key = "${{RAMPWIN_API_KEY}}"
-integration_id = "{integration or name}"
-[mapping]
-tags = {{ column = "tags", separator = ";" }}
+{tables}
 [run]
 rate = "{rate}"
 concurrency = {concurrency}
@@ -113,17 +103,26 @@ state_dir = "{WORK / 'state' / name}"
     return spec
 
 
+def import_job(name: str, source: Path, base_url: str, *, rate: str, concurrency: int,
+               integration: str | None = None, extra_run: str = "") -> Path:
+    return _spec(name, f"""[source]
+type = "file"
+path = "{source}"
+[sink]
+type = "rampwin"
+base_url = "{base_url}"
+api_key = "${{RAMPWIN_API_KEY}}"
+integration_id = "{integration or name}"
+[mapping]
+tags = {{ column = "tags", separator = ";" }}""", rate=rate, concurrency=concurrency, extra_run=extra_run)
+
+
 ENV.update(EXPORT_ENV)
 
 
 def export_job(name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int,
                rate: str = "10000/s") -> Path:
-    WORK.mkdir(parents=True, exist_ok=True)
-    spec = WORK / f"{name}.toml"
-    spec.write_text(f"""
-[job]
-name = "{name}"
-[source]
+    return _spec(name, f"""[source]
 type = "{provider}"
 base_url = "{base_url}"
 page_size = {page_size}
@@ -131,12 +130,7 @@ page_size = {page_size}
 [sink]
 type = "file"
 path = "{output}"
-[run]
-rate = "{rate}"
-concurrency = {concurrency}
-state_dir = "{WORK / 'state' / name}"
-""", encoding="utf-8")
-    return spec
+""", rate=rate, concurrency=concurrency)
 
 
 @dataclass

@@ -61,12 +61,15 @@ def pool_settings(spec: JobSpec) -> PoolSettings:
 
 
 def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
-                  restart: bool) -> Progress:
+                  restart: bool, *, again_when_finished: bool = False) -> Progress:
     """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec."""
     state.create()
     if restart:
         state.clear()
     previous = state.load()
+    if previous is not None and previous.finished and again_when_finished:
+        state.clear()  # a job meant to run again and again (an incremental export) starts a new round
+        previous = None
     if previous is None:
         return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint)
     if previous.kind != kind:

@@ -92,14 +92,12 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     source, sink = spec.source, spec.sink
     assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
     state = StateDir(state_path)
-    previous = state.load() if state.checkpoint_path.exists() else None
-    if previous is not None and previous.finished and source.mode == "incremental":
-        restart = True  # an incremental job runs again and again: each run is a new export since the mark
-    progress = open_progress(state, "export", source_fingerprint(source), spec.mapping_fingerprint(), restart)
+    progress = open_progress(state, "export", source_fingerprint(source), spec.mapping_fingerprint(), restart,
+                             again_when_finished=source.mode == "incremental")
     parts = PartStore(state.path / "parts")
     parts.create()
-    if restart:
-        parts.clear()
+    if progress.done_count == 0:
+        parts.clear()  # a new export (first run, --restart, or a new incremental round)
     if "since" not in progress.extra:  # fixed for this export, resumes included
         progress.extra["since"] = _watermark(state) if source.mode == "incremental" else None
     api = list_api(source, progress.extra["since"])
