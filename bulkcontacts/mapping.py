@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from array import array
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ DEFAULT_COLUMNS = {
     "remarks": ("remarks", "notes", "note", "comments"),
 }
 RESERVED_KEYS = frozenset({*CORE_FIELDS, "integration_id", "tags"})
+# A ``rejected.csv`` read as a source: its outcome columns are not contact data.
+REJECTS_FILE_COLUMNS = ("row", "reason", "status")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
@@ -104,7 +107,10 @@ class ContactMapper:
     def _resolve_attributes(self, columns: list[str]) -> list[tuple[str, str, Callable[[Any], Any]]]:
         """(column, attribute name, converter) for every custom attribute."""
         choice = self.mapping.custom_attributes
-        used = {*self.core_columns.values(), *self.tag_columns, self.tag_column}
+        ignored = {_require(column, columns, "[mapping] ignore") for column in self.mapping.ignore}
+        if tuple(columns[:3]) == REJECTS_FILE_COLUMNS:
+            ignored.update(REJECTS_FILE_COLUMNS)
+        used = {*self.core_columns.values(), *self.tag_columns, self.tag_column, *ignored}
         for column in self.mapping.rename:
             _require(column, columns, "[mapping] rename")
         if choice == "none":
@@ -146,6 +152,8 @@ class ContactMapper:
             payload[field] = str(_plain(value))
         if "full_name" not in payload:
             joined = " ".join(payload[part] for part in ("first_name", "last_name") if part in payload)
+            if not joined and self.mapping.missing_name == "phone":
+                joined = f"+{phone}"
             if not joined:
                 return Rejection("no name: full_name, first_name and last_name are all empty", "no_name")
             payload["full_name"] = joined
@@ -170,6 +178,8 @@ class ContactMapper:
         found: list[str] = []
         if self.tag_column is not None:
             value = row.get(self.tag_column)
+            if isinstance(value, str) and value.startswith("["):
+                value = _json_list(value)  # tags written as a JSON array (as rejected.csv writes them)
             if isinstance(value, (list, tuple)):
                 found.extend(str(item).strip() for item in value if not _is_empty(item))
             elif not _is_empty(value):
@@ -234,6 +244,14 @@ class DuplicatePhones:
         if not self._seen.add(phone):
             return Rejection(f"phone number {phone} appears earlier in the file", "duplicate_in_file")
         return payload
+
+
+def _json_list(text: str) -> Any:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    return parsed if isinstance(parsed, list) else text
 
 
 def _require(column: str, columns: list[str], where: str) -> str:

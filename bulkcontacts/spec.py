@@ -191,10 +191,15 @@ class FileSink(Strict):
 
 
 class RampwinSink(Strict):
+    """A Rampwin channel (``integration_id``, the ``channel_id`` of the upsert endpoint)."""
+
     type: Literal["rampwin"]
     base_url: str = "https://api.rampwin.com"
     api_key: SecretStr
     integration_id: str = Field(min_length=1)
+    mode: Literal["create", "upsert"] = "create"  # upsert: insertOrUpdate, so a re-run changes nothing twice
+    token: SecretStr | None = None  # the list endpoint's JWT: only ``verify`` needs it
+    page_size: int = Field(default=100, ge=1, le=1000)  # for ``verify``'s listing of the channel
     allow_insecure_http: bool = False
 
 
@@ -230,6 +235,8 @@ class MappingSpec(Strict):
     rename: dict[str, str] = {}
     types: dict[str, CUSTOM_TYPES] = {}
     tags: TagsSpec = TagsSpec()
+    ignore: list[str] = []  # columns that never become custom attributes
+    missing_name: Literal["reject", "phone"] = "reject"  # "phone": a contact with no name is named by its number
     reject_duplicate_phones: bool = True
 
     @field_validator("default_country")
@@ -283,13 +290,16 @@ class JobSpec(Strict):
 
     @property
     def kind(self) -> str:
-        """"import" (file → Rampwin) or "export" (provider → file)."""
-        if isinstance(self.source, FileSource) and isinstance(self.sink, RampwinSink):
+        """"import" (file → Rampwin), "export" (provider → file) or "migrate" (provider → Rampwin)."""
+        from_file, to_file = isinstance(self.source, FileSource), isinstance(self.sink, FileSink)
+        if from_file and not to_file:
             return "import"
-        if not isinstance(self.source, FileSource) and isinstance(self.sink, FileSink):
+        if not from_file and to_file:
             return "export"
-        raise UsageError(f"a {self.source.type} source with a {self.sink.type} sink is not a job bulkcontacts "
-                         'runs; use type = "file" → "rampwin" (import) or a provider → "file" (export)')
+        if not from_file and not to_file:
+            return "migrate"
+        raise UsageError("a file source with a file sink is not a job bulkcontacts runs; use type = \"file\" → "
+                         '"rampwin" (import), a provider → "file" (export) or a provider → "rampwin" (migrate)')
 
     def state_dir(self, override: Path | None = None) -> Path:
         return override or self.run.state_dir or Path(".bulkcontacts") / self.job.name
@@ -301,10 +311,12 @@ class JobSpec(Strict):
                                        "source": _without_secrets(self.source)}
         else:
             assert isinstance(self.sink, RampwinSink)
+            # The sink's mode is left out: switching create ↔ upsert may resume (both send the same payloads).
             shaping = {
                 "mapping": self.mapping.model_dump(mode="json"),
                 "integration_id": self.sink.integration_id,
-                "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
+                "source": (self.source.model_dump(mode="json", exclude={"path", "batch_rows"})
+                           if isinstance(self.source, FileSource) else _without_secrets(self.source)),
             }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

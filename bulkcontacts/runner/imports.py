@@ -25,7 +25,7 @@ from bulkcontacts.runner.common import (
     prefetched,
     write_summary,
 )
-from bulkcontacts.sinks.rampwin import RampwinCreate
+from bulkcontacts.sinks.rampwin import RampwinWriter
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec
 
@@ -136,10 +136,10 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
                 yield Work(RowWork(row, mapped, source), maybe_applied=row < resumed.sent_upto)
 
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
-        sink = RampwinCreate(spec.sink, session)
+        sink = RampwinWriter(spec.sink, session)
         pacer = pacer_for(spec.run)
         pool: WorkerPool[RowWork] = WorkerPool(
-            lambda work: sink.create(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
+            lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
         display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
         gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses

@@ -1,4 +1,5 @@
-"""Rampwin "create contact" (``POST /api/contacts?integration_id=ID``) as a pool handler."""
+"""Rampwin's write endpoints as a pool handler: create (``POST /api/contacts?integration_id=ID``) or upsert
+(``POST /api/contacts/insertOrUpdate?channel_id=ID``; fields sent overwrite, fields omitted stay)."""
 
 from __future__ import annotations
 
@@ -17,42 +18,53 @@ from bulkcontacts.pool import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.spec import RampwinSink
 
 CREATE_PATH = "/api/contacts"
+UPSERT_PATH = "/api/contacts/insertOrUpdate"
 
 
-class RampwinCreate:
-    """Sends one create request per payload and says what came of it."""
+def upsert_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """The create payload in the upsert's shape: the phone as a "+digits" string, the channel in the query."""
+    body = {key: value for key, value in payload.items() if key != "integration_id"}
+    body["phone_number"] = f"+{payload['phone_number']}"
+    return body
+
+
+class RampwinWriter:
+    """Sends one create (or upsert) request per payload and says what came of it."""
 
     def __init__(self, sink: RampwinSink, session: aiohttp.ClientSession) -> None:
         self.session = session
-        self.url = sink.base_url.rstrip("/") + CREATE_PATH
-        self.params = {"integration_id": sink.integration_id}
+        self.upsert = sink.mode == "upsert"
+        base = sink.base_url.rstrip("/")
+        self.url = base + (UPSERT_PATH if self.upsert else CREATE_PATH)
+        self.params = {"channel_id" if self.upsert else "integration_id": sink.integration_id}
         self.headers = {
             "x-api-key": sink.api_key.get_secret_value(),
             "accept": "application/json, text/plain, */*",
             "content-type": "application/json;charset=UTF-8",
         }
 
-    async def create(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
+    async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
+        body = upsert_body(payload) if self.upsert else payload
         try:
-            async with self.session.post(self.url, params=self.params, json=payload,
+            async with self.session.post(self.url, params=self.params, json=body,
                                          headers=self.headers) as response:
-                body, is_json = await read_json(response)
+                answer, is_json = await read_json(response)
                 status = response.status
                 headers = response.headers
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             return transport_failure(error)
         if 200 <= status < 300:
             if not is_json:
-                return Retry(f"HTTP {status} with a body that is not JSON: {body!r}", status)
-            if not isinstance(body, dict) or body.get("success") is not True:
-                return Retry(f"HTTP {status} but the body does not say success: {str(body)[:200]}", status)
-            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+                return Retry(f"HTTP {status} with a body that is not JSON: {answer!r}", status)
+            if not isinstance(answer, dict) or answer.get("success") is not True:
+                return Retry(f"HTTP {status} but the body does not say success: {str(answer)[:200]}", status)
+            data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
             return Succeeded(data.get("_id"), near_limit=window_full(headers))
-        failure = classify_failure(status, body, headers, provider="Rampwin",
+        failure = classify_failure(status, answer, headers, provider="Rampwin",
                                    credential_hint="[sink] api_key")
-        if isinstance(failure, Refused) and status in (400, 409) and maybe_applied:
+        if isinstance(failure, Refused) and status in (400, 409) and maybe_applied and not self.upsert:
             # Rampwin answers "Validation error or duplicate contact" for both; this row was sent before
-            # and its answer lost, so the duplicate is our own earlier create.
+            # and its answer lost, so the duplicate is our own earlier create. (An upsert never collides.)
             return Succeeded(None)
         return failure

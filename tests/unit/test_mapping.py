@@ -120,3 +120,25 @@ def test_phone_set_is_exact_through_growth():
         assert phones.add(number) == (number not in reference)
         reference.add(number)
     assert len(phones) == len(reference)
+
+
+def test_ignored_columns_never_become_attributes_and_a_missing_ignored_column_is_named():
+    payload = mapper(ignore=["segment", "since"]).map(row())
+    assert "segment" not in payload and "since" not in payload and payload["plan"] == "gold"
+    with pytest.raises(UsageError, match=r"\[mapping\] ignore: column 'nope'"):
+        mapper(ignore=["nope"])
+
+
+def test_missing_name_can_fall_back_to_the_phone_number():
+    nameless = row(**{"First Name": "", "last_name": ""})
+    assert mapper().map(nameless).code == "no_name"
+    assert mapper(missing_name="phone").map(nameless)["full_name"] == "+919876543210"
+
+
+def test_a_rejected_csv_read_as_a_source_drops_its_outcome_columns_and_reads_json_tags():
+    columns = ["row", "reason", "status", "phone", "name", "plan", "tags"]
+    payload = ContactMapper(MappingSpec(), columns, "c").map(
+        {"row": "7", "reason": "bad", "status": "400", "phone": "9876543210", "name": "Ana", "plan": "gold",
+         "tags": '["x", "y, z"]'})
+    assert payload == {"phone_number": 919876543210, "full_name": "Ana", "integration_id": "c", "plan": "gold",
+                       "tags": ["x", "y, z"]}

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 
 from bulkcontacts.http import new_session
 from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
-from bulkcontacts.sinks.rampwin import RampwinCreate
+from bulkcontacts.sinks.rampwin import RampwinWriter
 from bulkcontacts.spec import RampwinSink
 
 URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
@@ -16,7 +16,7 @@ PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "ch
 @pytest.fixture
 async def sink():
     session = new_session(2, 5)
-    yield RampwinCreate(RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan"), session)
+    yield RampwinWriter(RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan"), session)
     await session.close()
 
 
@@ -24,7 +24,7 @@ async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
     with aioresponses() as mocked:
         mocked.post(URL, payload={"success": True, "message": "Contact created successfully",
                                   "data": {"_id": "abc"}})
-        assert await sink.create(PAYLOAD, False) == Succeeded("abc")
+        assert await sink.send(PAYLOAD, False) == Succeeded("abc")
         (call,) = [c for calls in mocked.requests.values() for c in calls]
         assert call.kwargs["headers"]["x-api-key"] == "k-1"
         assert call.kwargs["headers"]["content-type"] == "application/json;charset=UTF-8"
@@ -41,7 +41,7 @@ async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
 async def test_answers_are_classified(sink, status, body, expected):
     with aioresponses() as mocked:
         mocked.post(URL, status=status, payload=body)
-        result = await sink.create(PAYLOAD, False)
+        result = await sink.send(PAYLOAD, False)
     assert type(result) is expected
     if expected is Refused:
         assert result.reason == "Validation error or duplicate contact" and result.status == 400
@@ -50,20 +50,20 @@ async def test_answers_are_classified(sink, status, body, expected):
 async def test_a_body_that_is_not_json_is_not_a_success(sink):
     with aioresponses() as mocked:
         mocked.post(URL, status=200, body="<html>ok</html>")
-        assert isinstance(await sink.create(PAYLOAD, False), Retry)
+        assert isinstance(await sink.send(PAYLOAD, False), Retry)
 
 
 async def test_429_is_throttled_with_retry_after(sink):
     with aioresponses() as mocked:
         mocked.post(URL, status=429, payload={"success": False}, headers={"Retry-After": "7"})
-        result = await sink.create(PAYLOAD, False)
+        result = await sink.send(PAYLOAD, False)
     assert result.throttled and result.retry_after == 7
 
 
 async def test_duplicate_after_a_lost_answer_means_it_was_created(sink):
     with aioresponses() as mocked:
         mocked.post(URL, status=400, payload={"success": False, "message": "Validation error or duplicate contact"})
-        assert await sink.create(PAYLOAD, True) == Succeeded(None)
+        assert await sink.send(PAYLOAD, True) == Succeeded(None)
 
 
 async def test_a_dropped_connection_is_retryable_and_maybe_applied(sink):
@@ -71,5 +71,26 @@ async def test_a_dropped_connection_is_retryable_and_maybe_applied(sink):
 
     with aioresponses() as mocked:
         mocked.post(URL, exception=aiohttp.ServerDisconnectedError())
-        result = await sink.create(PAYLOAD, False)
+        result = await sink.send(PAYLOAD, False)
     assert isinstance(result, Retry) and result.maybe_applied
+
+
+UPSERT_URL = re.compile(r"^https://api\.rampwin\.com/api/contacts/insertOrUpdate\?channel_id=chan$")
+
+
+async def test_upsert_sends_the_phone_as_a_plus_string_and_the_channel_in_the_query():
+    session = new_session(2, 5)
+    sink = RampwinWriter(RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan",
+                                     mode="upsert"), session)
+    try:
+        with aioresponses() as mocked:
+            mocked.post(UPSERT_URL, payload={"success": True, "message": "Contact inserted or updated successfully",
+                                             "data": {"_id": "u1"}})
+            mocked.post(UPSERT_URL, status=400, payload={"success": False, "message": "Validation error"})
+            assert await sink.send({**PAYLOAD, "plan": "gold"}, False) == Succeeded("u1")
+            # A 400 is the row's own fault even after a lost answer: an upsert never collides with itself.
+            assert isinstance(await sink.send(PAYLOAD, True), Refused)
+            (call, _) = [c for calls in mocked.requests.values() for c in calls]
+        assert call.kwargs["json"] == {"phone_number": "+919876543210", "full_name": "A", "plan": "gold"}
+    finally:
+        await session.close()
