@@ -36,11 +36,13 @@ from bulkcontacts.runner import (
     DryRunReport,
     RunResult,
     dry_run_import,
+    dry_run_migrate,
     run_export,
     run_import,
+    run_migrate,
 )
 from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import JobSpec, load_spec, parse_rate
+from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
 
 EMULATE_SEED_CONTACTS = 1_000
 out = Console(highlight=False)
@@ -92,21 +94,37 @@ def cli() -> None:
 @click.option("--restart", is_flag=True, help="Forget earlier progress and start over.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
 @click.option("--dry-run", is_flag=True, help="Read and validate every row, send nothing; print counts and an estimate.")
-def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool) -> None:
+@click.option("--retry-rejected", is_flag=True,
+              help="Send again the rows the last run rejected (after fixing the data or the mapping).")
+def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool,
+        retry_rejected: bool) -> None:
     """Run (or resume) the job described by the spec file JOB."""
 
     def action() -> int:
         spec = load_spec(job, emulate=emulate or dry_run)
-        if dry_run:
-            if spec.kind != "import":
-                raise UsageError("--dry-run reads a source file: it applies to import jobs")
-            _print_dry_run(spec, asyncio.run(dry_run_import(spec)))
-            return 0
+        if spec.kind == "migrate" and dry_run and not emulate:
+            spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
-        runner = run_import if spec.kind == "import" else run_export
-        result = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: runner(
-            ready, state_path=state_path, restart=restart, display=display)))
+        if dry_run:
+            if spec.kind == "export":
+                raise UsageError("--dry-run checks what would be sent: it applies to import and migrate jobs")
+            if spec.kind == "import":
+                report = asyncio.run(dry_run_import(spec))
+            else:
+                report = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: dry_run_migrate(
+                    ready, state_path, display)))
+            _print_dry_run(spec, report)
+            return 0
+        if retry_rejected and spec.kind == "export":
+            raise UsageError("--retry-rejected sends rejected rows again: it applies to import and migrate jobs")
+        if spec.kind == "export":
+            job_run = lambda ready: run_export(ready, state_path=state_path, restart=restart, display=display)  # noqa: E731
+        else:
+            runner = run_import if spec.kind == "import" else run_migrate
+            job_run = lambda ready: runner(ready, state_path=state_path, restart=restart,  # noqa: E731
+                                           display=display, retry_rejected=retry_rejected)
+        result = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, job_run))
         _print_result(result)
         return result.exit_code
 
@@ -114,7 +132,7 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
 
 
 async def _with_emulator(emulate: bool, quiet: bool, state_path: Path, spec: JobSpec,
-                         job: Callable[[JobSpec], Awaitable[RunResult]]) -> RunResult:
+                         job: Callable[[JobSpec], Awaitable[Any]]) -> Any:
     """Run ``job``, pointed at an in-process emulator when asked (its store persists beside the state)."""
     if not emulate:
         return await job(spec)
@@ -130,17 +148,19 @@ async def _with_emulator(emulate: bool, quiet: bool, state_path: Path, spec: Job
 
 
 def _pointed_at(spec: JobSpec, emulator: RunningEmulator, quiet: bool) -> JobSpec:
-    """The spec with its remote end on the emulator; an export's provider is seeded if it is empty."""
-    if spec.kind == "import":
-        sink = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
-        return spec.model_copy(update={"sink": sink})
+    """The spec with its remote ends on the emulator; a provider source is seeded if it is empty."""
+    updates: dict[str, Any] = {}
+    if isinstance(spec.sink, RampwinSink):
+        updates["sink"] = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
     source = spec.source
-    scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
-    if emulator.state.store.count(source.type, scope) == 0:
-        seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
-        if not quiet:
-            err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
-    return spec.model_copy(update={"source": source.model_copy(update={"base_url": emulator.base_url(source.type)})})
+    if not isinstance(source, FileSource):
+        scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
+        if emulator.state.store.count(source.type, scope) == 0:
+            seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
+            if not quiet:
+                err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
+        updates["source"] = source.model_copy(update={"base_url": emulator.base_url(source.type)})
+    return spec.model_copy(update=updates)
 
 
 def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
@@ -194,6 +214,10 @@ def validate(job: Path, rows: int, emulate: bool) -> None:
 
     def action() -> int:
         spec = load_spec(job, emulate=emulate)
+        if not isinstance(spec.source, FileSource):
+            out.print(f"[green]spec ok[/]: {job} ({spec.kind} from {spec.source.type}); "
+                      "`run --dry-run` fetches and checks the records")
+            return 0
         with FileReader(spec.source) as reader:
             columns = reader.columns()
             mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)

@@ -5,19 +5,23 @@ the checkpoint with the rows marked done and the files' new lengths. After a cra
 each file back to its committed length, so a row is never in the files twice and never marked done
 without its line. Before a row is handed to the pool, the checkpoint's ``sent_upto`` lease must cover it:
 after a crash, rows under the lease that are not done may have been created (their answer was lost).
+
+The checkpoint counts *units*: the rows themselves, or during a retry of rejected rows (``begin_retry``) the
+places in the list of rows being retried, so that its low-water mark stays compact. Lines always carry rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import Progress, StateDir, open_private
+from bulkcontacts.checkpoint import Progress, StateDir, open_private, write_atomic
 from bulkcontacts.errors import UsageError
 from bulkcontacts.sinks.files import neutralize
 
@@ -97,15 +101,15 @@ class ImportLedger:
 
     # -- recording (on the event loop, cheap) ----------------------------------------------------------
 
-    def record_created(self, row: int, phone: int, contact_id: str | None) -> None:
-        self._pending.append((row, "created", "created", [row, phone, contact_id or ""]))
+    def record_created(self, unit: int, row: int, phone: int, contact_id: str | None) -> None:
+        self._pending.append((unit, "created", "created", [row, phone, contact_id or ""]))
         self.pending_counts["created"] += 1
 
-    def record_rejected(self, row: int, reason: str, status: int | None, code: str,
+    def record_rejected(self, unit: int, row: int, reason: str, status: int | None, code: str,
                         source_row: dict[str, Any]) -> None:
         line = [row, _cell(reason, self.guard), status or ""] + [
             _cell(source_row.get(name), self.guard) for name in self.source_columns]
-        self._pending.append((row, "rejected", f"rejected:{code}", line))
+        self._pending.append((unit, "rejected", f"rejected:{code}", line))
         self.pending_counts["rejected"] += 1
 
     def count(self, key: str) -> int:
@@ -152,8 +156,8 @@ class ImportLedger:
             self.rejected.append(rejected)
         progress = self.progress
         progress.offsets = {"created.csv": self.created.sync(), "rejected.csv": self.rejected.sync()}
-        for row, file, key, _ in pending:
-            progress.mark_done(row)
+        for unit, file, key, _ in pending:
+            progress.mark_done(unit)
             progress.counts[file] = progress.counts.get(file, 0) + 1
             if key != file:
                 progress.counts[key] = progress.counts.get(key, 0) + 1
@@ -161,3 +165,41 @@ class ImportLedger:
             progress.sent_upto = max(progress.sent_upto, lease)
         progress.finished = finished
         self.state.save(progress)
+
+
+RETRY_ROWS = "retry-rows.json"
+REJECTED_BEFORE_RETRY = "rejected.before-retry.csv"
+
+
+def begin_retry(state: StateDir, progress: Progress) -> int:
+    """Start a round that sends again every row in ``rejected.csv``: a copy of the file is kept as
+    ``rejected.before-retry.csv``, the rows go to ``retry-rows.json``, and the checkpoint now counts places in
+    that list, with ``rejected.csv`` emptied to its header. Returns how many rows will be retried."""
+    if not state.checkpoint_path.exists():
+        raise UsageError(f"nothing to retry: the job has not run yet (no checkpoint in {state.path})")
+    if progress.extra.get("retry") and not progress.finished:
+        return len(retry_rows(state))  # a retry under way (interrupted): resume it
+    if not progress.finished:
+        raise UsageError("the last run did not finish; run the job without --retry-rejected to finish it first")
+    committed = state.file("rejected.csv").read_bytes()[:progress.offsets.get("rejected.csv", 0)]
+    header_length = len(committed.split(b"\n", 1)[0]) + 1 if committed else 0
+    lines = list(csv.reader(io.StringIO(committed.decode("utf-8"), newline="")))[1:]
+    rows = sorted(int(line[0]) for line in lines if line)
+    write_atomic(state.file(REJECTED_BEFORE_RETRY), committed)
+    write_atomic(state.file(RETRY_ROWS), json.dumps(rows).encode())
+    progress.low_water, progress.done_above, progress.sent_upto = 0, set(), 0
+    progress.counts = {key: value for key, value in progress.counts.items() if not key.startswith("rejected")}
+    progress.offsets["rejected.csv"] = header_length
+    progress.extra["retry"] = len(rows)
+    progress.finished = not rows
+    state.save(progress)
+    return len(rows)
+
+
+def retry_rows(state: StateDir) -> list[int]:
+    """The rows of the retry round under way, in file order."""
+    try:
+        return json.loads(state.file(RETRY_ROWS).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        raise UsageError(f"{state.file(RETRY_ROWS)} is missing or damaged; run again with --retry-rejected "
+                         "to start the retry over") from None

@@ -256,6 +256,7 @@ AUTO_RATE_START = 50.0
 
 class RunSpec(Strict):
     rate: float = 10.0
+    fetch_rate: float | None = None  # a migration's fetch from the provider (default: rate)
     adaptive: bool = False  # follow the server: back off on 429 / full-window headers, speed up otherwise
     concurrency: int = Field(default=8, ge=1, le=512)
     max_attempts: int = Field(default=6, ge=1, le=100)
@@ -275,10 +276,10 @@ class RunSpec(Strict):
             return {**values, "rate": AUTO_RATE_CEILING, "adaptive": True}
         return values
 
-    @field_validator("rate", mode="before")
+    @field_validator("rate", "fetch_rate", mode="before")
     @classmethod
-    def _rate(cls, value: Any) -> float:
-        return parse_rate(value)
+    def _rate(cls, value: Any) -> float | None:
+        return None if value is None else parse_rate(value)
 
 
 class JobSpec(Strict):

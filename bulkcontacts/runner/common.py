@@ -61,8 +61,9 @@ def pool_settings(spec: JobSpec) -> PoolSettings:
 
 
 def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
-                  restart: bool, *, again_when_finished: bool = False) -> Progress:
-    """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec."""
+                  restart: bool, *, again_when_finished: bool = False, accept_changes: bool = False) -> Progress:
+    """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec
+    (``accept_changes``: takes the changes instead, as a retry of fixed rows does)."""
     state.create()
     if restart:
         state.clear()
@@ -74,6 +75,9 @@ def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fin
         return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint)
     if previous.kind != kind:
         raise UsageError(f"{state.path} holds a {previous.kind} job's state; use another --state-dir or --restart")
+    if accept_changes:
+        previous.source_fingerprint, previous.shape_fingerprint = source_fingerprint, shape_fingerprint
+        return previous
     if previous.source_fingerprint != source_fingerprint:
         raise UsageError(f"the source changed since the last run (checkpoint in {state.path}); "
                          "restore it, or run again with --restart to start over")

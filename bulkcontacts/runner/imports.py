@@ -12,7 +12,8 @@ from typing import Any, AsyncIterator, Iterator
 from bulkcontacts.checkpoint import Progress, StateDir
 from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.http import new_session
-from bulkcontacts.ledger import ImportLedger
+from bulkcontacts.errors import UsageError
+from bulkcontacts.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.pacing import pacer_for
 from bulkcontacts.pool import Outcome, PoolStats, Succeeded, Work, WorkerPool
@@ -32,9 +33,27 @@ from bulkcontacts.spec import JobSpec
 
 @dataclass(frozen=True, slots=True)
 class RowWork:
+    unit: int  # what the checkpoint counts: the row, or its place in a retry's list
     row: int
     payload: dict[str, Any]
     source: dict[str, Any]
+
+
+class Selection:
+    """The rows a run sends: every row (unit = row), or a retry's list of rows (unit = place in the list)."""
+
+    def __init__(self, rows: list[int] | None = None) -> None:
+        self.rows = rows
+        self.units = None if rows is None else {row: place for place, row in enumerate(rows)}
+
+    def unit(self, row: int) -> int | None:
+        return row if self.units is None else self.units.get(row)
+
+    def first_row(self, low_water: int) -> int:
+        """The first row not done, given the checkpoint's low-water unit."""
+        if self.rows is None:
+            return low_water
+        return self.rows[low_water] if low_water < len(self.rows) else (self.rows[-1] + 1 if self.rows else 0)
 
 
 def mapped_batches(reader: FileReader, mapper: ContactMapper,
@@ -83,8 +102,10 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     return report
 
 
-async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display: Display) -> RunResult:
-    """Import every row of the source file into Rampwin; resumable at any instant."""
+async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
+                     retry_rejected: bool = False) -> RunResult:
+    """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
+    again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
     started = time.monotonic()
     with FileReader(spec.source) as reader:
         columns = await asyncio.to_thread(reader.columns)
@@ -93,47 +114,57 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
         source_fingerprint, total = await asyncio.gather(asyncio.to_thread(reader.fingerprint),
                                                          asyncio.to_thread(reader.count_rows))
         state = StateDir(state_path)
-        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart)
+        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart,
+                                 accept_changes=retry_rejected)
+        if retry_rejected:
+            if progress.total is not None and progress.total != total:
+                raise UsageError(f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
+                                 "the rows fixed in place (none added or removed) to keep their row numbers")
+            begin_retry(state, progress)
+        selection = Selection(retry_rows(state) if progress.extra.get("retry") else None)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
         ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
         result_files = {"created": str(ledger.created.path), "rejected": str(ledger.rejected.path),
                         "summary": str(state.file("summary.json"))}
         if resumed.finished:
-            return _result(spec, "complete", "already complete (use --restart to run it again)", progress, state,
-                           result_files, started, 0, PoolStats())
+            message = ("no rejected rows to retry" if retry_rejected else
+                       "already complete (use --restart to run it again, or --retry-rejected)")
+            return _result(spec, "complete", message, progress, state, result_files, started, 0, PoolStats())
         progress.total = resumed.total = total
         ledger.open()
         try:
-            return await _import_rows(spec, reader, mapper, ledger, resumed, display, state, result_files, started)
+            return await _import_rows(spec, reader, mapper, ledger, resumed, selection, display, state,
+                                      result_files, started)
         finally:
             ledger.close()
 
 
 async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
-                       resumed: Progress, display: Display, state: StateDir, files: dict[str, str],
-                       started: float) -> RunResult:
+                       resumed: Progress, selection: Selection, display: Display, state: StateDir,
+                       files: dict[str, str], started: float) -> RunResult:
     duplicates = DuplicatePhones(resumed.total or 0) if spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
-    start = 0 if duplicates is not None else resumed.low_water
+    start = 0 if duplicates is not None else selection.first_row(resumed.low_water)
 
     def report(work: RowWork, outcome: Outcome) -> None:
         if isinstance(outcome, Succeeded):
-            ledger.record_created(work.row, work.payload["phone_number"], outcome.value)
+            ledger.record_created(work.unit, work.row, work.payload["phone_number"], outcome.value)
         else:
             code = f"http_{outcome.status}" if outcome.status else "gave_up"
-            ledger.record_rejected(work.row, outcome.reason, outcome.status, code, work.source)
+            ledger.record_rejected(work.unit, work.row, outcome.reason, outcome.status, code, work.source)
 
     async def works() -> AsyncIterator[Work[RowWork]]:
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, start)):
             for row, source, mapped in batch:
-                if resumed.is_done(row):
+                unit = selection.unit(row)
+                if unit is None or resumed.is_done(unit):
                     continue
                 if isinstance(mapped, Rejection):
-                    ledger.record_rejected(row, mapped.reason, None, mapped.code, source)
+                    ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, source)
                     continue
-                await ledger.ensure_lease(row)
-                yield Work(RowWork(row, mapped, source), maybe_applied=row < resumed.sent_upto)
+                await ledger.ensure_lease(unit)
+                yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
         sink = RampwinWriter(spec.sink, session)

@@ -1,0 +1,88 @@
+"""A provider's records as flat rows, and each provider's default mapping onto Rampwin's create payload.
+
+A migration stages the provider's records as rows (``stage_rows``) and imports those rows like a file: so
+the import's mapping, validation, outcome files and exactly-once contract apply unchanged. The defaults
+below are a ``[mapping]`` table; any key the job's own ``[mapping]`` sets replaces the default's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files
+from bulkcontacts.spec import MappingSpec
+
+RAMPWIN_BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
+
+DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
+    # Smartflo: custom fields become attributes by their own names; the contact group becomes a tag.
+    "smartflo": {"phone_number": "phone_number", "full_name": "name", "email": "email_id",
+                 "company": "company_name", "address": "address", "tags": {"columns": ["contact_group_name"]},
+                 "custom_attributes": "rest",
+                 "ignore": ["id", "contact_group_id", "created_at", "updated_at", "deleted_at"]},
+    "tether": {"phone_number": "phoneNumber", "first_name": "firstName", "last_name": "lastName",
+               "email": "email", "custom_attributes": ["status", "pipelineStage"]},
+    # Kore.ai's contact list holds only phone numbers: the number is the contact's name too.
+    "kore": {"phone_number": "phoneNumber", "custom_attributes": "none", "missing_name": "phone"},
+    # Rampwin → Rampwin keeps every attribute and tag; only the source channel's bookkeeping stays behind.
+    "rampwin": {"phone_number": "phone_number", "full_name": "full_name", "tags": {"column": "tags"},
+                "custom_attributes": "rest", "ignore": RAMPWIN_BOOKKEEPING},
+}
+
+
+def migration_mapping(provider: str, own: MappingSpec) -> MappingSpec:
+    """The provider's default mapping with every key the job's ``[mapping]`` sets put over it."""
+    chosen = {**DEFAULT_MAPPINGS[provider], **own.model_dump(include=own.model_fields_set)}
+    return MappingSpec.model_validate(chosen)
+
+
+def _smartflo(record: dict[str, Any]) -> dict[str, Any]:
+    row = {key: value for key, value in record.items() if key != "custom_fields"}
+    for field in record.get("custom_fields") or []:
+        if isinstance(field, dict) and field.get("name"):
+            name = str(field["name"])
+            row[f"custom_{name}" if name in record else name] = field.get("value")
+    return row
+
+
+def _rampwin(record: dict[str, Any]) -> dict[str, Any]:
+    phone = record.get("phone_number")
+    if isinstance(phone, (str, int)) and str(phone).isdigit():
+        record = {**record, "phone_number": f"+{phone}"}  # stored with its country code, without the "+"
+    return record
+
+
+FLATTEN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "smartflo": _smartflo, "rampwin": _rampwin, "tether": dict, "kore": dict}
+
+
+def stage_rows(records: Path, rows: Path, provider: str) -> int:
+    """Write the exported records as flat JSONL rows, every row with every column (so that the reader sees
+    them all); atomically, so a crash leaves the whole file or none. Returns the number of rows."""
+    flatten = FLATTEN[provider]
+    columns: dict[str, None] = {}
+    for record in _records(records):
+        columns.update(dict.fromkeys(flatten(record)))
+    temporary = rows.with_name(f".{rows.name}.tmp")
+    count = 0
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        for record in _records(records):
+            row = flatten(record)
+            out.write(json.dumps({name: row.get(name) for name in columns}, ensure_ascii=False) + "\n")
+            count += 1
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, rows)
+    sync_files([], rows.parent)
+    return count
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)

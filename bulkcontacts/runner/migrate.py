@@ -1,0 +1,95 @@
+"""Migrate: a provider's contacts → Rampwin, in two resumable phases sharing one state directory.
+
+1. fetch: the provider's list API is exported, page by page, into ``fetch/records.jsonl`` (the export's
+   checkpoint and part files live in ``fetch/``);
+2. send: the records, flattened into ``staging.jsonl``, are imported like a file with the provider's default
+   mapping, so the import's checkpoint, outcome files and exactly-once contract hold unchanged.
+
+A killed run resumes in whichever phase it was in; the staging file is written atomically and never changes
+once the fetch is complete, so the send phase's checkpoint always matches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from bulkcontacts.checkpoint import StateDir
+from bulkcontacts.display import Display
+from bulkcontacts.errors import UsageError
+from bulkcontacts.providers.migration import migration_mapping, stage_rows
+from bulkcontacts.runner.common import RunResult, write_summary
+from bulkcontacts.runner.exports import run_export
+from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
+from bulkcontacts.spec import FileSink, FileSource, JobSpec
+
+FETCH_DIR = "fetch"
+STAGING = "staging.jsonl"
+
+
+def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+    """The migration's first phase as an export job into the state directory."""
+    if getattr(spec.source, "mode", "full") != "full":
+        raise UsageError('[source] mode: a migration copies every contact once; use mode = "full"')
+    sink = FileSink(type="file", path=state_path / FETCH_DIR / "records.jsonl", format="jsonl",
+                    neutralize_formulas=False)
+    run = spec.run
+    if run.fetch_rate is not None:
+        run = run.model_copy(update={"rate": run.fetch_rate, "adaptive": False})
+    return spec.model_copy(update={"sink": sink, "run": run})
+
+
+def send_spec(spec: JobSpec, staging: Path) -> JobSpec:
+    """The migration's second phase as an import job reading the staged rows."""
+    source = FileSource(type="file", path=staging, format="jsonl")
+    return spec.model_copy(update={"source": source, "mapping": migration_mapping(spec.source.type, spec.mapping)})
+
+
+async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display: Display) -> RunResult | Path:
+    """Phase 1: the staging file's path once every record is fetched, or the fetch's result if it stopped."""
+    state.create()
+    if restart:
+        state.clear()
+    fetched = await run_export(fetch_spec(spec, state.path), state_path=state.path / FETCH_DIR, restart=restart,
+                               display=display)
+    staging = state.file(STAGING)
+    if fetched.status != "complete":
+        fetched.message = f"fetching from {spec.source.type}: {fetched.message}"
+        return fetched
+    if not staging.exists():
+        records = state.path / FETCH_DIR / "records.jsonl"
+        if not records.exists():
+            raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
+        await asyncio.to_thread(stage_rows, records, staging, spec.source.type)
+        shutil.rmtree(state.path / FETCH_DIR / "parts", ignore_errors=True)  # records.jsonl holds them all
+    return staging
+
+
+async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
+                      retry_rejected: bool = False) -> RunResult:
+    """Move every contact of the provider source into the Rampwin sink; resumable at any instant."""
+    state = StateDir(state_path)
+    staged = await fetch_and_stage(spec, state, restart and not retry_rejected, display)
+    if isinstance(staged, RunResult):
+        return staged
+    if staged.stat().st_size == 0:
+        result = RunResult(job=spec.job.name, status="complete", message=f"the {spec.source.type} source is empty",
+                           counts={"created": 0, "rejected": 0, "total_rows": 0}, state_dir=state.path)
+        write_summary(state, result)
+        return result
+    result = await run_import(send_spec(spec, staged), state_path=state_path, restart=False, display=display,
+                              retry_rejected=retry_rejected)
+    result.files["staging"] = str(staged)
+    write_summary(state, result)
+    return result
+
+
+async def dry_run_migrate(spec: JobSpec, state_path: Path, display: Display) -> DryRunReport:
+    """Fetch (and keep, for the real run) the provider's records; map and check them; send nothing."""
+    staged = await fetch_and_stage(spec, StateDir(state_path), False, display)
+    if isinstance(staged, RunResult):
+        raise UsageError(f"dry run: {staged.message}")
+    if staged.stat().st_size == 0:
+        return DryRunReport()
+    return await dry_run_import(send_spec(spec, staged))
