@@ -40,6 +40,8 @@ from bulkcontacts.runner import (
     run_export,
     run_import,
     run_migrate,
+    run_verify,
+    VerifyReport,
 )
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
@@ -164,7 +166,8 @@ def _pointed_at(spec: JobSpec, emulator: RunningEmulator, quiet: bool) -> JobSpe
 
 
 def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
-    table = Table(title=f"{spec.job.name}: dry run (nothing sent)", show_header=False, title_justify="left")
+    out.print(f"{spec.job.name}: dry run (nothing sent)", markup=False)
+    table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column()
@@ -241,6 +244,46 @@ def validate(job: Path, rows: int, emulate: bool) -> None:
         return 0
 
     _guarded(action)
+
+
+@cli.command()
+@JOB_ARGUMENT
+@click.option("--emulate", is_flag=True, help="Check the built-in emulator's channel (the one `run --emulate` filled).")
+@STATE_DIR_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
+def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> None:
+    """List the job's Rampwin channel and reconcile it with the job's source: created, missing, mismatched,
+    extra. Exit 0 when nothing valid is missing or different, 1 when something is, 3 if the listing stopped."""
+
+    def action() -> int:
+        spec = load_spec(job, emulate=emulate)
+        state_path = spec.state_dir(state_dir)
+        report = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: run_verify(
+            ready, state_path=state_path, display=make_display(quiet))))
+        if report.listing is not None:
+            _print_result(report.listing)
+            return report.listing.exit_code or EXIT_INTERRUPTED
+        _print_verify(spec, report)
+        return 0 if report.ok else 1
+
+    _guarded(action)
+
+
+def _print_verify(spec: JobSpec, report: VerifyReport) -> None:
+    verdict = "[green]nothing missing[/]" if report.ok else "[red]contacts missing or different[/]"
+    table = Table(title=f"{spec.job.name}: verify — {verdict}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column()
+    notes = {"created": "in the channel as sent", "missing": "valid in the source, not in the channel",
+             "mismatched": "in the channel, a field differs", "extra": "in the channel, not from this source",
+             "invalid": "rejected by the mapping: never expected"}
+    for key, count in report.counts.items():
+        table.add_row(key, f"{count:,}", notes[key])
+    for name, path in report.files.items():
+        table.add_row(f"{name} file", "", path)
+    out.print(table)
+    out.print(f"reconciled in {report.elapsed:,.1f} s", markup=False)
 
 
 @cli.command()

@@ -156,3 +156,34 @@ def exported_ids(path: Path, id_field: str) -> list[str]:
     else:
         frame = pl.read_ndjson(path)
     return [str(value) for value in frame[id_field].to_list()]
+
+
+def write_migrate_spec(path: Path, provider: str, emulator: RunningEmulator, *, name: str = "migrate-job",
+                       sink_extra: str = "", mapping: str = "",
+                       run: str = 'rate = "3000/s"\nconcurrency = 32') -> Path:
+    """A migration from the emulator's ``provider`` (scope "demo") into the channel ``INTEGRATION``."""
+    path.write_text(f"""
+[job]
+name = "{name}"
+
+[source]
+type = "{provider}"
+base_url = "{emulator.base_url(provider)}"
+page_size = 100
+{EXPORT_SOURCES[provider]}
+
+[sink]
+type = "rampwin"
+base_url = "{emulator.base_url('rampwin')}"
+api_key = "${{RAMPWIN_API_KEY}}"
+integration_id = "${{RAMPWIN_INTEGRATION_ID}}"
+token = "${{RAMPWIN_TOKEN}}"
+{sink_extra}
+
+[mapping]
+{mapping}
+
+[run]
+{run}
+""", encoding="utf-8")
+    return path

@@ -1,0 +1,163 @@
+"""Verify: list the target Rampwin channel (v3/page) and reconcile it with the job's source.
+
+Every valid source row is *created* (in the channel with the fields the job sends), *missing*, or
+*mismatched* (present, but a field differs); rows the mapping rejects are *invalid* (never expected); contacts
+in the channel that no source row accounts for are *extra*. ``reconciliation.csv`` has one line per row and
+extra contact; ``verify.json`` the counts. Read-only: the listing is fetched afresh each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from bulkcontacts.checkpoint import StateDir, open_private, write_atomic
+from bulkcontacts.display import Display
+from bulkcontacts.errors import UsageError
+from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.runner.common import RunResult
+from bulkcontacts.runner.exports import run_export
+from bulkcontacts.runner.imports import mapped_batches
+from bulkcontacts.runner.migrate import STAGING, send_spec
+from bulkcontacts.sinks.files import neutralize
+from bulkcontacts.sources.files import FileReader
+from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+
+VERIFY_DIR = "verify"
+RECONCILIATION_HEADER = ["row", "phone_number", "status", "contact_id", "differences"]
+NOT_COMPARED = frozenset({"phone_number", "integration_id"})
+
+
+@dataclass
+class VerifyReport:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("created", "missing", "mismatched", "extra", "invalid"), 0))
+    files: dict[str, str] = field(default_factory=dict)
+    listing: RunResult | None = None  # the channel's listing, when it did not complete
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.listing is None and not self.counts["missing"] and not self.counts["mismatched"]
+
+
+def listing_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+    """The sink's channel as an export source (the v3/page endpoint, with the sink's ``token``)."""
+    sink = spec.sink
+    assert isinstance(sink, RampwinSink)
+    if sink.token is None:
+        raise UsageError('[sink] token: verify lists the channel through Rampwin\'s v3/page endpoint, which needs '
+                         'its JWT; add token = "${RAMPWIN_TOKEN}" and export RAMPWIN_TOKEN')
+    source = RampwinSource(type="rampwin", base_url=sink.base_url, token=sink.token,
+                           integration_id=sink.integration_id, page_size=sink.page_size,
+                           allow_insecure_http=sink.allow_insecure_http)
+    output = FileSink(type="file", path=state_path / VERIFY_DIR / "channel.jsonl", format="jsonl",
+                      neutralize_formulas=False)
+    return spec.model_copy(update={"source": source, "sink": output})
+
+
+def expected_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+    """What the job sends: the source file, or for a migration the rows it fetched and staged."""
+    if isinstance(spec.source, FileSource):
+        return spec
+    staging = StateDir(state_path).file(STAGING)
+    if not staging.exists():
+        raise UsageError(f"verify compares the channel with the rows the migration fetched, and {staging} does "
+                         "not exist yet; run the job first")
+    return send_spec(spec, staging)
+
+
+async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> VerifyReport:
+    started = time.monotonic()
+    if spec.kind == "export":
+        raise UsageError("verify checks a Rampwin channel against what a job sends: use it on import and "
+                         "migrate jobs")
+    listing_job = listing_spec(spec, state_path)
+    expected = expected_spec(spec, state_path)
+    state = StateDir(state_path)
+    state.create()
+    listing = await run_export(listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display)
+    report = VerifyReport(files={"reconciliation": str(state.file("reconciliation.csv")),
+                                 "summary": str(state.file("verify.json"))})
+    if listing.status != "complete":
+        listing.message = f"listing the channel: {listing.message}"
+        report.listing = listing
+        return report
+    channel_file = state_path / VERIFY_DIR / "channel.jsonl"
+    await asyncio.to_thread(_reconcile, expected, channel_file, state, report)
+    report.elapsed = time.monotonic() - started
+    write_atomic(state.file("verify.json"), json.dumps(
+        {"job": spec.job.name, "counts": report.counts, "ok": report.ok, "files": report.files,
+         "finished_at": time.time()}, indent=2).encode())
+    return report
+
+
+def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
+    channel = {str(doc.get("phone_number", "")).lstrip("+"): doc for doc in _jsonl(channel_file)}
+    assert isinstance(spec.source, FileSource) and isinstance(spec.sink, RampwinSink)
+    target = state.file("reconciliation.csv")
+    partial = target.with_name(f".{target.name}.tmp")
+    partial.unlink(missing_ok=True)
+    with FileReader(spec.source) as reader, open_private(partial, "w") as handle:
+        out = csv.writer(handle)
+        out.writerow(RECONCILIATION_HEADER)
+        mapper = ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id)
+        duplicates = DuplicatePhones(reader.count_rows()) if spec.mapping.reject_duplicate_phones else None
+        for batch in mapped_batches(reader, mapper, duplicates, 0):
+            for row, _, mapped in batch:
+                if isinstance(mapped, Rejection):
+                    status, phone, contact_id, detail = "invalid", "", "", mapped.reason
+                else:
+                    phone = str(mapped["phone_number"])
+                    doc = channel.pop(phone, None)
+                    differences = {} if doc is None else differences_between(mapped, doc)
+                    status = "missing" if doc is None else "mismatched" if differences else "created"
+                    contact_id = "" if doc is None else doc.get("_id", "")
+                    detail = json.dumps(differences, ensure_ascii=False, default=str) if differences else ""
+                report.counts[status] += 1
+                out.writerow([row, phone, status, contact_id, neutralize(detail)])
+        for phone, doc in channel.items():
+            report.counts["extra"] += 1
+            out.writerow(["", phone, "extra", doc.get("_id", ""), ""])
+    os.replace(partial, target)  # a killed verify leaves the last complete reconciliation
+
+
+def differences_between(payload: dict[str, Any], doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields the job sends that the channel holds otherwise (tags: every sent tag must be there)."""
+    found: dict[str, dict[str, Any]] = {}
+    for key, sent in payload.items():
+        if key in NOT_COMPARED:
+            continue
+        held = doc.get(key)
+        if not _same(key, sent, held):
+            found[key] = {"expected": sent, "found": held}
+    return found
+
+
+def _same(key: str, sent: Any, held: Any) -> bool:
+    if key == "tags":
+        return isinstance(held, list) and set(sent) <= {str(tag) for tag in held}
+    if sent == held:
+        return True
+    if held is None or isinstance(sent, (list, dict)):
+        return False
+    if isinstance(sent, (int, float)) and not isinstance(sent, bool):
+        try:
+            return float(held) == float(sent)  # a number may come back as text
+        except (TypeError, ValueError):
+            return False
+    sent_text, held_text = str(sent).strip(), str(held).strip()
+    return sent_text.lower() == held_text.lower() if key == "email" else sent_text == held_text
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
