@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from benchmarks.common import (
@@ -17,6 +19,7 @@ from benchmarks.common import (
     contacts_csv,
     export_job,
     import_job,
+    migrate_job,
     run_job,
     summary,
 )
@@ -246,6 +249,56 @@ def checkpoint_cost() -> list[Figure]:
                    "is still committed ahead of sending in both)")]
 
 
+def dry_run_estimate() -> list[Figure]:
+    """``run --dry-run`` over 1,000,000 rows (plus 1,000 bad ones): counts by reason and the estimate, timed."""
+    source = WORK / "dry-run-1000000.csv"
+    if not source.exists():
+        shutil.copyfile(contacts_csv(1_000_000), source)
+        with open(source, "a", encoding="utf-8", newline="") as handle:
+            bad = [["12345", "Short Phone", "", "", "", ""], ["+91 9000000001", "Repeated", "", "", "", ""],
+                   ["+91 9876500000", "", "", "", "", ""], ["+91 9876500001", "Bad Mail", "x@", "", "", ""]]
+            csv.writer(handle).writerows(bad * 250)
+    spec = import_job("dry-run", source, "https://api.rampwin.com", rate="20/s", concurrency=8)
+    run = run_job(spec, "--dry-run")
+    shown = run.stdout
+    complete = (run.returncode == 0 and "rejected: bad_phone" in shown and "rejected: duplicate_in_file" in shown
+                and "requests at 20/s ≈" in shown)
+    estimate = next((line for line in shown.splitlines() if "≈" in line), "")
+    return [Figure("dry run", "1,001,000 rows: seconds (counts by reason + estimate)", run.seconds, "< 30",
+                   run.seconds < 30 and complete, estimate.strip())]
+
+
+def migrate_kill_and_verify() -> list[Figure]:
+    """10,000 Smartflo contacts → Rampwin, SIGKILLed at five random moments (fetch or send), resumed; then
+    ``verify``; then the same job again in upsert mode with --restart."""
+    name, total = "migrate-kill", 10_000
+    _fresh(name)
+    kills = sorted(random.Random().uniform(0.5, 8.0) for _ in range(5))
+    with Emulator("--seed-contacts", str(total)) as emulator:
+        emulator.configure(latency=0.005, drop_after_rate=0.01)
+        spec = migrate_job(name, "smartflo", (emulator.base_url("smartflo"), emulator.base_url("rampwin")),
+                           rate="1500/s", concurrency=16)
+        for moment in kills:
+            run_job(spec, kill_after=moment)
+        emulator.configure(latency=0.0, drop_after_rate=0.0)
+        final = run_job(spec)
+        phones = [doc["phone_number"] for doc in emulator.contacts("rampwin", name)]
+        checked = run_job(spec, command="verify")
+        counts = json.loads((WORK / "state" / name / "verify.json").read_text())["counts"]
+        upsert = Path(str(spec).replace(".toml", "-upsert.toml"))
+        upsert.write_text(spec.read_text().replace('token = ', 'mode = "upsert"\ntoken = '), encoding="utf-8")
+        again = run_job(upsert, "--restart", "--state-dir", str(WORK / "state" / name))
+        after = [doc["phone_number"] for doc in emulator.contacts("rampwin", name)]
+    once = final.returncode == 0 and len(phones) == len(set(phones)) == total
+    note = f"kills at {', '.join(f'{moment:.1f}' for moment in kills)} s"
+    return [Figure("migrate kill -9 ×5", "channel: each contact exactly once", float(once), "1 (yes)", once,
+                   f"{len(phones):,} contacts, {len(set(phones)):,} distinct; {note}"),
+            Figure("migrate kill -9 ×5", "verify: missing + mismatched", counts["missing"] + counts["mismatched"],
+                   "0", checked.returncode == 0 and counts["created"] == total, json.dumps(counts)),
+            Figure("migrate kill -9 ×5", "upsert re-run: contacts after ÷ before", len(after) / max(1, len(phones)),
+                   "1.0", again.returncode == 0 and sorted(after) == sorted(phones))]
+
+
 CASES: dict[str, Callable[[], list[Figure]]] = {
     "rate": rate_fidelity,
     "adaptive": adaptive_pacing,
@@ -257,4 +310,6 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "fanout": export_fanout,
     "dlt": export_versus_dlt,
     "export-kill": export_kill_and_resume,
+    "dry-run": dry_run_estimate,
+    "migrate-kill": migrate_kill_and_verify,
 }

@@ -120,6 +120,23 @@ tags = {{ column = "tags", separator = ";" }}""", rate=rate, concurrency=concurr
 ENV.update(EXPORT_ENV)
 
 
+def migrate_job(name: str, provider: str, emulator_urls: tuple[str, str], *, rate: str, concurrency: int) -> Path:
+    """``provider`` (scope "demo") → the Rampwin channel ``name``, upsert mode, ``verify``-able."""
+    source_url, rampwin_url = emulator_urls
+    return _spec(name, f"""[source]
+type = "{provider}"
+base_url = "{source_url}"
+page_size = 100
+{EXPORT_SOURCES[provider]}
+[sink]
+type = "rampwin"
+base_url = "{rampwin_url}"
+api_key = "${{RAMPWIN_API_KEY}}"
+integration_id = "{name}"
+token = "${{RAMPWIN_TOKEN}}"
+""", rate=rate, concurrency=concurrency, extra_run="checkpoint_every = 0.2")
+
+
 def export_job(name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int,
                rate: str = "10000/s") -> Path:
     return _spec(name, f"""[source]
@@ -141,10 +158,10 @@ class JobRun:
     stdout: str
 
 
-def run_job(spec: Path, *args: str, kill_after: float | None = None) -> JobRun:
-    """Run ``bulkcontacts run`` as a child; its own peak RSS comes from wait4."""
+def run_job(spec: Path, *args: str, kill_after: float | None = None, command: str = "run") -> JobRun:
+    """Run ``bulkcontacts run`` (or ``command``) as a child; its own peak RSS comes from wait4."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", *args],
+    process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", command, str(spec), "-q", *args],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     if kill_after is not None:
         time.sleep(kill_after)

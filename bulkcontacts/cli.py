@@ -43,6 +43,7 @@ from bulkcontacts.runner import (
     run_verify,
     VerifyReport,
 )
+from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
 
@@ -294,17 +295,20 @@ def status(job: Path, state_dir: Path | None) -> None:
 
     def action() -> int:
         spec = load_spec(job, emulate=True)
-        state = StateDir(spec.state_dir(state_dir))
-        progress = state.load()
-        if progress is None:
-            out.print(f"{spec.job.name}: not started (no checkpoint in {state.path})")
-            return 0
-        total = f" of {progress.total:,}" if progress.total is not None else ""
-        condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
-        out.print(f"{spec.job.name}: {condition}; {progress.done_count:,}{total} {progress.kind} units done; "
-                  f"last saved {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}")
-        for key, value in sorted(progress.counts.items()):
-            out.print(f"  {key}: {value:,}")
+        path = spec.state_dir(state_dir)
+        phases = [("fetch", path / FETCH_DIR), ("send", path)] if spec.kind == "migrate" else [("", path)]
+        for phase, where in phases:
+            label = f"{spec.job.name}{f' ({phase})' if phase else ''}"
+            progress = StateDir(where).load()
+            if progress is None:
+                out.print(f"{label}: not started (no checkpoint in {where})")
+                continue
+            total = f" of {progress.total:,}" if progress.total is not None else ""
+            condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
+            out.print(f"{label}: {condition}; {progress.done_count:,}{total} {progress.kind} units done; "
+                      f"last saved {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}")
+            for key, value in sorted(progress.counts.items()):
+                out.print(f"  {key}: {value:,}")
         return 0
 
     _guarded(action)

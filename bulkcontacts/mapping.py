@@ -76,6 +76,8 @@ class ContactMapper:
         self.core_columns = self._resolve_core(columns)
         self.tag_column, self.tag_columns = self._resolve_tags(columns)
         self.attributes = self._resolve_attributes(columns)
+        self.reject_when_set = [_require(column, columns, "[mapping] reject_when_set")
+                                for column in mapping.reject_when_set]
 
     # -- resolving columns (once) -------------------------------------------------------------------
 
@@ -107,7 +109,8 @@ class ContactMapper:
     def _resolve_attributes(self, columns: list[str]) -> list[tuple[str, str, Callable[[Any], Any]]]:
         """(column, attribute name, converter) for every custom attribute."""
         choice = self.mapping.custom_attributes
-        ignored = {_require(column, columns, "[mapping] ignore") for column in self.mapping.ignore}
+        ignored = {_require(column, columns, "[mapping] ignore")
+                   for column in (*self.mapping.ignore, *self.mapping.reject_when_set)}
         if tuple(columns[:3]) == REJECTS_FILE_COLUMNS:
             ignored.update(REJECTS_FILE_COLUMNS)
         used = {*self.core_columns.values(), *self.tag_columns, self.tag_column, *ignored}
@@ -138,6 +141,9 @@ class ContactMapper:
 
     def map(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:
         """The create payload for one row, or why the row cannot be sent."""
+        for column in self.reject_when_set:
+            if not _is_empty(row.get(column)):
+                return Rejection(f"column {column!r} is set ({row[column]}): not sent", f"{column}_set")
         fields: dict[str, Any] = {}
         for field, column in self.core_columns.items():
             value = row.get(column)

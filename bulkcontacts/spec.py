@@ -236,6 +236,7 @@ class MappingSpec(Strict):
     types: dict[str, CUSTOM_TYPES] = {}
     tags: TagsSpec = TagsSpec()
     ignore: list[str] = []  # columns that never become custom attributes
+    reject_when_set: list[str] = []  # a row with a value in any of these columns is rejected (e.g. deleted_at)
     missing_name: Literal["reject", "phone"] = "reject"  # "phone": a contact with no name is named by its number
     reject_duplicate_phones: bool = True
 

@@ -15,14 +15,16 @@ from typing import Any, Callable, Iterator
 from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files
 from bulkcontacts.spec import MappingSpec
 
+MAPPED_COLUMNS = frozenset({"phone_number", "full_name", "first_name", "last_name", "email", "company", "city",
+                            "state", "zipcode", "address", "remarks"})
 RAMPWIN_BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
 
 DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
     # Smartflo: custom fields become attributes by their own names; the contact group becomes a tag.
     "smartflo": {"phone_number": "phone_number", "full_name": "name", "email": "email_id",
                  "company": "company_name", "address": "address", "tags": {"columns": ["contact_group_name"]},
-                 "custom_attributes": "rest",
-                 "ignore": ["id", "contact_group_id", "created_at", "updated_at", "deleted_at"]},
+                 "custom_attributes": "rest", "reject_when_set": ["deleted_at"],  # soft-deleted in Smartflo
+                 "ignore": ["id", "contact_group_id", "created_at", "updated_at"]},
     "tether": {"phone_number": "phoneNumber", "first_name": "firstName", "last_name": "lastName",
                "email": "email", "custom_attributes": ["status", "pipelineStage"]},
     # Kore.ai's contact list holds only phone numbers: the number is the contact's name too.
@@ -33,10 +35,33 @@ DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
 }
 
 
-def migration_mapping(provider: str, own: MappingSpec) -> MappingSpec:
-    """The provider's default mapping with every key the job's ``[mapping]`` sets put over it."""
-    chosen = {**DEFAULT_MAPPINGS[provider], **own.model_dump(include=own.model_fields_set)}
+def migration_mapping(provider: str, own: MappingSpec, columns: list[str]) -> MappingSpec:
+    """The provider's default mapping with every key the job's ``[mapping]`` sets put over it. A default that
+    names a field these records lack is dropped (a key the job sets is kept, and checked as an import's)."""
+    chosen = {**_present(DEFAULT_MAPPINGS[provider], set(columns)), **own.model_dump(include=own.model_fields_set)}
     return MappingSpec.model_validate(chosen)
+
+
+def _present(defaults: dict[str, Any], columns: set[str]) -> dict[str, Any]:
+    """The defaults without the fields these records lack."""
+    kept: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if key in MAPPED_COLUMNS and value not in columns:
+            continue
+        if key == "tags":
+            value = {"column": value["column"]} if value.get("column") in columns else {}
+            value["columns"] = [column for column in defaults["tags"].get("columns", []) if column in columns]
+        elif isinstance(value, list):
+            value = [column for column in value if column in columns]
+        kept[key] = value
+    return kept
+
+
+def staged_columns(rows: Path) -> list[str]:
+    """The columns of a staging file (every row has them all)."""
+    with open(rows, encoding="utf-8") as handle:
+        first = handle.readline()
+    return list(json.loads(first)) if first.strip() else []
 
 
 def _smartflo(record: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display
 from bulkcontacts.errors import UsageError
-from bulkcontacts.providers.migration import migration_mapping, stage_rows
+from bulkcontacts.providers.migration import migration_mapping, stage_rows, staged_columns
 from bulkcontacts.runner.common import RunResult, write_summary
 from bulkcontacts.runner.exports import run_export
 from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
@@ -43,7 +43,8 @@ def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
 def send_spec(spec: JobSpec, staging: Path) -> JobSpec:
     """The migration's second phase as an import job reading the staged rows."""
     source = FileSource(type="file", path=staging, format="jsonl")
-    return spec.model_copy(update={"source": source, "mapping": migration_mapping(spec.source.type, spec.mapping)})
+    mapping = migration_mapping(spec.source.type, spec.mapping, staged_columns(staging))
+    return spec.model_copy(update={"source": source, "mapping": mapping})
 
 
 async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display: Display) -> RunResult | Path:

@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from bulkcontacts.checkpoint import StateDir, open_private, write_atomic
 from bulkcontacts.display import Display
@@ -99,7 +99,7 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
 
 
 def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
-    channel = {str(doc.get("phone_number", "")).lstrip("+"): doc for doc in _jsonl(channel_file)}
+    channel = _by_phone(channel_file)
     assert isinstance(spec.source, FileSource) and isinstance(spec.sink, RampwinSink)
     target = state.file("reconciliation.csv")
     partial = target.with_name(f".{target.name}.tmp")
@@ -115,16 +115,17 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
                     status, phone, contact_id, detail = "invalid", "", "", mapped.reason
                 else:
                     phone = str(mapped["phone_number"])
-                    doc = channel.pop(phone, None)
+                    line = channel.pop(phone, None)
+                    doc = None if line is None else json.loads(line)
                     differences = {} if doc is None else differences_between(mapped, doc)
                     status = "missing" if doc is None else "mismatched" if differences else "created"
                     contact_id = "" if doc is None else doc.get("_id", "")
                     detail = json.dumps(differences, ensure_ascii=False, default=str) if differences else ""
                 report.counts[status] += 1
                 out.writerow([row, phone, status, contact_id, neutralize(detail)])
-        for phone, doc in channel.items():
+        for phone, line in channel.items():
             report.counts["extra"] += 1
-            out.writerow(["", phone, "extra", doc.get("_id", ""), ""])
+            out.writerow(["", phone, "extra", json.loads(line).get("_id", ""), ""])
     os.replace(partial, target)  # a killed verify leaves the last complete reconciliation
 
 
@@ -156,8 +157,11 @@ def _same(key: str, sent: Any, held: Any) -> bool:
     return sent_text.lower() == held_text.lower() if key == "email" else sent_text == held_text
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def _by_phone(path: Path) -> dict[str, str]:
+    """The channel's contacts by phone digits, each kept as its JSON text (a third of a parsed dict's size)."""
+    contacts: dict[str, str] = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                yield json.loads(line)
+                contacts[str(json.loads(line).get("phone_number", "")).lstrip("+")] = line
+    return contacts

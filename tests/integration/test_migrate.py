@@ -10,6 +10,7 @@ from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
 from tests.helpers import (
     INTEGRATION,
     assert_exactly_once,
+    emulator_stats,
     read_csv,
     run_cli,
     set_emulator,
@@ -153,3 +154,30 @@ def test_retry_rejected_resends_only_rejected_rows_keeping_their_row_numbers(tmp
     assert len(read_csv(state / "rejected.before-retry.csv")) == 50
     again = run_cli("run", str(fixed), "-q", "--retry-rejected", cwd=tmp_path)
     assert again.returncode == EXIT_OK and "no rejected rows to retry" in again.stdout
+
+
+def test_merging_two_rampwin_channels_keeps_every_attribute_and_tag(tmp_path, emulator):
+    seed(emulator.state.store, "rampwin", 400)  # channel "demo"
+    spec = write_migrate_spec(tmp_path / "job.toml", "rampwin", emulator)
+    result = run_cli("run", str(spec), "-q", cwd=tmp_path)
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    merged = channel(emulator)
+    for source in emulator.state.store.all("rampwin", "demo"):
+        held = merged[source["phone_number"]]
+        for key in ("full_name", "first_name", "last_name", "email"):
+            assert held[key] == source[key]
+        assert held.get("tags", []) == source["tags"] and held["integration_id"] == INTEGRATION
+    assert verify(spec, tmp_path)[1]["created"] == 400
+
+
+def test_dry_run_fetches_checks_and_estimates_sending_nothing_then_the_run_reuses_the_fetch(tmp_path, emulator):
+    seed(emulator.state.store, "smartflo", 250)
+    spec = write_migrate_spec(tmp_path / "job.toml", "smartflo", emulator, run='rate = "20/s"')
+    dry = run_cli("run", str(spec), "--dry-run", "-q", cwd=tmp_path)
+    assert dry.returncode == EXIT_OK, dry.stdout + dry.stderr
+    assert "250 requests at 20/s ≈ 13 s" in dry.stdout and not channel(emulator)
+    requests_before = emulator_stats(emulator)["requests"]
+    fast = write_migrate_spec(tmp_path / "job.toml", "smartflo", emulator)
+    assert run_cli("run", str(fast), "-q", cwd=tmp_path).returncode == EXIT_OK
+    assert len(channel(emulator)) == 250
+    assert emulator_stats(emulator)["requests"] == requests_before + 250  # the creates only: nothing fetched again
