@@ -104,6 +104,9 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
     """Run (or resume) the job described by the spec file JOB."""
 
     def action() -> int:
+        if retry_rejected and (restart or dry_run):
+            raise UsageError("--retry-rejected goes on from the last run: it cannot be combined with "
+                             f"{'--restart' if restart else '--dry-run'}")
         spec = load_spec(job, emulate=emulate or dry_run)
         if spec.kind == "migrate" and dry_run and not emulate:
             spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials

@@ -22,7 +22,7 @@ from bulkcontacts.providers.migration import migration_mapping, stage_rows, stag
 from bulkcontacts.runner.common import RunResult, write_summary
 from bulkcontacts.runner.exports import run_export
 from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
-from bulkcontacts.spec import FileSink, FileSource, JobSpec
+from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
 
 FETCH_DIR = "fetch"
 STAGING = "staging.jsonl"
@@ -30,8 +30,12 @@ STAGING = "staging.jsonl"
 
 def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
     """The migration's first phase as an export job into the state directory."""
-    if getattr(spec.source, "mode", "full") != "full":
+    source, target = spec.source, spec.sink
+    if getattr(source, "mode", "full") != "full":
         raise UsageError('[source] mode: a migration copies every contact once; use mode = "full"')
+    if (isinstance(source, RampwinSource) and isinstance(target, RampwinSink)
+            and source.integration_id == target.integration_id and source.base_url == target.base_url):
+        raise UsageError("[sink] integration_id: the source and the sink are the same Rampwin channel")
     sink = FileSink(type="file", path=state_path / FETCH_DIR / "records.jsonl", format="jsonl",
                     neutralize_formulas=False)
     run = spec.run
@@ -71,7 +75,7 @@ async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display
                       retry_rejected: bool = False) -> RunResult:
     """Move every contact of the provider source into the Rampwin sink; resumable at any instant."""
     state = StateDir(state_path)
-    staged = await fetch_and_stage(spec, state, restart and not retry_rejected, display)
+    staged = await fetch_and_stage(spec, state, restart, display)
     if isinstance(staged, RunResult):
         return staged
     if staged.stat().st_size == 0:

@@ -9,6 +9,7 @@ from tests.helpers import (
     set_emulator,
     write_csv,
     write_export_spec,
+    write_migrate_spec,
     write_spec,
 )
 
@@ -27,6 +28,10 @@ def test_no_secret_in_any_file_or_output(tmp_path, emulator):
         job = write_export_spec(tmp_path / f"{provider}.toml", provider, emulator.base_url(provider),
                                 tmp_path / f"{provider}.csv", name=f"export-{provider}")
         outputs.append(run_cli("run", str(job), cwd=tmp_path))
+    migrate = write_migrate_spec(tmp_path / "migrate.toml", "smartflo", emulator, sink_extra='mode = "upsert"')
+    outputs.append(run_cli("run", str(migrate), cwd=tmp_path))
+    outputs.append(run_cli("verify", str(migrate), cwd=tmp_path))
+    outputs.append(run_cli("run", str(migrate), "--retry-rejected", cwd=tmp_path))
     set_emulator(emulator, password="not-the-one-we-send")
     failing = write_export_spec(tmp_path / "badlogin.toml", "smartflo", emulator.base_url("smartflo"),
                                 tmp_path / "never.csv", name="bad-login")
@@ -38,6 +43,7 @@ def test_no_secret_in_any_file_or_output(tmp_path, emulator):
             assert secret not in result.stdout and secret not in result.stderr
     written = [path for path in tmp_path.rglob("*") if path.is_file() and path.suffix != ".toml"]
     assert any(path.name == "checkpoint.json" for path in written)
+    assert any(path.name == "reconciliation.csv" for path in written)
     for path in written:
         content = path.read_bytes()
         for secret in secrets:
