@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -112,24 +113,22 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
             spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
+        if spec.kind == "export" and (dry_run or retry_rejected):
+            raise UsageError(f"{'--dry-run' if dry_run else '--retry-rejected'} is about rows sent to Rampwin: "
+                             "it applies to import and migrate jobs")
         if dry_run:
-            if spec.kind == "export":
-                raise UsageError("--dry-run checks what would be sent: it applies to import and migrate jobs")
-            if spec.kind == "import":
-                report = asyncio.run(dry_run_import(spec))
-            else:
-                report = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: dry_run_migrate(
-                    ready, state_path, display)))
-            _print_dry_run(spec, report)
+            job_run: Callable[[JobSpec], Awaitable[Any]] = (
+                dry_run_import if spec.kind == "import" else partial(dry_run_migrate, state_path=state_path,
+                                                                     display=display))
+            needs_emulator = emulate and spec.kind == "migrate"  # an import's dry run sends nothing anywhere
+            _print_dry_run(spec, asyncio.run(_with_emulator(needs_emulator, quiet, state_path, spec, job_run)))
             return 0
-        if retry_rejected and spec.kind == "export":
-            raise UsageError("--retry-rejected sends rejected rows again: it applies to import and migrate jobs")
+        options: dict[str, Any] = {"state_path": state_path, "restart": restart, "display": display}
         if spec.kind == "export":
-            job_run = lambda ready: run_export(ready, state_path=state_path, restart=restart, display=display)  # noqa: E731
+            job_run = partial(run_export, **options)
         else:
-            runner = run_import if spec.kind == "import" else run_migrate
-            job_run = lambda ready: runner(ready, state_path=state_path, restart=restart,  # noqa: E731
-                                           display=display, retry_rejected=retry_rejected)
+            job_run = partial(run_import if spec.kind == "import" else run_migrate, retry_rejected=retry_rejected,
+                              **options)
         result = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, job_run))
         _print_result(result)
         return result.exit_code

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display
-from bulkcontacts.errors import UsageError
+from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.providers.migration import migration_mapping, stage_rows, staged_columns
 from bulkcontacts.runner.common import RunResult, write_summary
 from bulkcontacts.runner.exports import run_export
@@ -90,11 +90,11 @@ async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display
     return result
 
 
-async def dry_run_migrate(spec: JobSpec, state_path: Path, display: Display) -> DryRunReport:
+async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) -> DryRunReport:
     """Fetch (and keep, for the real run) the provider's records; map and check them; send nothing."""
     staged = await fetch_and_stage(spec, StateDir(state_path), False, display)
-    if isinstance(staged, RunResult):
-        raise UsageError(f"dry run: {staged.message}")
+    if isinstance(staged, RunResult):  # the fetch stopped: exit as the run would (3, or 4 if refused)
+        raise (FatalRemoteError if staged.status == "refused" else Interrupted)(f"dry run: {staged.message}")
     if staged.stat().st_size == 0:
         return DryRunReport()
     return await dry_run_import(send_spec(spec, staged))
