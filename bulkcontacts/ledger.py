@@ -53,10 +53,11 @@ class OutcomeFile:
         self._writer.writerows(lines)
 
     def sync(self) -> int:
-        """Make what was appended durable; return the committed length."""
+        """Make what was appended durable; return the committed length (the file's size: after a truncation
+        the handle's own position may still point past the end)."""
         self._handle.flush()
         os.fsync(self._handle.fileno())
-        return self._handle.tell()
+        return os.fstat(self._handle.fileno()).st_size
 
     def close(self) -> None:
         if self._handle is not None:

@@ -1,6 +1,7 @@
 """Imports in upsert mode, --retry-rejected and verify, over a real socket against the emulator."""
 
 import json
+import signal
 
 from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
 from tests.helpers import (
@@ -9,6 +10,9 @@ from tests.helpers import (
     contact_rows,
     read_csv,
     run_cli,
+    set_emulator,
+    start_cli,
+    wait_for,
     write_csv,
     write_spec,
 )
@@ -98,3 +102,28 @@ def test_verify_an_import_job(tmp_path, emulator):
     counts = json.loads((tmp_path / ".bulkcontacts" / "test-job" / "verify.json").read_text())["counts"]
     assert counts == {"created": 24, "missing": 0, "mismatched": 0, "extra": 0, "invalid": 1}
     assert "nothing missing" in result.stdout
+
+
+def test_sigkill_during_a_retry_then_resume_is_exactly_once(tmp_path, emulator):
+    total = 600
+    rows = contact_rows(total)
+    for row in rows[::2]:
+        row["name"] = ""  # 300 rows with no name: rejected
+    source = write_csv(tmp_path / "in.csv", rows)
+    strict = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"),
+                        run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    assert run_cli("run", str(strict), "-q", cwd=tmp_path).returncode == EXIT_REJECTIONS
+    lenient = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), mapping='missing_name = "phone"',
+                         run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    set_emulator(emulator, latency=0.01, drop_after_rate=0.03)
+    for kill_at in (360, 420, 520):
+        process = start_cli("run", str(lenient), "-q", "--retry-rejected", cwd=tmp_path)
+        assert wait_for(lambda: len(stored(emulator)) >= kill_at, timeout=60)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    set_emulator(emulator, drop_after_rate=0.0, latency=0.0)
+    result = run_cli("run", str(lenient), "-q", cwd=tmp_path)  # an interrupted retry resumes like any run
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    created, rejected = assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", total)
+    assert not rejected and len(stored(emulator)) == total
+    assert sorted(stored(emulator)) == sorted(line["phone_number"] for line in created)

@@ -25,3 +25,19 @@ def test_state_is_private_and_round_trips(tmp_path):
     loaded = state.load()
     assert loaded.done_above == {7} and loaded.counts == {"created": 3}
     assert [p.name for p in state.path.iterdir()] == ["checkpoint.json"]  # no temporary file left behind
+
+
+def test_an_outcome_file_reopened_over_an_uncommitted_tail_reports_its_true_length(tmp_path):
+    from bulkcontacts.ledger import OutcomeFile
+
+    path = tmp_path / "rejected.csv"
+    path.write_bytes(b"row,reason\r\n1,bad\r\n2,uncommitted tail\r\n")
+    committed = len(b"row,reason\r\n1,bad\r\n")
+    outcome = OutcomeFile(path, ["row", "reason"])
+    outcome.open(committed)
+    try:
+        assert outcome.sync() == committed == path.stat().st_size  # nothing appended: the length still holds
+        outcome.append([[3, "next"]])
+        assert outcome.sync() == path.stat().st_size == committed + len(b"3,next\r\n")
+    finally:
+        outcome.close()
