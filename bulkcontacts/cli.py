@@ -44,6 +44,7 @@ from bulkcontacts.runner import (
     run_verify,
     VerifyReport,
 )
+from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
 from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
@@ -222,7 +223,12 @@ def validate(job: Path, rows: int, emulate: bool) -> None:
         spec = load_spec(job, emulate=emulate)
         if not isinstance(spec.source, FileSource):
             out.print(f"[green]spec ok[/]: {job} ({spec.kind} from {spec.source.type}); "
-                      "`run --dry-run` fetches and checks the records")
+                      "`run --dry-run` fetches and checks the records", soft_wrap=True)
+            if spec.kind == "migrate":
+                mapping = {**DEFAULT_MAPPINGS[spec.source.type], **spec.mapping.model_dump(
+                    mode="json", include=spec.mapping.model_fields_set)}
+                out.print(f"mapping (the provider's defaults, then [mapping]): {json.dumps(mapping)}",
+                          markup=False, soft_wrap=True)
             return 0
         with FileReader(spec.source) as reader:
             columns = reader.columns()

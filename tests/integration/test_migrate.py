@@ -181,3 +181,11 @@ def test_dry_run_fetches_checks_and_estimates_sending_nothing_then_the_run_reuse
     assert run_cli("run", str(fast), "-q", cwd=tmp_path).returncode == EXIT_OK
     assert len(channel(emulator)) == 250
     assert emulator_stats(emulator)["requests"] == requests_before + 250  # the creates only: nothing fetched again
+
+
+def test_validate_shows_the_mapping_a_migration_will_use_and_fetches_nothing(tmp_path, emulator):
+    spec = write_migrate_spec(tmp_path / "job.toml", "tether", emulator, mapping='custom_attributes = ["status"]')
+    result = run_cli("validate", str(spec), cwd=tmp_path)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert '"first_name": "firstName"' in result.stdout and '"custom_attributes": ["status"]' in result.stdout
+    assert emulator_stats(emulator)["requests"] == 0
