@@ -93,6 +93,8 @@ class PagePlan:
         """How many records page ``index`` must hold at least, when the provider told a total."""
         if self.total_pages is None:
             return None
+        if self.total_pages == 0:
+            return 0  # an empty list: the one page asked for is rightly empty
         if index < self.total_pages - 1:
             return self.page_size
         if self.total_records is None:

@@ -107,9 +107,10 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
     with FileReader(spec.source) as reader, open_private(partial, "w") as handle:
         out = csv.writer(handle)
         out.writerow(RECONCILIATION_HEADER)
-        mapper = ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id)
+        empty = spec.source.path.stat().st_size == 0  # a migration from an empty source: every contact is extra
+        mapper = None if empty else ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id)
         duplicates = DuplicatePhones(reader.count_rows()) if spec.mapping.reject_duplicate_phones else None
-        for batch in mapped_batches(reader, mapper, duplicates, 0):
+        for batch in [] if mapper is None else mapped_batches(reader, mapper, duplicates, 0):
             for row, _, mapped in batch:
                 if isinstance(mapped, Rejection):
                     status, phone, contact_id, detail = "invalid", "", "", mapped.reason

@@ -128,3 +128,11 @@ def test_sigkill_mid_export_then_resume_gives_each_record_once(tmp_path, emulato
     finished = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert finished.returncode == EXIT_OK, finished.stdout + finished.stderr
     assert exported_ids(output, "_id") == store_ids(emulator, "tether")
+
+
+@pytest.mark.parametrize("provider", ["rampwin", "tether", "kore", "smartflo"])
+async def test_an_empty_contact_list_exports_to_an_empty_file_and_is_complete(tmp_path, emulator, provider):
+    set_emulator(emulator, kore_per_minute=None)
+    result, spec = await export(tmp_path, emulator, provider, ".jsonl")
+    assert result.status == "complete", result.message
+    assert result.counts["records"] == 0 and spec.sink.path.read_text() == ""

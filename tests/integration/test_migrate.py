@@ -189,3 +189,14 @@ def test_validate_shows_the_mapping_a_migration_will_use_and_fetches_nothing(tmp
     assert result.returncode == EXIT_OK, result.stderr
     assert '"first_name": "firstName"' in result.stdout and '"custom_attributes": ["status"]' in result.stdout
     assert emulator_stats(emulator)["requests"] == 0
+
+
+def test_an_empty_source_migrates_nothing_and_verify_finds_only_extras(tmp_path, emulator):
+    emulator.state.store.upsert("rampwin", INTEGRATION, "919999999999", {"phone_number": "919999999999",
+                                                                         "full_name": "Already There"})
+    spec = write_migrate_spec(tmp_path / "job.toml", "tether", emulator)
+    result = run_cli("run", str(spec), "-q", cwd=tmp_path)
+    assert result.returncode == EXIT_OK and "source is empty" in result.stdout, result.stdout + result.stderr
+    checked, counts = verify(spec, tmp_path)
+    assert checked.returncode == EXIT_OK
+    assert counts == {"created": 0, "missing": 0, "mismatched": 0, "extra": 1, "invalid": 0}

@@ -122,6 +122,13 @@ def test_the_last_page_must_complete_the_total_records():
     assert "expected 20" in plan.shortfall(2, PageResult(records(12)))
 
 
+@pytest.mark.parametrize("page", [PageResult([], total_records=0), PageResult([], total_pages=0)])
+def test_an_empty_list_is_complete_after_its_one_empty_page(page):
+    plan = PagePlan(100, 1000)
+    plan.learn(0, page, rampwin())
+    assert plan.shortfall(0, page) is None and plan.pages_known() == 0
+
+
 def test_safety_cap_on_pages():
     plan = PagePlan(10, 5)
     with pytest.raises(PagingError, match="safety cap"):
