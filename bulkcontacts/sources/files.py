@@ -46,6 +46,7 @@ class FileReader:
         if not self.path.is_file():
             raise UsageError(f"[source] path: {self.path} does not exist or is not a file")
         self._columns: list[str] | None = None
+        self._jsonl_rows: int | None = None  # counted while the columns were collected
         self.encoding = _encoding_of(self.path, spec.encoding)
 
     def __enter__(self) -> "FileReader":
@@ -71,7 +72,9 @@ class FileReader:
         if self.format == "parquet":
             return self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows)
         if self.format == "jsonl":
-            return sum(len(rows) for rows in self._jsonl_batches())
+            self.columns()
+            assert self._jsonl_rows is not None
+            return self._jsonl_rows
         return self._guard(self._check_csv)
 
     def _check_csv(self) -> int:
@@ -122,11 +125,14 @@ class FileReader:
     def _read_columns(self) -> list[str]:
         if self.format == "parquet":
             return list(pa_parquet.ParquetFile(self.path).schema_arrow.names)
-        if self.format == "jsonl":
+        if self.format == "jsonl":  # every line's keys: a key first seen on line 100,000 is a column too
             names: dict[str, None] = {}
-            for rows in self._jsonl_batches(limit=1000):
+            count = 0
+            for rows in self._jsonl_batches():
+                count += len(rows)
                 for row in rows:
                     names.update(dict.fromkeys(row))
+            self._jsonl_rows = count
             return list(names)
         with open(self.path, encoding=self.encoding, newline="") as handle:
             header = next(self._csv_reader(handle), None)
@@ -173,9 +179,8 @@ class FileReader:
         for batch in pa_parquet.ParquetFile(self.path).iter_batches(batch_size=self.spec.batch_rows):
             yield batch.to_pylist()
 
-    def _jsonl_batches(self, limit: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    def _jsonl_batches(self) -> Iterator[list[dict[str, Any]]]:
         rows: list[dict[str, Any]] = []
-        read = 0
         with open(self.path, encoding=self.encoding) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
@@ -189,12 +194,9 @@ class FileReader:
                     raise UsageError(f"{self.path}, line {number}: a JSONL line must be an object, "
                                      f"not {type(row).__name__}")
                 rows.append(row)
-                read += 1
-                if len(rows) >= self.spec.batch_rows or (limit is not None and read >= limit):
+                if len(rows) >= self.spec.batch_rows:
                     yield rows
                     rows = []
-                    if limit is not None and read >= limit:
-                        return
         if rows:
             yield rows
 
