@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files
-from bulkcontacts.spec import MappingSpec
+from bulkcontacts.mapping import CORE_FIELDS
+from bulkcontacts.sources.files import FileReader
+from bulkcontacts.spec import FileSource, MappingSpec
 
-MAPPED_COLUMNS = frozenset({"phone_number", "full_name", "first_name", "last_name", "email", "company", "city",
-                            "state", "zipcode", "address", "remarks"})
 RAMPWIN_BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
 
 DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
@@ -46,7 +46,7 @@ def _present(defaults: dict[str, Any], columns: set[str]) -> dict[str, Any]:
     """The defaults without the fields these records lack."""
     kept: dict[str, Any] = {}
     for key, value in defaults.items():
-        if key in MAPPED_COLUMNS and value not in columns:
+        if key in CORE_FIELDS and value not in columns:
             continue
         if key == "tags":
             value = {"column": value["column"]} if value.get("column") in columns else {}
@@ -85,18 +85,17 @@ FLATTEN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 def stage_rows(records: Path, rows: Path, provider: str) -> int:
-    """Write the exported records as flat JSONL rows, every row with every column (so that the reader sees
-    them all); atomically, so a crash leaves the whole file or none. Returns the number of rows."""
+    """Write the exported records as flat JSONL rows, every row with every column (so that ``staged_columns``
+    reads them from the first line); atomically, so a crash leaves the whole file or none. Returns the number
+    of rows."""
     flatten = FLATTEN[provider]
-    columns: dict[str, None] = {}
-    for record in _records(records):
-        columns.update(dict.fromkeys(flatten(record)))
+    reader = FileReader(FileSource(type="file", path=records, format="jsonl"))
+    columns = dict.fromkeys(name for record in _flat(reader, flatten) for name in record)
     temporary = rows.with_name(f".{rows.name}.tmp")
     count = 0
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        for record in _records(records):
-            row = flatten(record)
+        for row in _flat(reader, flatten):
             out.write(json.dumps({name: row.get(name) for name in columns}, ensure_ascii=False) + "\n")
             count += 1
         out.flush()
@@ -106,8 +105,6 @@ def stage_rows(records: Path, rows: Path, provider: str) -> int:
     return count
 
 
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+def _flat(reader: FileReader, flatten: Callable[[dict[str, Any]], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for _, records in reader.batches():
+        yield from map(flatten, records)

@@ -120,7 +120,7 @@ async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display:
             if progress.total is not None and progress.total != total:
                 raise UsageError(f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
                                  "the rows fixed in place (none added or removed) to keep their row numbers")
-            begin_retry(state, progress)
+            await asyncio.to_thread(begin_retry, state, progress)
         selection = Selection(retry_rows(state) if progress.extra.get("retry") else None)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16

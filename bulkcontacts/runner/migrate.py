@@ -66,9 +66,13 @@ async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display
         records = state.path / FETCH_DIR / "records.jsonl"
         if not records.exists():
             raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
-        await asyncio.to_thread(stage_rows, records, staging, spec.source.type)
-        shutil.rmtree(state.path / FETCH_DIR / "parts", ignore_errors=True)  # records.jsonl holds them all
+        await asyncio.to_thread(_stage, records, staging, spec.source.type)
     return staging
+
+
+def _stage(records: Path, staging: Path, provider: str) -> None:
+    stage_rows(records, staging, provider)
+    shutil.rmtree(records.parent / "parts", ignore_errors=True)  # records.jsonl holds them all
 
 
 async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
@@ -83,11 +87,8 @@ async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display
                            counts={"created": 0, "rejected": 0, "total_rows": 0}, state_dir=state.path)
         write_summary(state, result)
         return result
-    result = await run_import(send_spec(spec, staged), state_path=state_path, restart=False, display=display,
-                              retry_rejected=retry_rejected)
-    result.files["staging"] = str(staged)
-    write_summary(state, result)
-    return result
+    return await run_import(send_spec(spec, staged), state_path=state_path, restart=False, display=display,
+                            retry_rejected=retry_rejected)
 
 
 async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) -> DryRunReport:

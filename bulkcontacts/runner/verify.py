@@ -92,9 +92,9 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     channel_file = state_path / VERIFY_DIR / "channel.jsonl"
     await asyncio.to_thread(_reconcile, expected, channel_file, state, report)
     report.elapsed = time.monotonic() - started
-    write_atomic(state.file("verify.json"), json.dumps(
-        {"job": spec.job.name, "counts": report.counts, "ok": report.ok, "files": report.files,
-         "finished_at": time.time()}, indent=2).encode())
+    summary = {"job": spec.job.name, "counts": report.counts, "ok": report.ok, "files": report.files,
+               "finished_at": time.time()}
+    await asyncio.to_thread(write_atomic, state.file("verify.json"), json.dumps(summary, indent=2).encode())
     return report
 
 
