@@ -1,4 +1,4 @@
-"""The ``bulkcontacts`` command: parsing and printing only; the work is in runner.py."""
+"""The ``bulkcontacts`` command: parsing and printing only; the work is in ``runner/``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import click
 from rich.console import Console
@@ -19,8 +19,9 @@ from rich.text import Text
 
 from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
-from bulkcontacts.display import make_display
-from bulkcontacts.emulator.app import RunningEmulator, start_emulator
+from bulkcontacts.display import Display, make_display, preview, shorten, shown_path
+from bulkcontacts.emulate import emulated
+from bulkcontacts.emulator.app import start_emulator
 from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed
 from bulkcontacts.emulator.state import EmulatorSettings
 from bulkcontacts.errors import (
@@ -49,7 +50,6 @@ from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
 
-EMULATE_SEED_CONTACTS = 1_000
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -94,9 +94,10 @@ def cli() -> None:
 
 @cli.command()
 @JOB_ARGUMENT
-@click.option("--emulate", is_flag=True, help="Run against the built-in emulator on loopback (no account needed).")
+@click.option("--emulate", is_flag=True,
+              help="Run against the built-in emulator on loopback, with this job's own store (no account needed).")
 @STATE_DIR_OPTION
-@click.option("--restart", is_flag=True, help="Forget earlier progress and start over.")
+@click.option("--restart", is_flag=True, help="Forget earlier progress (and, with --emulate, the job's store).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
 @click.option("--dry-run", is_flag=True, help="Read and validate every row, send nothing; print counts and an estimate.")
 @click.option("--retry-rejected", is_flag=True,
@@ -112,61 +113,42 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
         spec = load_spec(job, emulate=emulate or dry_run)
         if spec.kind == "migrate" and dry_run and not emulate:
             spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials
-        state_path = spec.state_dir(state_dir)
-        display = make_display(quiet)
         if spec.kind == "export" and (dry_run or retry_rejected):
             raise UsageError(f"{'--dry-run' if dry_run else '--retry-rejected'} is about rows sent to Rampwin: "
-                             "it applies to import and migrate jobs")
+                             "it applies to import and migrate jobs; an export is checked page by page as it runs")
+        state_path = spec.state_dir(state_dir)
+        display = make_display(quiet)
+        display.note(f"state: {shown_path(state_path)}")
         if dry_run:
-            job_run: Callable[[JobSpec], Awaitable[Any]] = (
-                dry_run_import if spec.kind == "import" else partial(dry_run_migrate, state_path=state_path,
-                                                                     display=display))
-            needs_emulator = emulate and spec.kind == "migrate"  # an import's dry run sends nothing anywhere
-            _print_dry_run(spec, asyncio.run(_with_emulator(needs_emulator, quiet, state_path, spec, job_run)))
+            if spec.kind == "import":  # an import's dry run sends nothing anywhere: no emulator
+                report = asyncio.run(dry_run_import(spec))
+            else:
+                report = _run_job(emulate, restart, display, state_path, spec,
+                                  partial(dry_run_migrate, state_path=state_path, display=display))
+            display.flush()
+            _print_dry_run(spec, report)
             return 0
         options: dict[str, Any] = {"state_path": state_path, "restart": restart, "display": display}
         if spec.kind == "export":
-            job_run = partial(run_export, **options)
+            job_run: Callable[[JobSpec], Awaitable[Any]] = partial(run_export, **options)
         else:
             job_run = partial(run_import if spec.kind == "import" else run_migrate, retry_rejected=retry_rejected,
                               **options)
-        result = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, job_run))
+        result = _run_job(emulate, restart, display, state_path, spec, job_run)
+        display.flush()
         _print_result(result)
         return result.exit_code
 
     _guarded(action)
 
 
-async def _with_emulator(emulate: bool, quiet: bool, state_path: Path, spec: JobSpec,
-                         job: Callable[[JobSpec], Awaitable[Any]]) -> Any:
-    """Run ``job``, pointed at an in-process emulator when asked (its store persists beside the state)."""
+def _run_job(emulate: bool, restart: bool, display: Display, state_path: Path, spec: JobSpec,
+             job: Callable[[JobSpec], Awaitable[Any]]) -> Any:
+    """Run ``job`` on a fresh event loop, pointed at this job's emulator when asked."""
     if not emulate:
-        return await job(spec)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    emulator = await start_emulator(EmulatorSettings(), db=state_path.parent / "emulator.sqlite")
-    if not quiet:
-        err.print(f"emulator on {emulator.url} (store {state_path.parent / 'emulator.sqlite'})", soft_wrap=True,
-                  markup=False)
-    try:
-        return await job(_pointed_at(spec, emulator, quiet))
-    finally:
-        await emulator.stop()
-
-
-def _pointed_at(spec: JobSpec, emulator: RunningEmulator, quiet: bool) -> JobSpec:
-    """The spec with its remote ends on the emulator; a provider source is seeded if it is empty."""
-    updates: dict[str, Any] = {}
-    if isinstance(spec.sink, RampwinSink):
-        updates["sink"] = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
-    source = spec.source
-    if not isinstance(source, FileSource):
-        scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
-        if emulator.state.store.count(source.type, scope) == 0:
-            seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
-            if not quiet:
-                err.print(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
-        updates["source"] = source.model_copy(update={"base_url": emulator.base_url(source.type)})
-    return spec.model_copy(update=updates)
+        return asyncio.run(job(spec))
+    with emulated(spec, state_path, display, restart=restart) as pointed:
+        return asyncio.run(job(pointed))
 
 
 def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
@@ -174,17 +156,28 @@ def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
     table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    table.add_column()
-    table.add_row("rows read", f"{report.rows:,}", "")
-    table.add_row("would send", f"{report.to_send:,}", "")
+    if report.rejected:
+        table.add_column(overflow="fold")
+    if report.fetched is not None:
+        table.add_row("records fetched", f"{report.fetched:,}", *_blank(report))
+    table.add_row("rows read", f"{report.rows:,}", *_blank(report))
+    table.add_row("would send", f"{report.to_send:,}", *_blank(report))
     for code, count in sorted(report.rejected.items(), key=lambda item: -item[1]):
-        table.add_row(f"rejected: {code}", f"{count:,}", Text(f"e.g. {report.examples[code]}"))
+        table.add_row(f"rejected: {code}", f"{count:,}", Text(f"e.g. {shorten(report.examples[code])}"))
     out.print(table)
     if spec.run.adaptive:
         pace = "an adaptive rate: as fast as the server allows, so no estimate"
     else:
         pace = f"{spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)}"
-    out.print(f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)", markup=False)
+    out.print(f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)", markup=False,
+              soft_wrap=True)
+    if report.fetched is not None:
+        out.print(f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
+                  "sending at once", markup=False, soft_wrap=True)
+
+
+def _blank(report: DryRunReport) -> tuple[str, ...]:
+    return ("",) if report.rejected else ()
 
 
 def _duration(seconds: float) -> str:
@@ -199,65 +192,74 @@ def _duration(seconds: float) -> str:
 def _print_result(result: RunResult) -> None:
     colour = {"complete": "green", "interrupted": "yellow", "refused": "red"}[result.status]
     table = Table(title=f"{result.job}: [{colour}]{result.status}[/]", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     for key, value in result.counts.items():
         table.add_row(key, f"{value:,}")
     rate = result.done_this_run / result.elapsed if result.elapsed else 0.0
     table.add_row("this run", f"{result.done_this_run:,} {result.unit} in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
     table.add_row("retries / 429s", f"{result.stats.get('retries', 0):,} / {result.stats.get('throttled', 0):,}")
-    for name, path in result.files.items():
-        table.add_row(f"{name} file", path)
     out.print(table)
+    for name, path in result.files.items():
+        out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
+    if result.last_error is not None:
+        out.print(f"last error: {shorten(result.last_error)} (×{result.last_error_count:,} in a row)", markup=False,
+                  soft_wrap=True)
     out.print(result.message, markup=False, soft_wrap=True)
 
 
 @cli.command()
 @JOB_ARGUMENT
-@click.option("--rows", default=5, show_default=True, help="How many payloads to show.")
-@click.option("--emulate", is_flag=True, help="Allow missing ${ENV} secrets, as --emulate runs do.")
+@click.option("--rows", default=5, show_default=True, type=click.IntRange(0, 1000), help="How many payloads to show.")
+@click.option("--emulate", is_flag=True, help="Accept unset ${ENV} secrets, as --emulate runs do.")
 def validate(job: Path, rows: int, emulate: bool) -> None:
     """Check the spec and the source's columns; print the first payloads. Sends nothing."""
 
     def action() -> int:
         spec = load_spec(job, emulate=emulate)
         if not isinstance(spec.source, FileSource):
-            out.print(f"[green]spec ok[/]: {job} ({spec.kind} from {spec.source.type}); "
-                      "`run --dry-run` fetches and checks the records", soft_wrap=True)
+            how = ("`run --dry-run` fetches the records and checks every one" if spec.kind == "migrate" else
+                   "`run` fetches the pages and checks each as it comes")
+            out.print(f"[green]spec ok[/]: {shown_path(job)} ({spec.kind} from {spec.source.type}); {how}",
+                      soft_wrap=True)
             if spec.kind == "migrate":
                 mapping = {**DEFAULT_MAPPINGS[spec.source.type], **spec.mapping.model_dump(
                     mode="json", include=spec.mapping.model_fields_set)}
-                out.print(f"mapping (the provider's defaults, then [mapping]): {json.dumps(mapping)}",
+                out.print(f"mapping (the provider's defaults, then [mapping]): {shorten(json.dumps(mapping), 2000)}",
                           markup=False, soft_wrap=True)
             return 0
         with FileReader(spec.source) as reader:
             columns = reader.columns()
             mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
             duplicates = DuplicatePhones()
-            out.print(f"[green]spec ok[/]: {job} → {spec.sink.type} ({spec.source.file_format} source, "
-                      f"{reader.count_rows():,} rows, columns: {', '.join(columns)})")
-            out.print(f"core fields: {json.dumps(mapper.core_columns)}; custom attributes: "
-                      f"{', '.join(name for _, name, _ in mapper.attributes) or '(none)'}")
-            shown = 0
-            for first, batch in reader.batches():
-                for offset, row in enumerate(batch):
-                    mapped = duplicates.check(mapper.map(row))
-                    label = f"row {first + offset}"
-                    if isinstance(mapped, Rejection):
-                        out.print(f"{label}: [yellow]rejected[/] — {mapped.reason}")
-                    else:
-                        out.print(f"{label}: {json.dumps(mapped, ensure_ascii=False)}")
-                    shown += 1
-                    if shown >= rows:
-                        return 0
+            out.print(f"spec ok: {shown_path(job)} → {spec.sink.type} ({spec.source.file_format} source, "
+                      f"{reader.count_rows():,} rows, {len(columns):,} columns: {shorten(', '.join(columns), 400)})",
+                      markup=False, soft_wrap=True)
+            attributes = ", ".join(name for _, name, _ in mapper.attributes) or "(none)"
+            out.print(f"core fields: {json.dumps(mapper.core_columns)}; custom attributes: {shorten(attributes, 400)}",
+                      markup=False, soft_wrap=True)
+            for row, mapped in _first_rows(reader, mapper, duplicates, rows):
+                shown = f"rejected — {mapped.reason}" if isinstance(mapped, Rejection) else preview(mapped)
+                out.print(f"row {row}: {shown}", markup=False, soft_wrap=True)
         return 0
 
     _guarded(action)
 
 
+def _first_rows(reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones,
+                limit: int) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
+    shown = 0
+    for first, batch in reader.batches():
+        for offset, row in enumerate(batch):
+            if shown >= limit:
+                return
+            yield first + offset, duplicates.check(mapper.map(row))
+            shown += 1
+
+
 @cli.command()
 @JOB_ARGUMENT
-@click.option("--emulate", is_flag=True, help="Check the built-in emulator's channel (the one `run --emulate` filled).")
+@click.option("--emulate", is_flag=True, help="Check this job's emulator channel (the one `run --emulate` filled).")
 @STATE_DIR_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
 def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> None:
@@ -267,8 +269,11 @@ def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> Non
     def action() -> int:
         spec = load_spec(job, emulate=emulate)
         state_path = spec.state_dir(state_dir)
-        report = asyncio.run(_with_emulator(emulate, quiet, state_path, spec, lambda ready: run_verify(
-            ready, state_path=state_path, display=make_display(quiet))))
+        display = make_display(quiet)
+        display.note(f"state: {shown_path(state_path)}")
+        report = _run_job(emulate, False, display, state_path, spec,
+                          partial(run_verify, state_path=state_path, display=display))
+        display.flush()
         if report.listing is not None:
             _print_result(report.listing)
             return report.listing.exit_code or EXIT_INTERRUPTED
@@ -281,17 +286,17 @@ def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> Non
 def _print_verify(spec: JobSpec, report: VerifyReport) -> None:
     verdict = "[green]nothing missing[/]" if report.ok else "[red]contacts missing or different[/]"
     table = Table(title=f"{spec.job.name}: verify — {verdict}", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
     notes = {"created": "in the channel as sent", "missing": "valid in the source, not in the channel",
              "mismatched": "in the channel, a field differs", "extra": "in the channel, not from this source",
              "invalid": "rejected by the mapping: never expected"}
     for key, count in report.counts.items():
         table.add_row(key, f"{count:,}", notes[key])
-    for name, path in report.files.items():
-        table.add_row(f"{name} file", "", path)
     out.print(table)
+    for name, path in report.files.items():
+        out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
     out.print(f"reconciled in {report.elapsed:,.1f} s", markup=False)
 
 
@@ -304,19 +309,23 @@ def status(job: Path, state_dir: Path | None) -> None:
     def action() -> int:
         spec = load_spec(job, emulate=True)
         path = spec.state_dir(state_dir)
+        out.print(f"state: {shown_path(path)}", markup=False, soft_wrap=True)
         phases = [("fetch", path / FETCH_DIR), ("send", path)] if spec.kind == "migrate" else [("", path)]
         for phase, where in phases:
             label = f"{spec.job.name}{f' ({phase})' if phase else ''}"
             progress = StateDir(where).load()
             if progress is None:
-                out.print(f"{label}: not started (no checkpoint in {where})")
+                out.print(f"{label}: not started (no checkpoint in {shown_path(where)})", markup=False,
+                          soft_wrap=True)
                 continue
             total = f" of {progress.total:,}" if progress.total is not None else ""
             condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
-            out.print(f"{label}: {condition}; {progress.done_count:,}{total} {progress.kind} units done; "
-                      f"last saved {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}")
+            unit = "pages" if progress.kind == "export" else "rows"
+            out.print(f"{label}: {condition}; {progress.done_count:,}{total} {unit} done; last saved "
+                      f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}", markup=False,
+                      soft_wrap=True)
             for key, value in sorted(progress.counts.items()):
-                out.print(f"  {key}: {value:,}")
+                out.print(f"  {key}: {value:,}", markup=False)
         return 0
 
     _guarded(action)
@@ -375,7 +384,11 @@ def _env(name: str | None) -> str | None:
 
 
 async def _serve(settings: EmulatorSettings, db: str, host: str, port: int, seed_contacts: int) -> None:
-    running = await start_emulator(settings, db=db, host=host, port=port)
+    try:
+        running = await start_emulator(settings, db=db, host=host, port=port)
+    except OSError as error:
+        raise UsageError(f"--host {host} --port {port}: cannot listen there ({error.strerror}); "
+                         "pick another --port (0 picks a free one)") from None
     for provider in SHAPES if seed_contacts else ():
         if running.state.store.count(provider, DEFAULT_SCOPE) == 0:
             seed(running.state.store, provider, seed_contacts)

@@ -87,6 +87,15 @@ class PoolStats:
     retries: int = 0
     throttled: int = 0
     breaker_openings: int = 0
+    last_error: str | None = None  # the latest retryable failure's reason
+    last_error_count: int = 0  # how many retryable failures in a row gave that same reason
+
+    def failed(self, reason: str) -> None:
+        self.retries += 1
+        if reason == self.last_error:
+            self.last_error_count += 1
+        else:
+            self.last_error, self.last_error_count = reason, 1
 
 
 class CircuitBreaker:
@@ -167,7 +176,6 @@ class WorkerPool(Generic[Item]):
         self.fatal = False
         self._stopping = asyncio.Event()
         self._consecutive_throttles = 0
-        self._last_failure = "none"
         self._last_success_at = 0.0
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
@@ -233,7 +241,7 @@ class WorkerPool(Generic[Item]):
         while not self.stopping:
             if not await self.breaker.admit():
                 self.stop(f"the server kept failing for {self.settings.give_up_after:.0f} s "
-                          f"(last: {self._last_failure})")
+                          f"(last: {self.stats.last_error or 'none'})")
                 return None
             await self.pacer.wait_turn()
             if self.stopping:
@@ -260,11 +268,10 @@ class WorkerPool(Generic[Item]):
 
     async def _after_retryable(self, work: Work[Item], result: Retry) -> Outcome | None:
         """Book a retryable failure and wait as asked; a Refused when the item used up its attempts."""
-        self._last_failure = result.reason
         work.maybe_applied = work.maybe_applied or result.maybe_applied
         if work.first_failure_at is None:
             work.first_failure_at = time.monotonic()
-        self.stats.retries += 1
+        self.stats.failed(result.reason)
         if result.retry_after == 0 and not result.throttled:
             # Fixed on our side (a fresh token): try again now, within the item's attempts.
             if work.attempts >= self.settings.max_attempts:

@@ -6,6 +6,7 @@ and the fix, before any request is sent.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -304,13 +305,16 @@ class JobSpec(Strict):
                          '"rampwin" (import), a provider → "file" (export) or a provider → "rampwin" (migrate)')
 
     def state_dir(self, override: Path | None = None) -> Path:
+        """``--state-dir``, else ``[run] state_dir``, else ``.bulkcontacts/<job name>`` beside the spec file
+        (``load_spec`` resolves both against the spec's folder: the same job finds the same state from
+        any working directory)."""
         return override or self.run.state_dir or Path(".bulkcontacts") / self.job.name
 
     def mapping_fingerprint(self) -> str:
         """Hash of everything that shapes what is sent or written: a change refuses a resume."""
         if self.kind == "export":
             shaping: dict[str, Any] = {"sink": self.sink.model_dump(mode="json", exclude={"path"}),
-                                       "source": _without_secrets(self.source)}
+                                       "source": source_identity(self.source)}
         else:
             assert isinstance(self.sink, RampwinSink)
             # The sink's mode is left out: switching create ↔ upsert may resume (both send the same payloads).
@@ -318,29 +322,47 @@ class JobSpec(Strict):
                 "mapping": self.mapping.model_dump(mode="json"),
                 "integration_id": self.sink.integration_id,
                 "source": (self.source.model_dump(mode="json", exclude={"path", "batch_rows"})
-                           if isinstance(self.source, FileSource) else _without_secrets(self.source)),
+                           if isinstance(self.source, FileSource) else source_identity(self.source)),
             }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _without_secrets(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude=set(SECRET_KEYS) | {"email"})
+# Where a provider is reached (the emulator's port changes every run) is not what identifies its data.
+NOT_IDENTIFYING = frozenset({"base_url", "allow_insecure_http"})
+
+
+def source_identity(model: BaseModel, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """What identifies a provider source's data: provider, account/channel/list ids and filters; never
+    secrets, the login's email or the address the API was reached at."""
+    return model.model_dump(mode="json", exclude=set(SECRET_KEYS | NOT_IDENTIFYING | exclude) | {"email"})
+
+
+TABLES = ("job", "source", "sink", "mapping", "run")
 
 
 def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
     """Read, interpolate and validate a job spec; raise ``UsageError`` naming the first problem."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"job spec {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"job spec {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"job spec {path} is not valid TOML: {error}") from None
+    raw = _read_toml(path)
+    unknown = [name for name in raw if name not in TABLES]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, TABLES, n=1)
+        hint = f"did you mean [{close[0]}]?" if close else f"the tables are {', '.join(f'[{t}]' for t in TABLES)}"
+        raise UsageError(f"job spec {path}: [{name}] is not a table bulkcontacts knows; {hint}")
+    for table in TABLES:
+        if table in raw and not isinstance(raw[table], dict):
+            raise UsageError(f"job spec {path}: {table} must be a table ([{table}]), not a single value")
     for table in ("job", "source", "sink"):
-        if not isinstance(raw.get(table), dict):
+        if table not in raw:
             raise UsageError(f"job spec {path}: the [{table}] table is missing; see jobs/import-contacts.toml")
-    raw = _interpolate(raw, (), emulate)
+    missing: list[str] = []
+    raw = _interpolate(raw, (), emulate, missing)
+    if missing:
+        names = sorted(set(missing))
+        exports = " ".join(f"{name}=..." for name in names)
+        raise UsageError(f"job spec {path}: environment variable{'s' if len(names) > 1 else ''} "
+                         f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} not set; export {exports} "
+                         "(or try the job with --emulate)")
     try:
         spec = JobSpec.model_validate(raw)
     except ValidationError as error:
@@ -350,11 +372,36 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
     return spec
 
 
-def _interpolate(node: Any, where: tuple[str, ...], emulate: bool) -> Any:
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"job spec {path} does not exist{_spec_hint(path)}") from None
+    except IsADirectoryError:
+        raise UsageError(f"job spec {path} is a folder; give the spec file, e.g. {path / 'job.toml'}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"job spec {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"job spec {path} cannot be read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"job spec {path} is not valid TOML: {error}") from None
+
+
+def _spec_hint(path: Path) -> str:
+    """For ``run import-contacts``: the spec files it may have meant."""
+    name = path.name if path.suffix == ".toml" else f"{path.name}.toml"
+    candidates = [candidate for candidate in (Path("jobs") / name, Path(name), path.parent / "jobs" / name)
+                  if candidate.is_file()]
+    if candidates:
+        return f"; did you mean {candidates[0]}?"
+    return "; a job is run by its spec file, e.g. jobs/import-contacts.toml"
+
+
+def _interpolate(node: Any, where: tuple[str, ...], emulate: bool, missing: list[str]) -> Any:
     if isinstance(node, dict):
-        return {key: _interpolate(value, (*where, key), emulate) for key, value in node.items()}
+        return {key: _interpolate(value, (*where, key), emulate, missing) for key, value in node.items()}
     if isinstance(node, list):
-        return [_interpolate(value, where, emulate) for value in node]
+        return [_interpolate(value, where, emulate, missing) for value in node]
     if not isinstance(node, str):
         return node
     key = where[-1] if where else ""
@@ -366,10 +413,9 @@ def _interpolate(node: Any, where: tuple[str, ...], emulate: bool) -> Any:
         name = match.group(1)
         value = os.environ.get(name)
         if value is None or value == "":
-            if emulate:
-                return f"emulated-{name.lower()}"
-            raise UsageError(f"{_name(where)}: environment variable {name} is not set; "
-                             f"export {name}=... (or try the job with --emulate)")
+            if not emulate:
+                missing.append(name)
+            return f"emulated-{name.lower()}"
         return value
 
     return ENV_REFERENCE.sub(substitute, node)
@@ -404,13 +450,21 @@ def _describe(error: ValidationError) -> str:
 
 
 def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
+    """Every path relative to the spec's folder, written plainly (``exports/x.csv``, not
+    ``jobs/../exports/x.csv``); the state directory too, by default ``.bulkcontacts/<name>`` there."""
+
+    def beside(path: Path) -> Path:
+        return Path(os.path.normpath(base / path))
+
     updates: dict[str, Any] = {}
     source, sink = spec.source, spec.sink
-    if isinstance(source, FileSource) and not source.path.is_absolute():
-        updates["source"] = source.model_copy(update={"path": base / source.path})
-    if isinstance(sink, FileSink) and not sink.path.is_absolute():
-        updates["sink"] = sink.model_copy(update={"path": base / sink.path})
-    return spec.model_copy(update=updates) if updates else spec
+    if isinstance(source, FileSource):
+        updates["source"] = source.model_copy(update={"path": beside(source.path)})
+    if isinstance(sink, FileSink):
+        updates["sink"] = sink.model_copy(update={"path": beside(sink.path)})
+    state = spec.run.state_dir or Path(".bulkcontacts") / spec.job.name
+    updates["run"] = spec.run.model_copy(update={"state_dir": beside(state)})
+    return spec.model_copy(update=updates)
 
 
 def _check_transport(spec: JobSpec) -> None:

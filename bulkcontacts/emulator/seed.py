@@ -12,6 +12,7 @@ FIRST = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Zoë", "José", "Meera"
 LAST = ["Sharma", "Patel", "Iyer", "Reddy", "Nair", "Müller", "García", "D'Souza", "Khan", "Das"]
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 DEFAULT_SCOPE = "demo"
+PHONE_BLOCK = 10_000_000  # each provider's seeded phones come from its own block: two providers never share one
 
 
 def _iso(moment: datetime) -> str:
@@ -58,10 +59,13 @@ SHAPES: dict[str, Callable[[int, random.Random, datetime, str], dict[str, Any]]]
 
 def seed(store: Store, provider: str, count: int, scope: str = DEFAULT_SCOPE, *, start: int = 0,
          seed_value: int = 11) -> None:
-    """Add ``count`` contacts (indexes ``start``…) with distinct valid phones and rising update times."""
+    """Add ``count`` contacts (indexes ``start``…) with distinct valid phones and rising update times; the
+    providers' phones differ from each other's (a migration of two providers into one channel collides
+    only where the user's data does)."""
     rng = random.Random(seed_value + start)
     docs = []
+    block = list(SHAPES).index(provider) * PHONE_BLOCK
     for index in range(start, start + count):
-        phone = f"91{9000000000 + index * 7919 % 999_999_999}"
+        phone = f"91{9000000000 + (block + index) * 7919 % 999_999_999}"
         docs.append((phone, SHAPES[provider](index, rng, EPOCH + timedelta(minutes=index), phone)))
     store.insert_many(provider, scope, docs)

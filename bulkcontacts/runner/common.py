@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
-from bulkcontacts.display import Display
+from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.errors import UsageError
 from bulkcontacts.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.spec import JobSpec
@@ -38,6 +38,8 @@ class RunResult:
     unit: str = "rows"
     fetch_seconds: float | None = None  # exports: time spent fetching pages (without assembling the file)
     send_seconds: float | None = None  # imports: time from the first row handed to the pool to the last outcome
+    last_error: str | None = None  # the latest retryable failure of this run, and how often it came in a row
+    last_error_count: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -51,7 +53,16 @@ class RunResult:
         return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
                 "fetch_seconds": self.fetch_seconds, "send_seconds": self.send_seconds,
                 "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
-                "done_this_run": self.done_this_run, "stats": self.stats, "finished_at": time.time()}
+                "done_this_run": self.done_this_run, "stats": self.stats,
+                "last_error": None if self.last_error is None else {"message": self.last_error,
+                                                                    "times_in_a_row": self.last_error_count},
+                "finished_at": time.time()}
+
+    def with_pool(self, stats: PoolStats) -> "RunResult":
+        """This result with the pool's counters and last error."""
+        self.stats = pool_stats(stats)
+        self.last_error, self.last_error_count = stats.last_error, stats.last_error_count
+        return self
 
 
 def pool_settings(spec: JobSpec) -> PoolSettings:
@@ -109,8 +120,8 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
             display.stop()
             os._exit(EXIT_INTERRUPTED)  # the checkpoint on disk is always consistent
         pool.stop(f"stopped by {name}")
-        display.console.print(f"[yellow]{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), "
-                              "then saving; press Ctrl-C again to quit at once[/]")
+        display.notice(f"{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), then saving; "
+                       "Ctrl-C again quits at once")
         loop.call_later(GRACE_SECONDS, cancel)
 
     installed = []
@@ -132,6 +143,13 @@ def write_summary(state: StateDir, result: RunResult) -> None:
 def pool_stats(stats: PoolStats) -> dict[str, int]:
     return {"attempts": stats.attempts, "retries": stats.retries, "throttled": stats.throttled,
             "breaker_openings": stats.breaker_openings}
+
+
+def snapshot_with_pool(snapshot: Snapshot, stats: PoolStats) -> Snapshot:
+    """The snapshot with the pool's retry counters and last error."""
+    snapshot.retries, snapshot.throttled = stats.retries, stats.throttled
+    snapshot.last_error, snapshot.last_error_count = stats.last_error, stats.last_error_count
+    return snapshot
 
 
 async def drive(pool: WorkerPool[Any], works: AsyncIterator[Work[Any]], display: Display, every: float,

@@ -33,11 +33,11 @@ from bulkcontacts.runner.common import (
     drive,
     open_progress,
     pool_settings,
-    pool_stats,
+    snapshot_with_pool,
     write_summary,
 )
 from bulkcontacts.sinks.files import PartStore, assemble
-from bulkcontacts.spec import FileSink, JobSpec, ProviderSource
+from bulkcontacts.spec import FileSink, JobSpec, ProviderSource, source_identity
 
 WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
 
@@ -81,8 +81,7 @@ class ExportState:
 
 
 def source_fingerprint(source: ProviderSource) -> str:
-    shown = source.model_dump(mode="json", exclude={"token", "password", "jwt", "client_secret", "email",
-                                                    "page_size", "max_pages"})
+    shown = source_identity(source, exclude=frozenset({"page_size", "max_pages"}))
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -222,7 +221,7 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
         snapshot.done = ledger.progress.done_count + len(ledger.pending)
         snapshot.counts = {"records": ledger.progress.counts.get("records_fetched", 0)
                            + sum(records for _, records in ledger.pending)}
-        snapshot.retries, snapshot.throttled = pool.stats.retries, pool.stats.throttled
+        snapshot_with_pool(snapshot, pool.stats)
         snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - started)
         display.update(snapshot)
 
@@ -270,7 +269,7 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
             files: dict[str, str], started: float, stats: PoolStats, pages_now: int = 0) -> RunResult:
     counts = dict(sorted(progress.counts.items()))
     result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
-                       files=files, elapsed=time.monotonic() - started, done_this_run=pages_now,
-                       stats=pool_stats(stats), unit="pages", fetch_seconds=progress.extra.get("fetch_seconds"))
+                       files=files, elapsed=time.monotonic() - started, done_this_run=pages_now, unit="pages",
+                       fetch_seconds=progress.extra.get("fetch_seconds")).with_pool(stats)
     write_summary(state, result)
     return result

@@ -22,13 +22,13 @@ from bulkcontacts.runner.common import (
     drive,
     open_progress,
     pool_settings,
-    pool_stats,
+    snapshot_with_pool,
     prefetched,
     write_summary,
 )
 from bulkcontacts.sinks.rampwin import RampwinWriter
 from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import JobSpec
+from bulkcontacts.spec import JobSpec, RampwinSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,8 @@ class DryRunReport:
     examples: dict[str, str] = field(default_factory=dict)  # one reason text per rejection code
     per_second: float = 1.0
     elapsed: float = 0.0
+    fetched: int | None = None  # a migration's dry run: records fetched (and kept for the run)
+    fetch_seconds: float = 0.0
 
     @property
     def estimate_seconds(self) -> float:
@@ -184,18 +186,29 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         display.stop()
     done_now = ledger.progress.done_count - resumed.done_count
     if finished:
-        return _result(spec, "complete", "every row is accounted for", ledger.progress, state, files, started,
-                       done_now, pool.stats)
+        message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
+        return _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
     status = "refused" if pool.fatal else "interrupted"
     message = f"{pool.stop_reason}; run the same command again to resume"
     return _result(spec, status, message, ledger.progress, state, files, started, done_now, pool.stats)
+
+
+def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:
+    """When most sent rows got create's "validation error or duplicate contact", say what that likely means."""
+    refused = counts.get("rejected:http_400", 0)
+    if not isinstance(spec.sink, RampwinSink) or spec.sink.mode != "create" or refused * 2 <= counts.get(
+            "created", 0) + refused:
+        return ""
+    return (f"; but {refused:,} rows got Rampwin's \"Validation error or duplicate contact\": most likely the "
+            "channel holds these contacts already (an earlier run, or another job sending to it). Check with "
+            '`bulkcontacts verify`; to update them instead, set [sink] mode = "upsert"')
 
 
 def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], resumed: Progress,
               started: float) -> Snapshot:
     snapshot.counts = {"created": ledger.count("created"), "rejected": ledger.count("rejected")}
     snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
-    snapshot.retries, snapshot.throttled = pool.stats.retries, pool.stats.throttled
+    snapshot_with_pool(snapshot, pool.stats)
     snapshot.rate = (snapshot.done - resumed.done_count) / max(1e-9, time.monotonic() - started)
     return snapshot
 
@@ -208,6 +221,6 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
     counts["total_rows"] = progress.total or 0
     result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
                        files=files, elapsed=time.monotonic() - started, done_this_run=done_now,
-                       stats=pool_stats(stats), send_seconds=progress.extra.get("send_seconds"))
+                       send_seconds=progress.extra.get("send_seconds")).with_pool(stats)
     write_summary(state, result)
     return result

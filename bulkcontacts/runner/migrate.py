@@ -93,9 +93,13 @@ async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display
 
 async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) -> DryRunReport:
     """Fetch (and keep, for the real run) the provider's records; map and check them; send nothing."""
-    staged = await fetch_and_stage(spec, StateDir(state_path), False, display)
+    state = StateDir(state_path)
+    staged = await fetch_and_stage(spec, state, False, display)
     if isinstance(staged, RunResult):  # the fetch stopped: exit as the run would (3, or 4 if refused)
         raise (FatalRemoteError if staged.status == "refused" else Interrupted)(f"dry run: {staged.message}")
-    if staged.stat().st_size == 0:
-        return DryRunReport()
-    return await dry_run_import(send_spec(spec, staged))
+    fetch = await asyncio.to_thread(StateDir(state.path / FETCH_DIR).load)
+    report = DryRunReport() if staged.stat().st_size == 0 else await dry_run_import(send_spec(spec, staged))
+    if fetch is not None:
+        report.fetched = fetch.counts.get("records", 0)
+        report.fetch_seconds = float(fetch.extra.get("fetch_seconds") or 0.0)
+    return report
