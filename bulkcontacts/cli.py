@@ -320,8 +320,11 @@ def status(job: Path, state_dir: Path | None) -> None:
                 continue
             total = f" of {progress.total:,}" if progress.total is not None else ""
             condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
-            unit = "pages" if progress.kind == "export" else "rows"
-            out.print(f"{label}: {condition}; {progress.done_count:,}{total} {unit} done; last saved "
+            if progress.kind == "export":
+                done, unit = progress.done_count, "pages"
+            else:  # a retry's checkpoint counts places in its list: the outcome files count rows
+                done, unit = progress.counts.get("created", 0) + progress.counts.get("rejected", 0), "rows"
+            out.print(f"{label}: {condition}; {done:,}{total} {unit} done; last saved "
                       f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}", markup=False,
                       soft_wrap=True)
             for key, value in sorted(progress.counts.items()):

@@ -166,7 +166,8 @@ class BarDisplay(Display):
         self.flush()
         narrow = self.console.width < 100
         columns: list[ProgressColumn | str] = [
-            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis")),
+            TextColumn("[bold]{task.description}", table_column=Column(
+                no_wrap=True, overflow="ellipsis", max_width=max(12, self.console.width // 3) if narrow else None)),
             BarColumn(bar_width=None if not narrow else 12), AmountColumn()]
         if not narrow:
             columns.append(TimeRemainingColumn())

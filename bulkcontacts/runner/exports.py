@@ -85,8 +85,10 @@ def source_fingerprint(source: ProviderSource) -> str:
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
 
 
-async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display: Display) -> RunResult:
-    """Export every record of the provider source into the file sink; resumable at any instant."""
+async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
+                     activity: str = "exporting") -> RunResult:
+    """Export every record of the provider source into the file sink; resumable at any instant.
+    ``activity`` names what the export is for on the progress line (a migration's fetch, verify's listing)."""
     started = time.monotonic()
     source, sink = spec.source, spec.sink
     assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
@@ -113,6 +115,7 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
         fetcher = PageFetcher(api, Credentials(source, api, session), session)
         fetch_started = time.monotonic()
+        display.start(f"{spec.job.name}: {activity} ({api.provider})", Snapshot(unit="pages"))
         problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started)
         progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
         stopped = stats.stop_reason
@@ -171,6 +174,7 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
             problems.append(f"page {index + 1}: {outcome.reason}")
         if arrived is not None and not arrived.done():
             arrived.set_result(ok)
+        tick()
 
     def _accept(index: int, page: PageResult) -> bool:
         try:
@@ -225,7 +229,6 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
         snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - started)
         display.update(snapshot)
 
-    display.start(f"export {spec.job.name} ({api.provider})", snapshot)
     await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit, tick)
     tick()
     display.stop()

@@ -174,15 +174,16 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         pool: WorkerPool[RowWork] = WorkerPool(
             lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
-        display.start(f"import {spec.job.name}", _snapshot(snapshot, ledger, pool, resumed, started))
+        done_before = ledger.count("created") + ledger.count("rejected")  # rows, whatever the checkpoint counts
+        display.start(f"{spec.job.name}: sending", _snapshot(snapshot, ledger, pool, done_before, started))
         gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses
         sending = time.monotonic()
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
-                    lambda: display.update(_snapshot(snapshot, ledger, pool, resumed, started)))
+                    lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)))
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)
-        display.update(_snapshot(snapshot, ledger, pool, resumed, started))
+        display.update(_snapshot(snapshot, ledger, pool, done_before, started))
         display.stop()
     done_now = ledger.progress.done_count - resumed.done_count
     if finished:
@@ -204,12 +205,12 @@ def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:
             '`bulkcontacts verify`; to update them instead, set [sink] mode = "upsert"')
 
 
-def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], resumed: Progress,
+def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], done_before: int,
               started: float) -> Snapshot:
     snapshot.counts = {"created": ledger.count("created"), "rejected": ledger.count("rejected")}
     snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
     snapshot_with_pool(snapshot, pool.stats)
-    snapshot.rate = (snapshot.done - resumed.done_count) / max(1e-9, time.monotonic() - started)
+    snapshot.rate = (snapshot.done - done_before) / max(1e-9, time.monotonic() - started)
     return snapshot
 
 

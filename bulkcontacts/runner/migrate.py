@@ -57,7 +57,7 @@ async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display
     if restart:
         state.clear()
     fetched = await run_export(fetch_spec(spec, state.path), state_path=state.path / FETCH_DIR, restart=restart,
-                               display=display)
+                               display=display, activity="fetching")
     staging = state.file(STAGING)
     if fetched.status != "complete":
         fetched.message = f"fetching from {spec.source.type}: {fetched.message}"

@@ -82,7 +82,8 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     expected = expected_spec(spec, state_path)
     state = StateDir(state_path)
     state.create()
-    listing = await run_export(listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display)
+    listing = await run_export(listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display,
+                               activity="listing the channel")
     report = VerifyReport(files={"reconciliation": str(state.file("reconciliation.csv")),
                                  "summary": str(state.file("verify.json"))})
     if listing.status != "complete":

@@ -71,3 +71,58 @@ def test_missing_spec_file(tmp_path):
 @pytest.mark.parametrize("text, per_second", [("20/s", 20), ("600/min", 10), ("3600/h", 1), (5, 5), ("1.5/s", 1.5)])
 def test_rates(text, per_second):
     assert parse_rate(text) == pytest.approx(per_second)
+
+
+def test_a_misspelt_table_is_named_with_the_likely_one(tmp_path):
+    with pytest.raises(UsageError, match=r"\[sorce\] is not a table bulkcontacts knows; did you mean \[source\]"):
+        load_spec(spec_file(tmp_path, GOOD.replace("[source]", "[sorce]")))
+
+
+def test_every_unset_variable_is_named_in_one_message(tmp_path):
+    text = GOOD.replace("${RAMPWIN_API_KEY}", "${UNSET_KEY_A}").replace('"chan"', '"${UNSET_CHANNEL_B}"')
+    with pytest.raises(UsageError, match="UNSET_CHANNEL_B, UNSET_KEY_A are not set; export UNSET_CHANNEL_B=... "
+                                         "UNSET_KEY_A=..."):
+        load_spec(spec_file(tmp_path, text))
+
+
+def test_a_job_name_instead_of_a_file_suggests_the_spec(tmp_path, monkeypatch):
+    (tmp_path / "jobs").mkdir()
+    spec_file(tmp_path / "jobs", GOOD).rename(tmp_path / "jobs" / "import-contacts.toml")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match=r"did you mean jobs/import-contacts.toml\?"):
+        load_spec(Path("import-contacts"))
+
+
+def test_state_dir_and_paths_are_relative_to_the_spec_and_written_plainly(tmp_path, monkeypatch):
+    (tmp_path / "jobs").mkdir()
+    spec = spec_file(tmp_path / "jobs", GOOD.replace('"data.csv"', '"../samples/data.csv"'))
+    monkeypatch.chdir(tmp_path)
+    loaded = load_spec(Path("jobs/job.toml"))
+    assert loaded.source.path == Path("samples/data.csv")
+    assert loaded.state_dir() == Path("jobs/.bulkcontacts/t")
+    assert loaded.state_dir(Path("elsewhere")) == Path("elsewhere")
+    monkeypatch.chdir(tmp_path / "jobs")  # from another directory, the same state
+    assert load_spec(spec.relative_to(tmp_path / "jobs")).state_dir().resolve() == (tmp_path / "jobs/.bulkcontacts/t")
+
+
+def test_a_provider_source_is_identified_by_its_data_not_its_address(tmp_path):
+    from bulkcontacts.runner.exports import source_fingerprint
+
+    text = """
+[job]
+name = "e"
+[source]
+type = "tether"
+base_url = "http://127.0.0.1:4000/tether"
+token = "${TETHER_TOKEN}"
+status = "new"
+[sink]
+type = "file"
+path = "out.csv"
+"""
+    first = load_spec(spec_file(tmp_path, text), emulate=True)
+    moved = load_spec(spec_file(tmp_path, text.replace(":4000", ":5001")), emulate=True)
+    filtered = load_spec(spec_file(tmp_path, text.replace('"new"', '"lost"')), emulate=True)
+    assert source_fingerprint(first.source) == source_fingerprint(moved.source)
+    assert first.mapping_fingerprint() == moved.mapping_fingerprint()
+    assert source_fingerprint(first.source) != source_fingerprint(filtered.source)
