@@ -186,3 +186,13 @@ def test_rejected_csv_neutralises_formulas_but_keeps_phones(tmp_path, emulator):
     assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == EXIT_REJECTIONS
     (line,) = read_csv(tmp_path / ".bulkcontacts" / "test-job" / "rejected.csv")
     assert line["plan"].startswith("'=") and line["phone"] == rows[0]["phone"]
+
+
+def test_a_rerun_into_a_channel_that_holds_the_rows_says_why_they_were_rejected(tmp_path, emulator):
+    source = write_csv(tmp_path / "in.csv", contact_rows(40))
+    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"))
+    assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == 0
+    again = run_cli("run", str(spec), "-q", "--restart", cwd=tmp_path)
+    assert again.returncode == EXIT_REJECTIONS
+    assert "40 rows got Rampwin's \"Validation error or duplicate contact\"" in again.stdout
+    assert 'mode = "upsert"' in again.stdout
