@@ -48,7 +48,7 @@ from bulkcontacts.runner import (
 from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
 from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSource, JobSpec, RampwinSink, load_spec, parse_rate
+from bulkcontacts.spec import FileSource, JobSpec, is_loopback, load_spec, parse_rate
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -355,7 +355,7 @@ def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: flo
     """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
 
     def action() -> int:
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if not is_loopback(host):
             raise UsageError("--host: the emulator serves on loopback only")
         settings = EmulatorSettings(
             rate_limit=parse_rate(rate_limit) if rate_limit else None, latency=latency,

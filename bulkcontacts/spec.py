@@ -7,6 +7,7 @@ and the fix, before any request is sent.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import hashlib
 import json
 import os
@@ -25,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from yarl import URL
+
 from bulkcontacts.errors import UsageError
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -32,7 +35,6 @@ JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SECRET_KEYS = frozenset({"api_key", "token", "password", "jwt", "client_secret"})
 RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
-LOOPBACK_HOSTS = ("127.", "localhost", "[::1]", "::1")
 
 
 class Strict(BaseModel):
@@ -471,11 +473,38 @@ def _check_transport(spec: JobSpec) -> None:
     spec.kind  # refuses a source/sink pair that is not a job
     for table, end in (("source", spec.source), ("sink", spec.sink)):
         url = getattr(end, "base_url", None)
-        if url is None:
-            continue
-        if not url.startswith(("http://", "https://")):
-            raise UsageError(f"[{table}] base_url: {url!r} must start with https://")
-        host = url.split("://", 1)[1]
-        if url.startswith("http://") and not host.startswith(LOOPBACK_HOSTS) and not end.allow_insecure_http:
-            raise UsageError(f"[{table}] base_url: plain http:// to {host.split('/')[0]} would send credentials "
-                             "in clear text; use https:// (or set allow_insecure_http = true)")
+        if url is not None:
+            check_base_url(f"[{table}] base_url", url, allow_insecure_http=end.allow_insecure_http)
+
+
+def check_base_url(key: str, url: str, *, allow_insecure_http: bool = False) -> None:
+    """Refuse a base URL that would leak credentials: decided on the *parsed* URL (yarl, as aiohttp parses
+    it), never on its text, so ``http://localhost.example.com`` or ``http://127.0.0.1.evil.net`` is not
+    loopback, and user-info before the host is refused outright."""
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError) as error:
+        raise UsageError(f"{key}: {url!r} is not a URL ({error})") from None
+    if parsed.scheme not in ("http", "https"):
+        raise UsageError(f"{key}: the scheme {parsed.scheme or '(none)'!r} is not allowed; "
+                         "write https://host[:port][/path]")
+    if not parsed.host:
+        raise UsageError(f"{key}: {url!r} names no host; write https://host[:port][/path]")
+    if parsed.user is not None or parsed.password is not None:
+        raise UsageError(f"{key}: user-info before the host (user:password@) is refused: it would be sent to "
+                         "the server in clear; remove it and give credentials with the spec's own keys")
+    if parsed.query_string or parsed.fragment:
+        raise UsageError(f"{key}: {url!r} carries a query or fragment; give the API's root only")
+    if parsed.scheme == "http" and not is_loopback(parsed.host) and not allow_insecure_http:
+        raise UsageError(f"{key}: plain http:// to {parsed.host} would send credentials in clear text; use "
+                         "https:// (or set allow_insecure_http = true)")
+
+
+def is_loopback(host: str) -> bool:
+    """An IP literal in 127.0.0.0/8, ``::1``, or exactly ``localhost``; never a name that merely starts so."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -126,3 +126,28 @@ path = "out.csv"
     assert source_fingerprint(first.source) == source_fingerprint(moved.source)
     assert first.mapping_fingerprint() == moved.mapping_fingerprint()
     assert source_fingerprint(first.source) != source_fingerprint(filtered.source)
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://localhost.evil.example/", "plain http:// to localhost.evil.example"),
+    ("http://127.0.0.1.nip.example:8080", "plain http:// to 127.0.0.1.nip.example"),
+    ("http://localhost@attacker.example/", "user-info"),
+    ("https://user:pw@api.rampwin.com", "user-info"),
+    ("http://127.0.0.1@attacker.example", "user-info"),
+    ("http://[::1].example/", "is not a URL|names no host|plain http"),
+    ("ftp://api.rampwin.com", "the scheme 'ftp' is not allowed"),
+    ("api.rampwin.com", "the scheme '' is not allowed|scheme"),
+    ("https://", "names no host"),
+    ("https://api.rampwin.com/?key=1", "query or fragment"),
+    ("http://128.0.0.1/", "plain http:// to 128.0.0.1"),
+])
+def test_look_alike_loopback_and_user_info_are_refused(tmp_path, url, message):
+    with pytest.raises(UsageError, match=message) as caught:
+        load_spec(spec_file(tmp_path, GOOD.replace("[sink]", f'[sink]\nbase_url = "{url}"')))
+    assert "[sink] base_url" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/rampwin", "http://127.8.9.10/", "http://localhost:80/x",
+                                 "http://LOCALHOST/", "http://[::1]:8080/", "https://api.rampwin.com"])
+def test_loopback_and_https_pass(tmp_path, url):
+    assert load_spec(spec_file(tmp_path, GOOD.replace("[sink]", f'[sink]\nbase_url = "{url}"'))).sink.base_url == url
