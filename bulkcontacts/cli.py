@@ -206,6 +206,9 @@ def _print_result(result: RunResult) -> None:
         out.print(f"last error: {shorten(result.last_error)} (×{result.last_error_count:,} in a row)", markup=False,
                   soft_wrap=True)
     out.print(result.message, markup=False, soft_wrap=True)
+    if result.advice:
+        out.print(result.advice, style={"refused": "red", "interrupted": "yellow"}.get(result.status),
+                  markup=False, soft_wrap=True)
 
 
 @cli.command()

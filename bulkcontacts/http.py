@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from bulkcontacts import __version__
 from bulkcontacts.pool import Fatal, Refused, Retry
 
 USER_AGENT = f"bulkcontacts/{__version__}"
+HTML_TAG = re.compile(r"<[^>]*>")
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -74,10 +76,21 @@ async def read_json(response: aiohttp.ClientResponse) -> tuple[Any, bool]:
         return raw[:200].decode("utf-8", "replace"), False
 
 
+def server_text(body: Any, limit: int = 200) -> str:
+    """What the server said in an error body: its message field, else its text, cut to ``limit``."""
+    message = error_message(body, "")
+    if not message:
+        message = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
+        message = HTML_TAG.sub(" ", message)  # an HTML error page: its words, not its markup
+    message = " ".join(message.split())
+    return message if len(message) <= limit else f"{message[:limit]}… ({len(message) - limit:,} more characters)"
+
+
 def classify_failure(status: int, body: Any, headers: Any, *, provider: str,
                      credential_hint: str) -> Refused | Retry | Fatal:
     """Map a non-success status to what the pool must do; messages never include credentials."""
-    message = error_message(body, f"HTTP {status}")
+    text = server_text(body)
+    message = text or "no message"
     if status in TRANSIENT_STATUSES:
         return Retry(f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")),
                      throttled=status == 429)
@@ -89,7 +102,7 @@ def classify_failure(status: int, body: Any, headers: Any, *, provider: str,
     if status in (404, 405):
         return Fatal(f"{provider} answered HTTP {status} ({message}): check base_url and the ids in the spec",
                      status)
-    return Refused(message, status)
+    return Refused(text or f"HTTP {status}", status)
 
 
 def transport_failure(error: BaseException) -> Retry:

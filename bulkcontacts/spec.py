@@ -13,10 +13,12 @@ import json
 import os
 import re
 import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -120,13 +122,55 @@ class LoginCredentials(ProviderSource):
         return self
 
 
+def iso_8601(value: str) -> str:
+    """A date or date-time in ISO 8601 (``2024-05-08``, ``2024-05-08T12:45:03Z``, ``...+05:30``)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. \"2024-05-08\" or "
+                         "\"2024-05-08T12:45:03Z\"") from None
+    return value
+
+
+IsoDateTime = Annotated[str, AfterValidator(iso_8601)]
+
+
+class RampwinCondition(Strict):
+    """One condition of a Rampwin ``fitlers`` group: ``{field_name, operator, field_value}``."""
+
+    field_name: str = Field(min_length=1)
+    operator: str = Field(min_length=1)  # "equals", "contains", ... (the list is not documented in full)
+    field_value: str | int | float | bool
+
+
+class DateRange(Strict):
+    """Tether's ``dateRange`` (on createdAt, inferred): sent as a JSON string."""
+
+    start: IsoDateTime | None = None
+    end: IsoDateTime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DateRange":
+        if self.start is None and self.end is None:
+            raise ValueError("give start, end or both")
+        if self.start and self.end and _instant(self.start) > _instant(self.end):
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+def _instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class RampwinSource(ProviderSource):
     type: Literal["rampwin"]
     base_url: str = "https://api.rampwin.com"
     token: SecretStr
     integration_id: str = Field(min_length=1)
     show_only_users: bool = False
-    filters: list[list[dict[str, Any]]] = []  # sent as "fitlers", the API's spelling
+    # Sent as "fitlers", the API's spelling: groups of conditions, each group all-of.
+    filters: list[list[RampwinCondition]] = []
     sort: Literal["asc", "desc"] | None = None  # sortFilter on updatedAt
 
 
@@ -142,7 +186,7 @@ class TetherSource(LoginCredentials):
     owner: str | None = None
     assignee: str | None = None
     message_status: str | None = None
-    date_range: dict[str, str] | None = None  # {start, end} on createdAt (inferred)
+    date_range: DateRange | None = None  # {start, end} on createdAt (inferred)
 
 
 class KoreSource(ProviderSource):
@@ -171,7 +215,7 @@ class SmartfloSource(LoginCredentials):
     base_url: str = "https://api-smartflo.tatateleservices.com"
     page_size: int = Field(default=100, ge=1, le=100)
     contact_group_id: str | None = None
-    updated_after: str | None = None
+    updated_after: IsoDateTime | None = None
 
 
 class FileSink(Strict):

@@ -187,3 +187,41 @@ token = "${{RAMPWIN_TOKEN}}"
 {run}
 """, encoding="utf-8")
     return path
+
+
+class ServerThread:
+    """Any aiohttp app on loopback, on its own loop in a thread: an independent mock of a provider, for the
+    answers the emulator does not give (a 422 for a filter, a list that repeats its pages)."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+        import threading
+
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.url = ""
+        self._runner: Any = None
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    async def _start(self) -> str:
+        from aiohttp import web
+
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+    def __enter__(self) -> "ServerThread":
+        import asyncio
+
+        self._thread.start()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)

@@ -172,6 +172,7 @@ class PageFetcher:
                                    credential_hint="the [source] credentials")
         if isinstance(failure, Retry):
             return Retry(failure.reason, failure.status, failure.retry_after, failure.throttled, maybe_applied=False)
-        if not isinstance(failure, Fatal):
-            return Fatal(f"{self.api.provider} refused page {index + 1}: HTTP {status} {failure.reason}", status)
+        if not isinstance(failure, Fatal):  # any other 4xx: the request itself is wrong, and stays wrong
+            return Fatal(f"{self.api.provider} refused page {index + 1} (HTTP {status}: {failure.reason}); the "
+                         "request is shaped by the [source] table: check its filters and ids", status)
         return failure

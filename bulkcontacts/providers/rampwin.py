@@ -33,10 +33,11 @@ class RampwinList:
         return HttpRequest("POST", "/api/contacts/v3/page", json=body)
 
     def _filters(self) -> list[list[dict[str, Any]]]:
+        groups = [[condition.model_dump() for condition in group] for group in self.source.filters]
         if self.since is None:
-            return self.source.filters
+            return groups
         newer = {"field_name": "updatedAt", "operator": "greater_than", "field_value": self.since}
-        return [group + [newer] for group in self.source.filters] or [[newer]]
+        return [group + [newer] for group in groups] or [[newer]]
 
     def parse(self, body: Any) -> PageResult:
         data = body.get("data") if isinstance(body, dict) and body.get("success") is True else None

@@ -35,7 +35,7 @@ class TetherList:
             value = getattr(self.source, key)
             if value is not None:
                 params[name] = value
-        date_range = dict(self.source.date_range or {})
+        date_range = self.source.date_range.model_dump(exclude_none=True) if self.source.date_range else {}
         if self.since is not None:
             date_range["start"] = self.since
         if date_range:

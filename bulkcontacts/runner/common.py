@@ -20,6 +20,12 @@ from bulkcontacts.spec import JobSpec
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
 GRACE_SECONDS = 10.0
+# What a stopped run asks of the person, by kind of stop: run again, or change something first.
+ADVICE = {
+    "interrupted": "run the same command again to resume",
+    "refused": "this will not pass by running again: fix what the message names (a key of the spec, or the "
+               "credentials), then run the same command; the work done so far is kept",
+}
 
 
 @dataclass
@@ -27,8 +33,8 @@ class RunResult:
     """How a run ended, for the summary table, ``summary.json`` and the exit code."""
 
     job: str
-    status: str  # "complete" | "interrupted" | "refused"
-    message: str
+    status: str  # "complete" | "interrupted" (run again) | "refused" (change the spec or credentials first)
+    message: str  # what happened, with the server's own words where there were some
     counts: dict[str, int]
     state_dir: Path
     files: dict[str, str] = field(default_factory=dict)
@@ -40,6 +46,11 @@ class RunResult:
     send_seconds: float | None = None  # imports: time from the first row handed to the pool to the last outcome
     last_error: str | None = None  # the latest retryable failure of this run, and how often it came in a row
     last_error_count: int = 0
+    advice: str | None = None  # what to do now; by default the one for its status
+
+    def __post_init__(self) -> None:
+        if self.advice is None:
+            self.advice = ADVICE.get(self.status, "")
 
     @property
     def exit_code(self) -> int:
@@ -50,7 +61,8 @@ class RunResult:
         return EXIT_REJECTIONS if self.counts.get("rejected") else EXIT_OK
 
     def as_json(self) -> dict[str, Any]:
-        return {"job": self.job, "status": self.status, "message": self.message, "counts": self.counts,
+        return {"job": self.job, "status": self.status, "message": self.message, "advice": self.advice,
+                "counts": self.counts,
                 "fetch_seconds": self.fetch_seconds, "send_seconds": self.send_seconds,
                 "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
                 "done_this_run": self.done_this_run, "stats": self.stats,

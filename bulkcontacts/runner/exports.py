@@ -52,6 +52,10 @@ class ExportState:
         self.plan = plan
         self.pending: list[tuple[int, int]] = []  # (page, records) landed since the last commit
         self.landed_pages: set[int] = set()  # landed in this run (committed or not)
+        # Each page's signature near the frontier, kept in the checkpoint: a loop found before a stop is found
+        # again on resume (the repeated page is compared with its neighbour fetched in an earlier run).
+        self.signatures: dict[int, list[Any]] = {
+            int(index): mark for index, mark in progress.extra.get("signatures", {}).items()}
         self._lock = asyncio.Lock()
 
     def landed(self, index: int, records: int) -> None:
@@ -68,6 +72,10 @@ class ExportState:
                 progress.counts["records_fetched"] = progress.counts.get("records_fetched", 0) + records
             progress.extra.update(total_pages=self.plan.total_pages, total_records=self.plan.total_records,
                                   last_page=self.plan.last_page)
+            frontier = progress.low_water - 1  # a page below it has no neighbour left to fetch
+            self.signatures = {index: mark for index, mark in self.signatures.items() if index >= frontier}
+            progress.extra["signatures"] = {str(index): mark for index, mark in sorted(self.signatures.items())
+                                            if progress.is_done(index)}
             progress.finished = finished
             await asyncio.to_thread(self._save, [index for index, _ in pending])
 
@@ -123,13 +131,11 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     fetched_now = progress.done_count - pages_before
     if stopped is not None:
         status = "refused" if stats.fatal else "interrupted"
-        return _result(spec, status, f"{stopped}; run the same command again to resume", progress, state, files,
-                       started, stats.pool, fetched_now)
+        return _result(spec, status, stopped, progress, state, files, started, stats.pool, fetched_now)
     missing = _why_incomplete(plan, ledger, problems)
     if missing:
-        return _result(spec, "interrupted", f"export incomplete: {missing}; nothing was written to {sink.path}; "
-                       "run the same command again to fetch what is missing", progress, state, files, started,
-                       stats.pool, fetched_now)
+        return _result(spec, "interrupted", f"incomplete: {missing}; nothing was written to {sink.path}", progress,
+                       state, files, started, stats.pool, fetched_now)
     pages = plan.pages_known()
     assert pages is not None
     assembled = await asyncio.to_thread(assemble, parts, pages, sink, id_field=api.id_field,
@@ -158,7 +164,6 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
     plan = ledger.plan
     problems: list[str] = []
     arrivals: dict[int, asyncio.Future[bool]] = {}
-    signatures: dict[int, Any] = {}
     snapshot = Snapshot(unit="pages")
 
     async def attempt(work: Work[int]) -> Attempt:
@@ -187,14 +192,17 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
         if short is not None:
             problems.append(short)
             return False
-        signatures[index] = mark = _signature(page, api)
+        mark = _signature(page, api)
         for neighbour in (index - 1, index + 1):
-            if mark is not None and signatures.get(neighbour) == mark:
+            if mark is not None and ledger.signatures.get(neighbour) == mark:
                 message = (f"pages {min(index, neighbour) + 1} and {max(index, neighbour) + 1} hold the same "
-                           "records: the provider is not paging (loop detected)")
+                           "records: the provider is not paging (loop detected); check [source] page_size (the "
+                           "provider may cap it lower) and the filters")
                 problems.append(message)
                 pool.stop(message, fatal=True)
                 return False
+        if mark is not None:
+            ledger.signatures[index] = mark
         ledger.landed(index, len(page.records))
         return True
 
@@ -245,8 +253,9 @@ async def _arrived(waiting: asyncio.Future[bool], pool: WorkerPool[int]) -> bool
     return waiting.done() and waiting.result()
 
 
-def _signature(page: PageResult, api: ListApi) -> Any:
-    return signature(page.records, api.id_field)
+def _signature(page: PageResult, api: ListApi) -> list[Any] | None:
+    mark = signature(page.records, api.id_field)
+    return None if mark is None else list(mark)  # as the checkpoint's JSON keeps it
 
 
 def _why_incomplete(plan: PagePlan, ledger: ExportState, problems: list[str]) -> str | None:

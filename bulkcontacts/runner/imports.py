@@ -190,8 +190,8 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
         return _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
     status = "refused" if pool.fatal else "interrupted"
-    message = f"{pool.stop_reason}; run the same command again to resume"
-    return _result(spec, status, message, ledger.progress, state, files, started, done_now, pool.stats)
+    return _result(spec, status, pool.stop_reason or "stopped", ledger.progress, state, files, started, done_now,
+                   pool.stats)
 
 
 def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:

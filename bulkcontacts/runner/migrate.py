@@ -96,7 +96,7 @@ async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) 
     state = StateDir(state_path)
     staged = await fetch_and_stage(spec, state, False, display)
     if isinstance(staged, RunResult):  # the fetch stopped: exit as the run would (3, or 4 if refused)
-        raise (FatalRemoteError if staged.status == "refused" else Interrupted)(f"dry run: {staged.message}")
+        raise (FatalRemoteError if staged.status == "refused" else Interrupted)(f"dry run: {staged.message}; {staged.advice}")
     fetch = await asyncio.to_thread(StateDir(state.path / FETCH_DIR).load)
     report = DryRunReport() if staged.stat().st_size == 0 else await dry_run_import(send_spec(spec, staged))
     if fetch is not None:

@@ -88,6 +88,8 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
                                  "summary": str(state.file("verify.json"))})
     if listing.status != "complete":
         listing.message = f"listing the channel: {listing.message}"
+        if listing.status == "interrupted":
+            listing.advice = "run verify again: it lists the channel afresh each time"
         report.listing = listing
         return report
     channel_file = state_path / VERIFY_DIR / "channel.jsonl"

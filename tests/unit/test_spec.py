@@ -151,3 +151,43 @@ def test_look_alike_loopback_and_user_info_are_refused(tmp_path, url, message):
                                  "http://LOCALHOST/", "http://[::1]:8080/", "https://api.rampwin.com"])
 def test_loopback_and_https_pass(tmp_path, url):
     assert load_spec(spec_file(tmp_path, GOOD.replace("[sink]", f'[sink]\nbase_url = "{url}"'))).sink.base_url == url
+
+
+EXPORT = """
+[job]
+name = "e"
+[source]
+type = "{provider}"
+base_url = "https://crm.example.com"
+token = "${{TETHER_TOKEN}}"
+{extra}
+[sink]
+type = "file"
+path = "out.csv"
+"""
+
+
+@pytest.mark.parametrize("provider, extra, message", [
+    ("rampwin", 'integration_id = "c"\nfilters = [[{ field = "city", value = "Pune" }]]',
+     r"\[source\] filters\.0\.0\.field_name: required key is missing"),
+    ("rampwin", 'integration_id = "c"\nfilters = [[{ field_name = "city", operator = "", field_value = "P" }]]',
+     r"\[source\] filters\.0\.0\.operator"),
+    ("rampwin", 'integration_id = "c"\nfilters = [{ field_name = "city", operator = "equals", field_value = "P" }]',
+     r"\[source\] filters\.0"),
+    ("smartflo", 'updated_after = "yesterday"', r"\[source\] updated_after: must be an ISO 8601 date"),
+    ("tether", 'date_range = { start = "2024-13-01" }', r"\[source\] date_range\.start: must be an ISO 8601"),
+    ("tether", 'date_range = { start = "2025-01-01", end = "2024-01-01" }', "start 2025-01-01 is after end"),
+    ("tether", 'date_range = { begin = "2025-01-01" }', r"\[source\] date_range\.begin: unknown key"),
+])
+def test_request_shaping_values_are_checked_before_anything_is_sent(tmp_path, provider, extra, message):
+    with pytest.raises(UsageError, match=message):
+        load_spec(spec_file(tmp_path, EXPORT.format(provider=provider, extra=extra)), emulate=True)
+
+
+def test_good_filters_and_dates_load(tmp_path):
+    loaded = load_spec(spec_file(tmp_path, EXPORT.format(provider="tether", extra=(
+        'date_range = { start = "2024-01-01T00:00:00Z", end = "2025-01-01" }'))), emulate=True)
+    assert loaded.source.date_range.start == "2024-01-01T00:00:00Z"
+    smartflo = load_spec(spec_file(tmp_path, EXPORT.format(provider="smartflo", extra=(
+        'updated_after = "2024-05-08T12:45:03+0000"'))), emulate=True)
+    assert smartflo.source.updated_after == "2024-05-08T12:45:03+0000"
