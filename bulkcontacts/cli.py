@@ -300,6 +300,11 @@ def _print_verify(spec: JobSpec, report: VerifyReport) -> None:
     out.print(table)
     for name, path in report.files.items():
         out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
+    out.print(f"fields compared: {', '.join(report.fields_checked) or '(none)'}", markup=False, soft_wrap=True)
+    if report.not_verifiable:
+        fields = ", ".join(f"{name} ({count:,} rows)" for name, count in report.not_verifiable.items())
+        out.print(f"not verifiable (the channel's listing does not carry them): {shorten(fields, 600)}",
+                  markup=False, soft_wrap=True)
     out.print(f"reconciled in {report.elapsed:,.1f} s", markup=False)
 
 

@@ -102,8 +102,8 @@ class ImportLedger:
 
     # -- recording (on the event loop, cheap) ----------------------------------------------------------
 
-    def record_created(self, unit: int, row: int, phone: int, contact_id: str | None) -> None:
-        self._pending.append((unit, "created", "created", [row, phone, contact_id or ""]))
+    def record_created(self, unit: int, row: int, phone: int, contact_id: str | None, key: str = "created") -> None:
+        self._pending.append((unit, "created", key, [row, phone, contact_id or ""]))
         self.pending_counts["created"] += 1
 
     def record_rejected(self, unit: int, row: int, reason: str, status: int | None, code: str,

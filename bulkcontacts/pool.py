@@ -35,6 +35,7 @@ class Refused:
 
     reason: str
     status: int | None = None
+    maybe_applied: bool = False  # given up after an attempt whose answer was lost: it may exist after all
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +296,8 @@ class WorkerPool(Generic[Item]):
                 self.stats.breaker_openings += 1
                 return None
             unsure = " (an attempt got no answer: the record may exist)" if work.maybe_applied else ""
-            return Refused(f"gave up after {work.attempts} attempts: {result.reason}{unsure}", result.status)
+            return Refused(f"gave up after {work.attempts} attempts: {result.reason}{unsure}", result.status,
+                           maybe_applied=work.maybe_applied)
         delay = self._backoff(work.attempts)
         if result.retry_after is not None:
             delay = max(delay, result.retry_after)

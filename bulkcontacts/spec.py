@@ -247,6 +247,7 @@ class RampwinSink(Strict):
     mode: Literal["create", "upsert"] = "create"  # upsert: insertOrUpdate, so a re-run changes nothing twice
     token: SecretStr | None = None  # the list endpoint's JWT: only ``verify`` needs it
     page_size: int = Field(default=100, ge=1, le=1000)  # for ``verify``'s listing of the channel
+    lookup_batch: int = Field(default=50, ge=1, le=1000)  # in-doubt rows looked up per request (with ``token``)
     allow_insecure_http: bool = False
 
 

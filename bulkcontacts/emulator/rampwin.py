@@ -17,6 +17,7 @@ CORE_STRINGS = ("full_name", "first_name", "last_name", "email", "company", "cit
 VALIDATION = {"success": False, "message": "Validation error or duplicate contact"}
 BAD_LIST_REQUEST = {"success": False, "errors": {"message": "Invalid request parameters"}}
 TOO_MANY = {"success": False, "message": "Too many requests"}
+DOCUMENTED_LISTING = ("_id", "full_name", "phone_number", "is_user", "createdAt", "updatedAt")
 
 
 def routes(state: EmulatorState) -> list[web.RouteDef]:
@@ -68,7 +69,10 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         page, size, integration, descending, order, filters = query
         sort = "updated_at" if order else "seq"
         if any(filters) or body.get("showOnlyUsers") is True:
-            contacts = [doc for doc in state.store.all(PROVIDER, integration) if _matches(doc, filters, body)]
+            phones = _phone_lookup(filters)  # a look-up by phone is served from the store's index
+            candidates = (state.store.by_phones(PROVIDER, integration, phones) if phones is not None
+                          else state.store.all(PROVIDER, integration))
+            contacts = [doc for doc in candidates if _matches(doc, filters, body)]
             if order:
                 contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
             offset, count = state.page_window((page - 1) * size, size)
@@ -77,10 +81,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             total = state.store.count(PROVIDER, integration)
             offset, count = state.page_window((page - 1) * size, size)
             raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
+            if state.settings.list_shape == "documented":
+                raw = [json.dumps(_documented(json.loads(doc))) for doc in raw]
             data = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
             if body.get("pageCountRequired") == "yes":
                 data["totalPages"] = math.ceil(total / size)
             return json_with_raw({"success": True, "data": data}, raw)
+        if state.settings.list_shape == "documented":
+            chunk = [_documented(doc) for doc in chunk]
         data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
         if body.get("pageCountRequired") == "yes":
             data["totalPages"] = math.ceil(total / size)
@@ -88,6 +96,10 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 
     return [web.post("/api/contacts", create), web.post("/api/contacts/insertOrUpdate", upsert),
             web.post("/api/contacts/v3/page", list_page)]
+
+
+def _documented(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: doc[key] for key in DOCUMENTED_LISTING if key in doc}
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -136,6 +148,18 @@ def _list_query(body: Any, max_page_size: int) -> tuple[int, int, str, bool, boo
             return None
         order, descending = True, sort[0].get("order") == "desc"
     return page, size, integration, descending, order, filters
+
+
+def _phone_lookup(filters: list[Any]) -> list[str] | None:
+    """The phones asked for when every group is one ``phone_number equals`` condition, else None."""
+    phones = []
+    for group in filters:
+        condition = group[0] if isinstance(group, list) and len(group) == 1 else None
+        if (not isinstance(condition, dict) or condition.get("field_name") != "phone_number"
+                or condition.get("operator", "equals") != "equals"):
+            return None
+        phones.append(str(condition.get("field_value", "")))
+    return phones or None
 
 
 def _matches(doc: dict[str, Any], filters: list[Any], body: dict[str, Any]) -> bool:

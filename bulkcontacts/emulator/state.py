@@ -26,6 +26,9 @@ class EmulatorSettings:
     token: str | None = None  # accept only this bearer token (None: any non-empty token)
     max_page_size: int = 100
     rate_limit_headers: bool = True  # send X-RateLimit-Limit / -Remaining
+    # Rampwin's list (v3/page): "full" lists every stored field; "documented" only what its docs show
+    # (_id, full_name, phone_number, is_user, createdAt, updatedAt), as the real endpoint is documented.
+    list_shape: str = "full"
     # faults, each a probability per request to a provider endpoint
     error_rate: float = 0.0  # 503 (half with a JSON body, half HTML)
     throttle_rate: float = 0.0  # 429 (half with Retry-After)

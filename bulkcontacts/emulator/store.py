@@ -104,6 +104,14 @@ class Store:
         return [json.loads(doc) for doc in self.page_raw(provider, scope, offset, limit, order=order,
                                                          descending=descending)]
 
+    def by_phones(self, provider: str, scope: str, phones: list[str]) -> list[dict[str, Any]]:
+        """The contacts of ``scope`` with these phones (by the store's unique index), in insertion order."""
+        marks = ",".join("?" * len(phones))
+        with self.lock:
+            rows = self.db.execute(f"SELECT doc FROM contacts WHERE provider = ? AND scope = ? AND phone IN ({marks}) "
+                                   "ORDER BY seq", (provider, scope, *phones)).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
     def all(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
         where, params = self._where(provider, scope, None)
         with self.lock:

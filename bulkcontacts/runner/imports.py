@@ -16,7 +16,7 @@ from bulkcontacts.errors import UsageError
 from bulkcontacts.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.pacing import pacer_for
-from bulkcontacts.pool import Outcome, PoolStats, Succeeded, Work, WorkerPool
+from bulkcontacts.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
@@ -26,7 +26,8 @@ from bulkcontacts.runner.common import (
     prefetched,
     write_summary,
 )
-from bulkcontacts.sinks.rampwin import RampwinWriter
+from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
+from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, RampwinSink
 
@@ -149,12 +150,40 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else selection.first_row(resumed.low_water)
 
+    settling: set[asyncio.Task[None]] = set()
+
     def report(work: RowWork, outcome: Outcome) -> None:
         if isinstance(outcome, Succeeded):
-            ledger.record_created(work.unit, work.row, work.payload["phone_number"], outcome.value)
+            created = outcome.value
+            if isinstance(created, InDoubtCreated):
+                ledger.record_created(work.unit, work.row, work.payload["phone_number"], created.contact_id,
+                                      f"created:in_doubt_{created.how}")
+            else:
+                ledger.record_created(work.unit, work.row, work.payload["phone_number"], created)
+        elif outcome.maybe_applied and lookup is not None:  # given up, but it may exist: look before deciding
+            task = asyncio.ensure_future(settle(work, outcome))
+            settling.add(task)
+            task.add_done_callback(settling.discard)
+        else:
+            code = f"http_{outcome.status}" if outcome.status else (
+                "gave_up_in_doubt" if outcome.maybe_applied else "gave_up")
+            ledger.record_rejected(work.unit, work.row, outcome.reason, outcome.status, code, work.source)
+
+    async def settle(work: RowWork, outcome: Refused) -> None:
+        assert lookup is not None
+        try:
+            found = await lookup.find(str(work.payload["phone_number"]))
+        except LookupFailed as error:
+            # Left undone, under the lease: the next run looks it up again before anything else.
+            pool.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
+            return
+        if found is not None:
+            ledger.record_created(work.unit, work.row, work.payload["phone_number"], found, "created:in_doubt_found")
         else:
             code = f"http_{outcome.status}" if outcome.status else "gave_up"
-            ledger.record_rejected(work.unit, work.row, outcome.reason, outcome.status, code, work.source)
+            ledger.record_rejected(work.unit, work.row, outcome.reason.replace(
+                " (an attempt got no answer: the record may exist)", " (looked up: not in the channel)"),
+                outcome.status, code, work.source)
 
     async def works() -> AsyncIterator[Work[RowWork]]:
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, start)):
@@ -168,9 +197,11 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
                 await ledger.ensure_lease(unit)
                 yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
+    assert isinstance(spec.sink, RampwinSink)
     async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
-        sink = RampwinWriter(spec.sink, session)
         pacer = pacer_for(spec.run)
+        lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
+        sink = RampwinWriter(spec.sink, session, lookup)
         pool: WorkerPool[RowWork] = WorkerPool(
             lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
         snapshot = Snapshot(total=resumed.total)
@@ -180,6 +211,7 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         sending = time.monotonic()
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
                     lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)))
+        await asyncio.gather(*settling)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)
@@ -220,6 +252,9 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
     counts.setdefault("created", 0)
     counts.setdefault("rejected", 0)
     counts["total_rows"] = progress.total or 0
+    unlooked = counts.get("created:in_doubt_assumed", 0) + counts.get("rejected:gave_up_in_doubt", 0)
+    if unlooked:  # answers lost, and no [sink] token to look the rows up
+        counts["in_doubt_decided_without_lookup"] = unlooked
     result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
                        files=files, elapsed=time.monotonic() - started, done_this_run=done_now,
                        send_seconds=progress.extra.get("send_seconds")).with_pool(stats)

@@ -9,13 +9,14 @@ extra contact; ``verify.json`` the counts. Read-only: the listing is fetched afr
 from __future__ import annotations
 
 import asyncio
+import collections
 import csv
 import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from bulkcontacts.checkpoint import StateDir, open_private, write_atomic
 from bulkcontacts.display import Display
@@ -41,6 +42,8 @@ class VerifyReport:
     files: dict[str, str] = field(default_factory=dict)
     listing: RunResult | None = None  # the channel's listing, when it did not complete
     elapsed: float = 0.0
+    fields_checked: list[str] = field(default_factory=list)  # fields sent that the listing carries
+    not_verifiable: dict[str, int] = field(default_factory=dict)  # fields sent that it never carries: rows each
 
     @property
     def ok(self) -> bool:
@@ -96,13 +99,16 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     await asyncio.to_thread(_reconcile, expected, channel_file, state, report)
     report.elapsed = time.monotonic() - started
     summary = {"job": spec.job.name, "counts": report.counts, "ok": report.ok, "files": report.files,
+               "fields_checked": report.fields_checked, "not_verifiable": report.not_verifiable,
                "finished_at": time.time()}
     await asyncio.to_thread(write_atomic, state.file("verify.json"), json.dumps(summary, indent=2).encode())
     return report
 
 
 def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
-    channel = _by_phone(channel_file)
+    channel, carried = _by_phone(channel_file)
+    checked: set[str] = set()
+    not_verifiable: collections.Counter[str] = collections.Counter()
     assert isinstance(spec.source, FileSource) and isinstance(spec.sink, RampwinSink)
     target = state.file("reconciliation.csv")
     partial = target.with_name(f".{target.name}.tmp")
@@ -121,7 +127,11 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
                     phone = str(mapped["phone_number"])
                     line = channel.pop(phone, None)
                     doc = None if line is None else json.loads(line)
-                    differences = {} if doc is None else differences_between(mapped, doc)
+                    differences = {} if doc is None else differences_between(mapped, doc, carried)
+                    if doc is not None:
+                        compared = mapped.keys() - NOT_COMPARED
+                        checked.update(compared & carried)
+                        not_verifiable.update(compared - carried)
                     status = "missing" if doc is None else "mismatched" if differences else "created"
                     contact_id = "" if doc is None else doc.get("_id", "")
                     detail = json.dumps(differences, ensure_ascii=False, default=str) if differences else ""
@@ -131,13 +141,18 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
             report.counts["extra"] += 1
             out.writerow(["", phone, "extra", json.loads(line).get("_id", ""), ""])
     os.replace(partial, target)  # a killed verify leaves the last complete reconciliation
+    report.fields_checked = sorted(checked)
+    report.not_verifiable = dict(sorted(not_verifiable.items()))
 
 
-def differences_between(payload: dict[str, Any], doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The fields the job sends that the channel holds otherwise (tags: every sent tag must be there)."""
+def differences_between(payload: dict[str, Any], doc: dict[str, Any],
+                        carried: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The fields the job sends that the channel holds otherwise (tags: every sent tag must be there). Only
+    fields the listing ``carried`` are compared: Rampwin documents its list as ``_id``, ``full_name``,
+    ``phone_number``, ``is_user`` and timestamps, so a field it never shows cannot be verified, not differ."""
     found: dict[str, dict[str, Any]] = {}
     for key, sent in payload.items():
-        if key in NOT_COMPARED:
+        if key in NOT_COMPARED or key not in carried:
             continue
         held = doc.get(key)
         if not _same(key, sent, held):
@@ -161,11 +176,15 @@ def _same(key: str, sent: Any, held: Any) -> bool:
     return sent_text.lower() == held_text.lower() if key == "email" else sent_text == held_text
 
 
-def _by_phone(path: Path) -> dict[str, str]:
-    """The channel's contacts by phone digits, each kept as its JSON text (a third of a parsed dict's size)."""
+def _by_phone(path: Path) -> tuple[dict[str, str], set[str]]:
+    """The channel's contacts by phone digits, each kept as its JSON text (a third of a parsed dict's size),
+    and every field the listing carries (on any contact: one contact without it is a real difference)."""
     contacts: dict[str, str] = {}
+    carried: set[str] = set()
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                contacts[str(json.loads(line).get("phone_number", "")).lstrip("+")] = line
-    return contacts
+                doc = json.loads(line)
+                carried.update(doc)
+                contacts[str(doc.get("phone_number", "")).lstrip("+")] = line
+    return contacts, carried

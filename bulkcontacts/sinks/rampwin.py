@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from bulkcontacts.http import (
     window_full,
 )
 from bulkcontacts.pool import Attempt, Refused, Retry, Succeeded
+from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
 from bulkcontacts.spec import RampwinSink
 
 CREATE_PATH = "/api/contacts"
@@ -28,11 +30,22 @@ def upsert_body(payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-class RampwinWriter:
-    """Sends one create (or upsert) request per payload and says what came of it."""
+@dataclass(frozen=True, slots=True)
+class InDoubtCreated:
+    """A row whose create answer was lost, settled as created: ``found`` by a look-up (with its real id), or
+    ``assumed`` from a duplicate answer (no token to look it up; the id is unknown)."""
 
-    def __init__(self, sink: RampwinSink, session: aiohttp.ClientSession) -> None:
+    contact_id: str | None
+    how: str  # "found" | "assumed"
+
+
+class RampwinWriter:
+    """Sends one create (or upsert) request per payload and says what came of it. With ``lookup``, a row that
+    may already exist (an earlier attempt's answer was lost) is looked up before it is sent again."""
+
+    def __init__(self, sink: RampwinSink, session: aiohttp.ClientSession, lookup: ChannelLookup | None = None) -> None:
         self.session = session
+        self.lookup = None if sink.mode == "upsert" else lookup  # an upsert never collides with itself
         self.upsert = sink.mode == "upsert"
         base = sink.base_url.rstrip("/")
         self.url = base + (UPSERT_PATH if self.upsert else CREATE_PATH)
@@ -45,6 +58,14 @@ class RampwinWriter:
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
+        if maybe_applied and self.lookup is not None:
+            try:
+                found = await self.lookup.find(str(payload["phone_number"]))
+            except LookupFailed as error:
+                return error.attempt
+            if found is not None:
+                return Succeeded(InDoubtCreated(found, "found"))
+            maybe_applied = False  # not in the channel: a 400 now is about the row itself
         body = upsert_body(payload) if self.upsert else payload
         try:
             async with self.session.post(self.url, params=self.params, json=body,
@@ -65,6 +86,7 @@ class RampwinWriter:
                                    credential_hint="[sink] api_key")
         if isinstance(failure, Refused) and status in (400, 409) and maybe_applied and not self.upsert:
             # Rampwin answers "Validation error or duplicate contact" for both; this row was sent before
-            # and its answer lost, so the duplicate is our own earlier create. (An upsert never collides.)
-            return Succeeded(None)
+            # and its answer lost, and there is no token to look it up: the duplicate is taken for our own
+            # earlier create. (An upsert never collides.)
+            return Succeeded(InDoubtCreated(None, "assumed"))
         return failure

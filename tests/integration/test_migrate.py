@@ -45,10 +45,10 @@ def expected_contact(provider, record):
     return phone, {key: value for key, value in contact.items() if value is not None}
 
 
-def verify(spec, cwd):
+def verify(spec, cwd, *, summary=False):
     result = run_cli("verify", str(spec), "-q", cwd=cwd)
-    summary = json.loads((cwd / ".bulkcontacts" / "migrate-job" / "verify.json").read_text())
-    return result, summary["counts"]
+    written = json.loads((cwd / ".bulkcontacts" / "migrate-job" / "verify.json").read_text())
+    return (result, written) if summary else (result, written["counts"])
 
 
 @pytest.mark.parametrize("provider", ["tether", "kore", "smartflo"])
@@ -73,6 +73,14 @@ def test_migration_moves_every_contact_verify_agrees_and_an_upsert_rerun_changes
     checked, counts = verify(spec, tmp_path)
     assert checked.returncode == EXIT_OK, checked.stdout + checked.stderr
     assert counts == {"created": total, "missing": 0, "mismatched": 0, "extra": 0, "invalid": 0}
+
+    set_emulator(emulator, list_shape="documented")  # the listing as Rampwin documents it: few fields
+    checked, written = verify(spec, tmp_path, summary=True)
+    assert checked.returncode == EXIT_OK, checked.stdout + checked.stderr
+    assert written["counts"] == counts and written["fields_checked"] == ["full_name"]
+    if provider != "kore":
+        assert written["not_verifiable"]["email"] > 0 and "not verifiable" in checked.stdout
+    set_emulator(emulator, list_shape="full")
 
     upsert = write_migrate_spec(tmp_path / "job.toml", provider, emulator, sink_extra='mode = "upsert"')
     again = run_cli("run", str(upsert), "-q", "--restart", cwd=tmp_path)
@@ -99,6 +107,11 @@ def test_verify_reports_missing_mismatched_and_extra_contacts_and_fails(tmp_path
                                                             / "reconciliation.csv")}
     assert lines[phones[0]]["status"] == "missing" and lines["919999999999"]["status"] == "extra"
     assert json.loads(lines[phones[1]]["differences"])["full_name"]["found"] == "Someone Else"
+
+    set_emulator(emulator, list_shape="documented")
+    result, counts = verify(spec, tmp_path)
+    assert result.returncode == 1
+    assert counts == {"created": 298, "missing": 1, "mismatched": 1, "extra": 1, "invalid": 0}
 
 
 def test_verify_needs_the_list_token_and_a_run_first(tmp_path, emulator):

@@ -87,7 +87,17 @@ def test_differences_compare_what_was_sent_leniently_where_the_api_may_reformat(
             "amount": 500, "tags": ["a"]}
     held = {"phone_number": "919876543210", "full_name": "Ana", "email": "ana@x.co", "amount": "500",
             "tags": ["a", "b"]}
-    assert differences_between(sent, held) == {}
-    assert differences_between(sent, {**held, "full_name": "Bo", "tags": ["b"]}) == {
+    carried = {*held, "plan"}
+    assert differences_between(sent, held, carried) == {}
+    assert differences_between(sent, {**held, "full_name": "Bo", "tags": ["b"]}, carried) == {
         "full_name": {"expected": "Ana", "found": "Bo"}, "tags": {"expected": ["a"], "found": ["b"]}}
-    assert differences_between({**sent, "plan": "gold"}, held) == {"plan": {"expected": "gold", "found": None}}
+    assert differences_between({**sent, "plan": "gold"}, held, carried) == {
+        "plan": {"expected": "gold", "found": None}}
+
+
+def test_a_field_the_listing_never_carries_is_not_a_difference():
+    sent = {"phone_number": 919876543210, "full_name": "Ana", "email": "ana@x.co", "tags": ["a"], "plan": "gold"}
+    documented = {"_id": "1", "full_name": "Ana", "phone_number": "919876543210", "is_user": False}
+    assert differences_between(sent, documented, set(documented)) == {}
+    assert differences_between(sent, {**documented, "full_name": "Bo"}, set(documented)) == {
+        "full_name": {"expected": "Ana", "found": "Bo"}}

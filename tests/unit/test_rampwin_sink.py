@@ -1,3 +1,4 @@
+import asyncio
 import re
 
 import pytest
@@ -6,8 +7,11 @@ from pydantic import SecretStr
 
 from bulkcontacts.http import new_session
 from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
-from bulkcontacts.sinks.rampwin import RampwinWriter
+from bulkcontacts.pacing import Pacer
+from bulkcontacts.sinks.lookup import ChannelLookup
+from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
 from bulkcontacts.spec import RampwinSink
+from yarl import URL as URL_OF
 
 URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
 PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "chan"}
@@ -60,10 +64,76 @@ async def test_429_is_throttled_with_retry_after(sink):
     assert result.throttled and result.retry_after == 7
 
 
-async def test_duplicate_after_a_lost_answer_means_it_was_created(sink):
+async def test_without_a_token_a_duplicate_after_a_lost_answer_is_assumed_created(sink):
     with aioresponses() as mocked:
         mocked.post(URL, status=400, payload={"success": False, "message": "Validation error or duplicate contact"})
-        assert await sink.send(PAYLOAD, True) == Succeeded(None)
+        assert await sink.send(PAYLOAD, True) == Succeeded(InDoubtCreated(None, "assumed"))
+
+
+LIST_URL = "https://api.rampwin.com/api/contacts/v3/page"
+
+
+async def lookup_writer(session):
+    spec = RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan", token=SecretStr("jwt-1"))
+    return RampwinWriter(spec, session, ChannelLookup(spec, session, Pacer(1000)))
+
+
+async def test_with_a_token_an_in_doubt_row_is_looked_up_and_keeps_its_real_id():
+    session = new_session(2, 5)
+    try:
+        writer = await lookup_writer(session)
+        with aioresponses() as mocked:
+            mocked.post(LIST_URL, payload={"success": True, "data": {"contacts": [
+                {"_id": "real-7", "phone_number": "919876543210", "full_name": "A"}], "page": 1, "pageSize": 2}})
+            assert await writer.send(PAYLOAD, True) == Succeeded(InDoubtCreated("real-7", "found"))
+            (call,) = mocked.requests[("POST", URL_OF(LIST_URL))]
+        assert call.kwargs["headers"]["Authorization"] == "Bearer jwt-1"
+        assert call.kwargs["json"]["fitlers"] == [[{"field_name": "phone_number", "operator": "equals",
+                                                    "field_value": "919876543210"}]]
+        assert call.kwargs["json"]["integrationId"] == "chan"
+    finally:
+        await session.close()
+
+
+async def test_with_a_token_a_row_not_found_is_sent_and_a_400_is_a_real_rejection():
+    session = new_session(2, 5)
+    try:
+        writer = await lookup_writer(session)
+        with aioresponses() as mocked:
+            mocked.post(LIST_URL, payload={"success": True, "data": {"contacts": [], "page": 1, "pageSize": 1}})
+            mocked.post(URL, status=400, payload={"success": False, "message": "Validation error or duplicate contact"})
+            result = await writer.send(PAYLOAD, True)
+        assert isinstance(result, Refused) and result.status == 400
+    finally:
+        await session.close()
+
+
+async def test_lookups_waiting_together_go_in_one_paced_request():
+    session = new_session(8, 5)
+    try:
+        writer = await lookup_writer(session)
+        phones = [919876543210 + index for index in range(5)]
+        with aioresponses() as mocked:
+            mocked.post(LIST_URL, payload={"success": True, "data": {"contacts": [
+                {"_id": f"id-{phone}", "phone_number": str(phone)} for phone in phones[:3]]}})
+            results = await asyncio.gather(*(writer.lookup.find(str(phone)) for phone in phones))
+            (call,) = mocked.requests[("POST", URL_OF(LIST_URL))]
+        assert results == [f"id-{phone}" for phone in phones[:3]] + [None, None]
+        assert len(call.kwargs["json"]["fitlers"]) == 5 and writer.lookup.requests == 1
+    finally:
+        await session.close()
+
+
+async def test_a_refused_lookup_token_stops_the_run():
+    session = new_session(2, 5)
+    try:
+        writer = await lookup_writer(session)
+        with aioresponses() as mocked:
+            mocked.post(LIST_URL, status=401, payload={"success": False, "errors": {"message": "Invalid token"}})
+            result = await writer.send(PAYLOAD, True)
+        assert isinstance(result, Fatal) and "[sink] token" in result.reason and "Invalid token" in result.reason
+    finally:
+        await session.close()
 
 
 async def test_a_dropped_connection_is_retryable_and_maybe_applied(sink):
