@@ -81,6 +81,9 @@ class StateDir:
         self.checkpoint_path = path / "checkpoint.json"
 
     def create(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"the state directory {self.path} is a file; point [run] state_dir (or --state-dir) "
+                             "at a folder")
         try:
             self.path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         except OSError as error:

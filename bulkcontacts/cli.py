@@ -19,7 +19,8 @@ from rich.text import Text
 
 from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
-from bulkcontacts.display import Display, make_display, preview, shorten, shown_path
+from bulkcontacts.display import Display, make_display, preview, shown_path
+from bulkcontacts.text import shorten
 from bulkcontacts.emulate import emulated
 from bulkcontacts.emulator.app import start_emulator
 from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed

@@ -29,15 +29,8 @@ from rich.markup import escape
 from rich.table import Column
 from rich.text import Text
 
-ERROR_SHOWN_CHARS = 120
+from bulkcontacts.text import shorten
 
-
-def shorten(text: str, limit: int = ERROR_SHOWN_CHARS) -> str:
-    """``text`` on one line, cut to ``limit`` characters with an ellipsis and a count of what was left out."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return f"{flat[:limit]}… ({len(flat) - limit:,} more characters)"
 
 
 def shown_path(path: Path | str) -> str:

@@ -12,6 +12,7 @@ import aiohttp
 
 from bulkcontacts import __version__
 from bulkcontacts.pool import Fatal, Refused, Retry
+from bulkcontacts.text import shorten
 
 USER_AGENT = f"bulkcontacts/{__version__}"
 HTML_TAG = re.compile(r"<[^>]*>")
@@ -82,8 +83,7 @@ def server_text(body: Any, limit: int = 200) -> str:
     if not message:
         message = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
         message = HTML_TAG.sub(" ", message)  # an HTML error page: its words, not its markup
-    message = " ".join(message.split())
-    return message if len(message) <= limit else f"{message[:limit]}… ({len(message) - limit:,} more characters)"
+    return shorten(message, limit)
 
 
 def classify_failure(status: int, body: Any, headers: Any, *, provider: str,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from array import array
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from bulkcontacts.errors import UsageError
 from bulkcontacts.phones import PhoneError, normalize_phone
 from bulkcontacts.spec import MappingSpec
+from bulkcontacts.text import shorten
 
 CORE_FIELDS = ("phone_number", "full_name", "first_name", "last_name", "email", "company", "city", "state",
                "zipcode", "address", "remarks")
@@ -59,12 +61,23 @@ def _is_empty(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A source value as JSON: strings stripped, dates as ISO text, other scalars unchanged."""
+    """A source value as JSON: strings stripped, dates as ISO text, other scalars unchanged; a number JSON
+    cannot carry (infinite, not a number: ``1e400`` in a JSONL file) is refused."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
     return value
+
+
+def _text(value: Any) -> str:
+    """A core field's value as text; a nested value (a JSONL object or list, a Parquet struct) is refused."""
+    if isinstance(value, (dict, list, tuple)):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise ValueError(f"holds {kind} ({shorten(json.dumps(value, default=str), 60)}) where text is expected")
+    return str(_plain(value))
 
 
 class ContactMapper:
@@ -94,6 +107,11 @@ class ContactMapper:
                     resolved[field] = by_key[candidate]
                     break
         if "phone_number" not in resolved:
+            separator = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]),
+                             None)
+            if separator is not None:
+                raise UsageError(f"the header is one column, {shorten(columns[0], 60)!r}: the file looks "
+                                 f"{separator!r}-separated; set [source] delimiter = {json.dumps(separator)}")
             raise UsageError(f"no phone column found among {_listing(columns)}; "
                              'set [mapping] phone_number = "<column>"')
         return resolved
@@ -155,7 +173,10 @@ class ContactMapper:
             return Rejection(str(error), "bad_phone")
         payload: dict[str, Any] = {"phone_number": phone}
         for field, value in fields.items():
-            payload[field] = str(_plain(value))
+            try:
+                payload[field] = _text(value)
+            except ValueError as error:
+                return Rejection(f"column {self.core_columns[field]!r} {error}", "bad_value")
         if "full_name" not in payload:
             joined = " ".join(payload[part] for part in ("first_name", "last_name") if part in payload)
             if not joined and self.mapping.missing_name == "phone":
@@ -279,7 +300,7 @@ def _as_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
-        return value
+        return _plain(value)
     text = str(value).strip().replace(",", "")
     try:
         number = float(text)

@@ -44,6 +44,9 @@ def normalize_phone(value: object, default_region: str) -> int:
 
 
 def _as_text(value: object) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise PhoneError(f"the phone column holds {kind}, not a phone number")
     if isinstance(value, bool):
         raise PhoneError(f"phone number {value!r} is a boolean")
     if isinstance(value, int):

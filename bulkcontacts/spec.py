@@ -6,6 +6,7 @@ and the fix, before any request is sent.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import ipaddress
 import hashlib
@@ -84,11 +85,23 @@ class FileSource(Strict):
             raise ValueError("must be exactly one character")
         return value
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError('is not an encoding Python knows; e.g. "utf-8", "cp1252", "latin-1", "utf-16"') from None
+        return value
+
     @property
     def file_format(self) -> str:
         if self.format:
             return self.format
         suffix = self.path.suffix.lower().lstrip(".")
+        if suffix in ("gz", "zst", "zip", "bz2", "xz"):
+            raise UsageError(f"[source] path: {self.path.name!r} is compressed; decompress it first and point "
+                             "[source] path at the result")
         known = {"csv": "csv", "tsv": "csv", "txt": "csv", "parquet": "parquet", "pq": "parquet",
                  "jsonl": "jsonl", "ndjson": "jsonl"}
         if suffix not in known:
@@ -489,7 +502,9 @@ def _describe(error: ValidationError) -> str:
         return f"{_name(loc)} type: {first['ctx']['tag']!r} is not a known type ({first['ctx']['expected_tags']})"
     if kind == "union_tag_not_found":
         return f"{_name(loc)}: add a type key"
-    message = message.removeprefix("Value error, ")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{_name(loc)}: must be a table, e.g. {loc[-1]} = {{ key = \"value\" }}"
+    message = message.removeprefix("Value error, ").replace("Input should be", "must be")
     shown = first.get("input")
     if loc and loc[-1] in SECRET_KEYS or isinstance(shown, (dict, list)):
         return f"{_name(loc)}: {message}"  # never echo a secret or a whole table
