@@ -8,12 +8,20 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.cases import CASES, Figure
+from benchmarks.cases import CASES, OPTIONS, Figure
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def main(names: list[str]) -> int:
+PARTIAL = "\n## Runs of some cases\n"
+
+
+def main(arguments: list[str]) -> int:
+    names = list(arguments)
+    if "--runs" in names:  # the chaos case's repetitions
+        at = names.index("--runs")
+        OPTIONS["runs"] = int(names[at + 1])
+        del names[at:at + 2]
     chosen = names or list(CASES)
     unknown = [name for name in chosen if name not in CASES]
     if unknown:
@@ -30,16 +38,35 @@ def main(names: list[str]) -> int:
                   f"{'met' if figure.met else 'NOT MET'} {figure.note}", flush=True)
         print(f"   ({time.monotonic() - case_started:.0f} s)", flush=True)
         figures += found
-    table = render(figures, chosen, time.monotonic() - started)
+    table = render(figures, chosen, time.monotonic() - started, " ".join(arguments))
     print(table)
-    RESULTS.write_text(table + _findings(), encoding="utf-8")
+    record(table, full=not names)
     return 0
 
 
-def render(figures: list[Figure], chosen: list[str], seconds: float) -> str:
+def record(table: str, *, full: bool) -> None:
+    """A full run replaces the main table; a run of some cases replaces its own section below it (the same
+    command run again), so the last full table and every partial run's figures stay side by side."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    findings = _findings()
+    body = text.removesuffix(findings) if findings and text.endswith(findings) else text
+    main, _, partial = body.partition(PARTIAL)
+    sections = [section for section in partial.split("\n### ") if section.strip()]
+    if full:
+        main = table
+    else:
+        command = table.splitlines()[2].split("`")[1]
+        sections = [section for section in sections if f"`{command}`" not in section.splitlines()[0]]
+        sections.append(table.replace("# Benchmark results\n\n", "", 1).replace("Command: ", "", 1))
+    joined = "".join(f"\n### {section.strip()}\n" for section in sections)
+    RESULTS.write_text(main.rstrip("\n") + "\n" + (PARTIAL + joined if sections else "") + findings,
+                       encoding="utf-8")
+
+
+def render(figures: list[Figure], chosen: list[str], seconds: float, command: str) -> str:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = ["# Benchmark results", "",
-             f"Command: `python -m benchmarks {' '.join(chosen)}` · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+             f"Command: `python -m benchmarks {command or ' '.join(chosen)}` · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
              f" · {machine} · {seconds:.0f} s in all", "",
              "| case | figure | value | target | met | notes |", "|---|---|---|---|---|---|"]
     for figure in figures:

@@ -6,7 +6,7 @@ import email.utils
 import json
 import re
 import time
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 
@@ -19,12 +19,24 @@ HTML_TAG = re.compile(r"<[^>]*>")
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-def new_session(concurrency: int, request_timeout: float) -> aiohttp.ClientSession:
-    """One keep-alive session per job: connections are reused, never more open than workers."""
+def new_session(concurrency: int, request_timeout: float,
+                on_written: Callable[[], None] | None = None) -> aiohttp.ClientSession:
+    """One keep-alive session per job: connections are reused, never more open than workers.
+    ``on_written`` is called as each request's headers reach the socket (the pacer counts sends there)."""
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
     timeout = aiohttp.ClientTimeout(total=request_timeout)
+    traces = []
+    if on_written is not None:
+        trace = aiohttp.TraceConfig()
+
+        async def headers_sent(*_: Any) -> None:
+            on_written()
+
+        trace.on_request_headers_sent.append(headers_sent)
+        traces.append(trace)
     return aiohttp.ClientSession(connector=connector, timeout=timeout, headers={"user-agent": USER_AGENT},
-                                 json_serialize=lambda obj: json.dumps(obj, ensure_ascii=False))
+                                 json_serialize=lambda obj: json.dumps(obj, ensure_ascii=False),
+                                 trace_configs=traces)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -8,12 +8,21 @@ to late wake-ups (capacity 1 reached 78% of the rate); a schedule keeps both exa
 ``pause()`` stops everyone (a 429 with ``Retry-After``). With ``adaptive=True`` the rate follows the
 server: a 429 cuts it (multiplicative decrease), a run of successes raises it again (additive increase),
 never above the configured ceiling.
+
+On a loaded machine the time between a granted turn and the request's bytes reaching the socket varies, and
+late wake-ups bunch. So the one-second window guard counts requests where they are actually *written* (the
+HTTP session reports each write: ``written``) plus the turns granted and not yet written; no second of writes
+can then hold more than the rate. What the client cannot see is the server's own stalls (it reads a burst of
+queued requests at once): after a 429 the ceiling drops by the overshoot it implies — the server counted more
+than its limit where we wrote ``sent`` — and stays lower for the rest of the run (and, through the checkpoint,
+the runs that resume it), without any help from rate-limit headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import math
 import time
 
@@ -22,12 +31,21 @@ from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
 
 HOLD_SECONDS = 3.0
 NEAR_LIMIT_PAUSE = 0.05
+SHRINK_AT_MOST = 0.9  # one 429 never costs more than a tenth of the rate ...
+SHRINK_AT_LEAST = 0.99  # ... and always at least a hundredth
+FLOOR = 0.5  # nor does a run of them take it under half the configured rate
+
+_turn: contextvars.ContextVar[object | None] = contextvars.ContextVar("pacer_turn", default=None)
 
 
-def pacer_for(run: RunSpec) -> "Pacer":
-    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 20/s and find the limit)."""
+def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> "Pacer":
+    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
+    ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
     start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
-    return Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
+    pacer = Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
+    if learned_ceiling is not None and not run.adaptive:
+        pacer.lower_ceiling(learned_ceiling)
+    return pacer
 
 
 class Pacer:
@@ -35,6 +53,7 @@ class Pacer:
 
     def __init__(self, per_second: float, *, headroom: float = 0.0, adaptive: bool = False,
                  start: float | None = None) -> None:
+        self.limit = per_second  # what the server is said to allow
         self.ceiling = per_second * (1.0 - headroom)
         self.current = self.ceiling if not adaptive else min(self.ceiling, start or max(1.0, self.ceiling / 4))
         self.adaptive = adaptive
@@ -43,14 +62,18 @@ class Pacer:
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._successes_since_change = 0
-        self._recent_starts: collections.deque[float] = collections.deque()
+        self._recent_writes: collections.deque[float] = collections.deque()  # when requests hit the socket
+        self._unwritten: set[object] = set()  # turns granted whose request is not written yet
+        self._shrunk_at = 0.0
 
     @property
     def per_second(self) -> float:
         return self.current
 
     async def wait_turn(self) -> None:
-        """Return when this caller may start one request."""
+        """Return when this caller may start one request (its write is then expected: ``written``; an
+        attempt that ends without writing gives its turn back with ``release``)."""
+        self.release()  # a turn this task held and never used
         while True:
             now = time.monotonic()
             slot = max(self._next_slot, now, self._paused_until)
@@ -58,19 +81,45 @@ class Pacer:
             if slot > now:
                 await asyncio.sleep(slot - now)
             if time.monotonic() >= self._paused_until and self._window_has_room():
+                turn = object()
+                self._unwritten.add(turn)
+                _turn.set(turn)
                 return
 
+    def written(self) -> None:
+        """The request of the current task's turn was just written to the socket."""
+        turn = _turn.get()
+        if turn is not None and turn in self._unwritten:
+            self._unwritten.discard(turn)
+            self._recent_writes.append(time.monotonic())
+
+    def release(self) -> None:
+        """The current task's turn ended without a write (or was written): nothing of it stays pending."""
+        turn = _turn.get()
+        if turn is not None:
+            self._unwritten.discard(turn)
+            _turn.set(None)
+
     def _window_has_room(self) -> bool:
-        """Late wake-ups must not bunch up: the starts of the last second never exceed the rate."""
+        """Writes of the last second plus turns not written yet never exceed the rate: however late wake-ups
+        and writes bunch, no second of writes holds more."""
         now = time.monotonic()
-        starts = self._recent_starts
-        while starts and starts[0] <= now - 1.0:
-            starts.popleft()
-        if len(starts) >= max(1, math.floor(self.current)):
-            self._next_slot = max(self._next_slot, starts[0] + 1.0)
+        writes = self._recent_writes
+        while writes and writes[0] <= now - 1.0:
+            writes.popleft()
+        if len(writes) + len(self._unwritten) >= max(1, math.floor(self.current)):
+            self._next_slot = max(self._next_slot, (writes[0] + 1.0) if writes else now + 0.001)
             return False
-        starts.append(now)
         return True
+
+    def sent_last_second(self) -> int:
+        now = time.monotonic()
+        return sum(1 for stamp in self._recent_writes if stamp > now - 1.0)
+
+    def lower_ceiling(self, per_second: float) -> None:
+        """Never pace above ``per_second`` again in this run (nor under the floor)."""
+        self.ceiling = max(self.limit * FLOOR, min(self.ceiling, per_second))
+        self.current = min(self.current, self.ceiling)
 
     def pause(self, seconds: float) -> None:
         """Hold every worker for ``seconds`` from now (a pause already longer is kept)."""
@@ -78,8 +127,19 @@ class Pacer:
         self._next_slot = max(self._next_slot, self._paused_until)
 
     def throttled(self) -> None:
-        """The server said 429: slow down (adaptive mode only)."""
-        self._decrease(0.85)
+        """The server said 429. Adaptive: slow down. Fixed rate: the server counted more than its limit where
+        we wrote ``sent``, so its view runs ahead of ours by (limit + 1) ÷ sent: take that off the ceiling
+        (once per second: one burst brings several 429s)."""
+        if self.adaptive:
+            self._decrease(0.85)
+            return
+        now = time.monotonic()
+        if now - self._shrunk_at < 1.0:
+            return
+        self._shrunk_at = now
+        sent = self.sent_last_second()
+        factor = min(SHRINK_AT_LEAST, max(SHRINK_AT_MOST, sent / (math.floor(self.limit) + 1)))
+        self.lower_ceiling(self.ceiling * factor)
 
     def near_limit(self) -> None:
         """The server's rate-limit headers say its window is (nearly) full: ease off before a 429 comes.

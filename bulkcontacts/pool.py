@@ -249,7 +249,10 @@ class WorkerPool(Generic[Item]):
                 return None
             work.attempts += 1
             self.stats.attempts += 1
-            result = await self.attempt(work)
+            try:
+                result = await self.attempt(work)
+            finally:
+                self.pacer.release()
             if isinstance(result, Succeeded | Refused):
                 self._last_success_at = time.monotonic()
                 self.breaker.record(failed=False)

@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.http import new_session
-from bulkcontacts.pacing import pacer_for
+from bulkcontacts.pacing import Pacer, pacer_for
 from bulkcontacts.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
 from bulkcontacts.providers.base import (
     ListApi,
@@ -120,11 +120,12 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
     ledger = ExportState(state, progress, plan, parts)
     await ledger.commit()
     pages_before = progress.done_count
-    async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
+    pacer = pacer_for(spec.run)
+    async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
         fetcher = PageFetcher(api, Credentials(source, api, session), session)
         fetch_started = time.monotonic()
         display.start(f"{spec.job.name}: {activity} ({api.provider})", Snapshot(unit="pages"))
-        problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started)
+        problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started, pacer)
         progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
         stopped = stats.stop_reason
     await ledger.commit()
@@ -159,7 +160,7 @@ class FetchStats:
 
 
 async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts: PartStore, ledger: ExportState,
-                       display: Display, started: float) -> tuple[list[str], FetchStats]:
+                       display: Display, started: float, pacer: Pacer) -> tuple[list[str], FetchStats]:
     """Fetch every page the plan needs: concurrently once the total is known, else one after another."""
     plan = ledger.plan
     problems: list[str] = []
@@ -225,7 +226,6 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
                     return
             index += 1
 
-    pacer = pacer_for(spec.run)
     pool: WorkerPool[int] = WorkerPool(attempt, pacer, pool_settings(spec), report)
 
     def tick() -> None:

@@ -32,6 +32,9 @@ from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, RampwinSink
 
 
+LEARNED_CEILING = "learned_ceiling"  # requests/s a 429 taught this job not to exceed
+
+
 @dataclass(frozen=True, slots=True)
 class RowWork:
     unit: int  # what the checkpoint counts: the row, or its place in a retry's list
@@ -198,8 +201,8 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
                 yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
     assert isinstance(spec.sink, RampwinSink)
-    async with new_session(spec.run.concurrency, spec.run.request_timeout) as session:
-        pacer = pacer_for(spec.run)
+    pacer = pacer_for(spec.run, ledger.progress.extra.get(LEARNED_CEILING))
+    async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
         lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
         sink = RampwinWriter(spec.sink, session, lookup)
         pool: WorkerPool[RowWork] = WorkerPool(
@@ -212,6 +215,8 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
                     lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)))
         await asyncio.gather(*settling)
+        if pacer.ceiling < pacer_for(spec.run).ceiling:  # a 429 taught it a lower one: the resume keeps it
+            ledger.progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)

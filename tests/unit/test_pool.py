@@ -1,6 +1,8 @@
 import asyncio
 import time
 
+import pytest
+
 from bulkcontacts.pacing import Pacer
 from bulkcontacts.pool import (
     Fatal,
@@ -149,6 +151,49 @@ def test_auto_rate_is_adaptive_and_follows_the_server():
     assert pacer.per_second == eased  # held after a push-back
     pacer.throttled()
     assert pacer.per_second < eased
-    fixed = pacer_for(RunSpec.model_validate({"rate": "50/s"}))
+
+
+async def test_a_429_at_a_fixed_rate_takes_the_implied_overshoot_off_the_ceiling_once_per_second():
+    from bulkcontacts.pacing import pacer_for
+    from bulkcontacts.spec import RunSpec
+
+    fixed = pacer_for(RunSpec.model_validate({"rate": "100/s"}))
+    for _ in range(97):  # 97 written in the last second, and still the server counted more than 100
+        await fixed.wait_turn()
+        fixed.written()
     fixed.throttled()
-    assert fixed.per_second == 50 * (1 - 0.02)  # a fixed rate stays fixed; 429s pause instead
+    assert fixed.ceiling == pytest.approx(98 * 97 / 101)
+    fixed.throttled()  # the same burst's other 429s change nothing
+    assert fixed.ceiling == pytest.approx(98 * 97 / 101)
+    for _ in range(100):
+        fixed._shrunk_at = 0.0
+        fixed.throttled()
+    assert fixed.ceiling == 50  # never under half the configured rate
+    remembered = pacer_for(RunSpec.model_validate({"rate": "100/s"}), learned_ceiling=80.0)
+    assert remembered.per_second == 80.0  # a resume keeps what the last run learned
+
+
+def test_the_window_counts_writes_and_turns_not_yet_written():
+    pacer = Pacer(5)
+    assert pacer._window_has_room()
+    pacer._unwritten.update(object() for _ in range(5))  # granted, none written yet: each still counts
+    assert not pacer._window_has_room()
+    pacer._unwritten.clear()
+    pacer._recent_writes.extend([time.monotonic()] * 4)
+    assert pacer._window_has_room()
+    pacer._recent_writes.append(time.monotonic())
+    assert not pacer._window_has_room()
+    pacer._recent_writes.clear()
+    pacer._recent_writes.extend([time.monotonic() - 1.5] * 5)  # a second ago: out of the window
+    assert pacer._window_has_room()
+
+
+async def test_a_turn_given_back_unwritten_frees_its_place():
+    pacer = Pacer(2)
+
+    async def turn_without_a_write():
+        await pacer.wait_turn()
+        pacer.release()
+
+    await asyncio.gather(turn_without_a_write(), turn_without_a_write())
+    assert not pacer._unwritten and pacer.sent_last_second() == 0
