@@ -26,7 +26,7 @@ from tests.helpers import exported_ids
 
 FAULTS = {"error_rate": 0.05, "throttle_rate": 0.02, "drop_before_rate": 0.01, "drop_after_rate": 0.02,
           "malformed_rate": 0.005, "latency_jitter": 0.01}
-IMPORT_ROWS, EXPORT_RECORDS, KILLS = 2_000, 2_000, 3
+IMPORT_ROWS, EXPORT_RECORDS, KILLS = 2_000, 5_000, 3
 
 
 @dataclass
@@ -48,10 +48,12 @@ def _job(spec: Path, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=ENV)
 
 
-def _kill_and_finish(spec: Path, emulator: Emulator, rng: random.Random, count: RunCount) -> int:
-    """SIGKILL the job after a random number of requests, ``KILLS`` times; then run it to its end."""
+def _kill_and_finish(spec: Path, emulator: Emulator, rng: random.Random, count: RunCount,
+                     most_requests: int) -> int:
+    """SIGKILL the job after a random number of its requests (up to ``most_requests``), ``KILLS`` times; then
+    run it to its end."""
     for _ in range(KILLS):
-        mark = emulator.stats()["requests"] + rng.randint(50, 600)
+        mark = emulator.stats()["requests"] + rng.randint(10, most_requests)
         process = _job(spec)
         while process.poll() is None and emulator.stats()["requests"] < mark:
             time.sleep(0.02)
@@ -83,7 +85,7 @@ def chaos_import(index: int, rng: random.Random) -> RunCount:
                           concurrency=16, extra_run="backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\n"
                                                     "max_attempts = 10")
         spec.write_text(spec.read_text().replace('[mapping]', 'token = "${RAMPWIN_TOKEN}"\n[mapping]'))
-        code = _kill_and_finish(spec, emulator, rng, count)
+        code = _kill_and_finish(spec, emulator, rng, count, most_requests=600)
         stored = emulator.contacts("rampwin", name)
         count.faults = emulator.stats()["faults"]
     if code not in (0, 1):
@@ -113,7 +115,7 @@ def chaos_export(index: int, rng: random.Random) -> RunCount:
                           rate="2000/s")
         spec.write_text(spec.read_text() + "backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\n"
                                            "max_attempts = 10\n")
-        code = _kill_and_finish(spec, emulator, rng, count)
+        code = _kill_and_finish(spec, emulator, rng, count, most_requests=60)
         expected = [str(doc["_id"]) for doc in emulator.contacts("tether", "demo")]
         count.faults = emulator.stats()["faults"]
     if code != 0 or not output.exists():

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts.emulator.state import RAW_DOCUMENTS, DropConnection, EmulatorState, json_with_raw
 from bulkcontacts.emulator.store import DuplicateContact, now_iso
 
 PROVIDER = "rampwin"
@@ -107,6 +107,8 @@ async def _json_body(request: web.Request) -> Any:
         return json.loads(await request.read())
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    except ConnectionError:  # the client went away mid-body (killed): nobody to answer
+        raise DropConnection() from None
 
 
 def _bearer(request: web.Request) -> str | None:
