@@ -21,7 +21,7 @@ def main(arguments: list[str]) -> int:
     if "--runs" in names:  # the chaos case's repetitions
         at = names.index("--runs")
         OPTIONS["runs"] = int(names[at + 1])
-        del names[at:at + 2]
+        del names[at : at + 2]
     chosen = names or list(CASES)
     unknown = [name for name in chosen if name not in CASES]
     if unknown:
@@ -34,8 +34,11 @@ def main(arguments: list[str]) -> int:
         print(f"-- {name} ...", flush=True)
         found = CASES[name]()
         for figure in found:
-            print(f"   {figure.name}: {figure.value:,.3f} (target {figure.target}) "
-                  f"{'met' if figure.met else 'NOT MET'} {figure.note}", flush=True)
+            print(
+                f"   {figure.name}: {figure.value:,.3f} (target {figure.target}) "
+                f"{'met' if figure.met else 'NOT MET'} {figure.note}",
+                flush=True,
+            )
         print(f"   ({time.monotonic() - case_started:.0f} s)", flush=True)
         figures += found
     table = render(figures, chosen, time.monotonic() - started, " ".join(arguments))
@@ -59,19 +62,26 @@ def record(table: str, *, full: bool) -> None:
         sections = [section for section in sections if f"`{command}`" not in section.splitlines()[0]]
         sections.append(table.replace("# Benchmark results\n\n", "", 1).replace("Command: ", "", 1))
     joined = "".join(f"\n### {section.strip()}\n" for section in sections)
-    RESULTS.write_text(main.rstrip("\n") + "\n" + (PARTIAL + joined if sections else "") + findings,
-                       encoding="utf-8")
+    RESULTS.write_text(main.rstrip("\n") + "\n" + (PARTIAL + joined if sections else "") + findings, encoding="utf-8")
 
 
 def render(figures: list[Figure], chosen: list[str], seconds: float, command: str) -> str:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    lines = ["# Benchmark results", "",
-             f"Command: `python -m benchmarks {command or ' '.join(chosen)}` · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-             f" · {machine} · {seconds:.0f} s in all", "",
-             "| case | figure | value | target | met | notes |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Command: `python -m benchmarks {command or ' '.join(chosen)}` · "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f" · {machine} · {seconds:.0f} s in all",
+        "",
+        "| case | figure | value | target | met | notes |",
+        "|---|---|---|---|---|---|",
+    ]
     for figure in figures:
-        lines.append(f"| {figure.case} | {figure.name} | {figure.value:,.3f} | {figure.target} | "
-                     f"{'yes' if figure.met else '**no**'} | {figure.note} |")
+        lines.append(
+            f"| {figure.case} | {figure.name} | {figure.value:,.3f} | {figure.target} | "
+            f"{'yes' if figure.met else '**no**'} | {figure.note} |"
+        )
     return "\n".join(lines) + "\n"
 
 

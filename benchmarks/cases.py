@@ -10,9 +10,9 @@ import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from benchmarks.common import (
     ENV,
@@ -47,18 +47,28 @@ def rate_fidelity() -> list[Figure]:
     limit, rows = 300, 20_000
     _fresh("rate-fidelity")
     with Emulator("--rate-limit", f"{limit}/s") as emulator:
-        spec = import_job("rate-fidelity", contacts_csv(rows), emulator.base_url("rampwin"), rate=f"{limit}/s",
-                          concurrency=16)
+        spec = import_job(
+            "rate-fidelity", contacts_csv(rows), emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16
+        )
         run = run_job(spec)
         stats = emulator.stats()
     facts = summary("rate-fidelity")
     achieved = facts["done_this_run"] / facts["send_seconds"]
-    note = (f"{rows:,} rows sent in {facts['send_seconds']:.1f} s ({facts['elapsed_seconds']:.1f} s with the file's "
-            f"hash and structure check), exit {run.returncode}")
-    return [Figure("rate fidelity", "achieved ÷ limit", achieved / limit, "≥ 0.97", achieved / limit >= 0.97, note),
-            Figure("rate fidelity", "429 answers", stats["throttled"], "0", stats["throttled"] == 0),
-            Figure("rate fidelity", "most requests in any 1 s", stats["max_in_window"], f"≤ {limit}",
-                   stats["max_in_window"] <= limit)]
+    note = (
+        f"{rows:,} rows sent in {facts['send_seconds']:.1f} s ({facts['elapsed_seconds']:.1f} s with the file's "
+        f"hash and structure check), exit {run.returncode}"
+    )
+    return [
+        Figure("rate fidelity", "achieved ÷ limit", achieved / limit, "≥ 0.97", achieved / limit >= 0.97, note),
+        Figure("rate fidelity", "429 answers", stats["throttled"], "0", stats["throttled"] == 0),
+        Figure(
+            "rate fidelity",
+            "most requests in any 1 s",
+            stats["max_in_window"],
+            f"≤ {limit}",
+            stats["max_in_window"] <= limit,
+        ),
+    ]
 
 
 @contextlib.contextmanager
@@ -83,8 +93,10 @@ def rate_under_load(runs: int = 3, rows: int = 20_000) -> list[Figure]:
         for run_index in range(runs):
             name = f"load-{'headers' if headers else 'bare'}-{run_index}"
             _fresh(name)
-            with Emulator("--rate-limit", f"{limit}/s", "--set", f"rate_limit_headers={str(headers).lower()}") as emu, \
-                    busy_cores():
+            with (
+                Emulator("--rate-limit", f"{limit}/s", "--set", f"rate_limit_headers={str(headers).lower()}") as emu,
+                busy_cores(),
+            ):
                 spec = import_job(name, source, emu.base_url("rampwin"), rate=f"{limit}/s", concurrency=16)
                 run_job(spec)
                 stats = emu.stats()
@@ -94,10 +106,11 @@ def rate_under_load(runs: int = 3, rows: int = 20_000) -> list[Figure]:
             busiest.append(stats["max_in_window"])
         label = f"under load, {'with' if headers else 'without'} rate-limit headers"
         note = f"{runs} runs × {rows:,} rows; per run: 429s {throttled}, achieved {[round(r, 3) for r in ratios]}"
-        figures += [Figure(label, "429 answers (all runs)", sum(throttled), "0", sum(throttled) == 0, note),
-                    Figure(label, "achieved ÷ limit (worst run)", min(ratios), "≥ 0.96", min(ratios) >= 0.96),
-                    Figure(label, "most requests in any 1 s (worst run)", max(busiest), f"≤ {limit}",
-                           max(busiest) <= limit)]
+        figures += [
+            Figure(label, "429 answers (all runs)", sum(throttled), "0", sum(throttled) == 0, note),
+            Figure(label, "achieved ÷ limit (worst run)", min(ratios), "≥ 0.96", min(ratios) >= 0.96),
+            Figure(label, "most requests in any 1 s (worst run)", max(busiest), f"≤ {limit}", max(busiest) <= limit),
+        ]
     return figures
 
 
@@ -106,18 +119,33 @@ def adaptive_pacing() -> list[Figure]:
     limit, rows = 300, 20_000
     _fresh("adaptive")
     with Emulator("--rate-limit", f"{limit}/s") as emulator:
-        run = run_job(import_job("adaptive", contacts_csv(rows), emulator.base_url("rampwin"), rate="auto",
-                                 concurrency=16))
+        run = run_job(
+            import_job("adaptive", contacts_csv(rows), emulator.base_url("rampwin"), rate="auto", concurrency=16)
+        )
         stats = emulator.stats()
     facts = summary("adaptive")
     achieved = facts["done_this_run"] / facts["send_seconds"]
     share = stats["throttled"] / max(1, stats["requests"])
     rejected = facts["counts"].get("rejected", 0)
-    return [Figure("adaptive pacing", "achieved ÷ limit", achieved / limit, "≥ 0.9", achieved / limit >= 0.9,
-                   f"{rows:,} rows sent in {facts['send_seconds']:.1f} s from a 50/s start, exit {run.returncode}"),
-            Figure("adaptive pacing", "429s ÷ requests", share, "≤ 0.02", share <= 0.02,
-                   f"{stats['throttled']:,} of {stats['requests']:,}"),
-            Figure("adaptive pacing", "rejected rows", rejected, "0", rejected == 0)]
+    return [
+        Figure(
+            "adaptive pacing",
+            "achieved ÷ limit",
+            achieved / limit,
+            "≥ 0.9",
+            achieved / limit >= 0.9,
+            f"{rows:,} rows sent in {facts['send_seconds']:.1f} s from a 50/s start, exit {run.returncode}",
+        ),
+        Figure(
+            "adaptive pacing",
+            "429s ÷ requests",
+            share,
+            "≤ 0.02",
+            share <= 0.02,
+            f"{stats['throttled']:,} of {stats['requests']:,}",
+        ),
+        Figure("adaptive pacing", "rejected rows", rejected, "0", rejected == 0),
+    ]
 
 
 def kill_and_resume() -> list[Figure]:
@@ -146,25 +174,46 @@ def kill_and_resume() -> list[Figure]:
     store_once = len(phones) == len(set(phones)) == rows
     files_once = sorted(outcome_rows) == list(range(rows))
     note = f"kills at {', '.join(f'{moment:.1f}' for moment in kills)} s (each run restarted from its checkpoint)"
-    return [Figure("kill -9 ×5, resume", "store: each row exactly once", float(store_once), "1 (yes)", store_once,
-                   f"{len(phones):,} contacts, {len(set(phones)):,} distinct; " + note),
-            Figure("kill -9 ×5, resume", "outcome files: each row exactly once", float(files_once), "1 (yes)",
-                   files_once, f"{len(outcome_rows):,} lines, final exit {final.returncode}")]
+    return [
+        Figure(
+            "kill -9 ×5, resume",
+            "store: each row exactly once",
+            float(store_once),
+            "1 (yes)",
+            store_once,
+            f"{len(phones):,} contacts, {len(set(phones)):,} distinct; " + note,
+        ),
+        Figure(
+            "kill -9 ×5, resume",
+            "outcome files: each row exactly once",
+            float(files_once),
+            "1 (yes)",
+            files_once,
+            f"{len(outcome_rows):,} lines, final exit {final.returncode}",
+        ),
+    ]
 
 
 def memory() -> list[Figure]:
     """Peak RSS reading, mapping and de-duplicating 200,000 vs 2,000,000 CSV rows (--dry-run: the same path)."""
     peaks = {}
     for rows in (200_000, 2_000_000):
-        spec = import_job(f"memory-{rows}", contacts_csv(rows), "https://api.rampwin.com", rate="300/s",
-                          concurrency=8)
+        spec = import_job(f"memory-{rows}", contacts_csv(rows), "https://api.rampwin.com", rate="300/s", concurrency=8)
         run = run_job(spec, "--dry-run")
         assert run.returncode == 0, run.stdout
         peaks[rows] = run.peak_rss_mb
     ratio = peaks[2_000_000] / peaks[200_000]
-    return [Figure("memory", "peak RSS, 2,000,000 rows (MB)", peaks[2_000_000], "< 400", peaks[2_000_000] < 400),
-            Figure("memory", "peak RSS 2,000,000 ÷ 200,000 rows", ratio, "≤ 1.3", ratio <= 1.3,
-                   f"{peaks[200_000]:.0f} MB vs {peaks[2_000_000]:.0f} MB")]
+    return [
+        Figure("memory", "peak RSS, 2,000,000 rows (MB)", peaks[2_000_000], "< 400", peaks[2_000_000] < 400),
+        Figure(
+            "memory",
+            "peak RSS 2,000,000 ÷ 200,000 rows",
+            ratio,
+            "≤ 1.3",
+            ratio <= 1.3,
+            f"{peaks[200_000]:.0f} MB vs {peaks[2_000_000]:.0f} MB",
+        ),
+    ]
 
 
 ID_FIELDS = {"rampwin": "_id", "tether": "_id", "kore": "_id", "smartflo": "id"}
@@ -182,12 +231,20 @@ def export_exactness() -> list[Figure]:
                 name = f"exact-{provider}-{suffix}"
                 _fresh(name)
                 output = WORK / f"{name}.{suffix}"
-                run = run_job(export_job(name, provider, emulator.base_url(provider), output, page_size=100,
-                                         concurrency=8))
+                run = run_job(
+                    export_job(name, provider, emulator.base_url(provider), output, page_size=100, concurrency=8)
+                )
                 exact.append(run.returncode == 0 and file_ids(output, id_field) == expected)
-            figures.append(Figure("export exactness", f"{provider}: ids equal in csv/parquet/jsonl",
-                                  float(all(exact)), "1 (yes)", all(exact),
-                                  f"{len(expected):,} contacts; per format {exact}"))
+            figures.append(
+                Figure(
+                    "export exactness",
+                    f"{provider}: ids equal in csv/parquet/jsonl",
+                    float(all(exact)),
+                    "1 (yes)",
+                    all(exact),
+                    f"{len(expected):,} contacts; per format {exact}",
+                )
+            )
     return figures
 
 
@@ -198,17 +255,39 @@ def export_fanout() -> list[Figure]:
         for concurrency in (1, 8):
             name = f"fanout-c{concurrency}"
             _fresh(name)
-            run = run_job(export_job(name, "tether", emulator.base_url("tether"), WORK / f"{name}.parquet",
-                                     page_size=100, concurrency=concurrency))
+            run = run_job(
+                export_job(
+                    name,
+                    "tether",
+                    emulator.base_url("tether"),
+                    WORK / f"{name}.parquet",
+                    page_size=100,
+                    concurrency=concurrency,
+                )
+            )
             assert run.returncode == 0, run.stdout
             facts = summary(name)
             seconds[concurrency] = (facts["fetch_seconds"], facts["elapsed_seconds"])
     ratio = seconds[1][0] / seconds[8][0]
     whole = seconds[1][1] / seconds[8][1]
-    return [Figure("export fan-out", "pages/s at concurrency 8 ÷ at 1", ratio, "≥ 6 (issue 3: ≥ 5)", ratio >= 6,
-                   f"200 pages fetched in {seconds[1][0]:.1f} s at 1, {seconds[8][0]:.1f} s at 8"),
-            Figure("export fan-out", "whole run (with Parquet assembly) at 1 ÷ at 8", whole, "(context)", True,
-                   f"{seconds[1][1]:.1f} s vs {seconds[8][1]:.1f} s")]
+    return [
+        Figure(
+            "export fan-out",
+            "pages/s at concurrency 8 ÷ at 1",
+            ratio,
+            "≥ 6 (issue 3: ≥ 5)",
+            ratio >= 6,
+            f"200 pages fetched in {seconds[1][0]:.1f} s at 1, {seconds[8][0]:.1f} s at 8",
+        ),
+        Figure(
+            "export fan-out",
+            "whole run (with Parquet assembly) at 1 ÷ at 8",
+            whole,
+            "(context)",
+            True,
+            f"{seconds[1][1]:.1f} s vs {seconds[8][1]:.1f} s",
+        ),
+    ]
 
 
 def export_versus_dlt() -> list[Figure]:
@@ -218,19 +297,40 @@ def export_versus_dlt() -> list[Figure]:
     out = WORK / "dlt-out"
     shutil.rmtree(out, ignore_errors=True)
     with Emulator("--seed-contacts", "20000", "--latency", "0.05", "--set", "kore_per_minute=null") as emulator:
-        run = run_job(export_job(name, "kore", emulator.base_url("kore"), WORK / f"{name}.parquet", page_size=100,
-                                 concurrency=8))
-        theirs = subprocess.run([sys.executable, "-m", "benchmarks.dlt_export", emulator.base_url("kore"), str(out)],
-                                capture_output=True, text=True, env=ENV)
+        run = run_job(
+            export_job(name, "kore", emulator.base_url("kore"), WORK / f"{name}.parquet", page_size=100, concurrency=8)
+        )
+        theirs = subprocess.run(
+            [sys.executable, "-m", "benchmarks.dlt_export", emulator.base_url("kore"), str(out)],
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
     if theirs.returncode != 0:
-        return [Figure("vs dlt", "bulkcontacts time ÷ dlt time", float("nan"), "≤ 0.5", False,
-                       "dlt did not run: " + (theirs.stderr.strip().splitlines() or ["?"])[-1][:120])]
+        return [
+            Figure(
+                "vs dlt",
+                "bulkcontacts time ÷ dlt time",
+                float("nan"),
+                "≤ 0.5",
+                False,
+                "dlt did not run: " + (theirs.stderr.strip().splitlines() or ["?"])[-1][:120],
+            )
+        ]
     dlt_seconds, dlt_rows = theirs.stdout.split()
     ours = summary(name)["elapsed_seconds"]
     ratio = ours / float(dlt_seconds)
-    return [Figure("vs dlt", "bulkcontacts time ÷ dlt rest_api time (Parquet)", ratio, "≤ 0.5", ratio <= 0.5,
-                   f"{ours:.1f} s vs {float(dlt_seconds):.1f} s; rows {summary(name)['counts'].get('records')} vs "
-                   f"{dlt_rows}; exit {run.returncode}")]
+    return [
+        Figure(
+            "vs dlt",
+            "bulkcontacts time ÷ dlt rest_api time (Parquet)",
+            ratio,
+            "≤ 0.5",
+            ratio <= 0.5,
+            f"{ours:.1f} s vs {float(dlt_seconds):.1f} s; rows {summary(name)['counts'].get('records')} vs "
+            f"{dlt_rows}; exit {run.returncode}",
+        )
+    ]
 
 
 def export_kill_and_resume() -> list[Figure]:
@@ -248,9 +348,17 @@ def export_kill_and_resume() -> list[Figure]:
         expected = [str(doc["id"]) for doc in emulator.contacts("smartflo", "demo")]
     got = file_ids(output, "id") if output.exists() else []
     once = got == expected
-    return [Figure("export kill -9 ×5, resume", "each id exactly once, in order", float(once), "1 (yes)", once,
-                   f"{len(got):,} of {len(expected):,}; kills at {', '.join(f'{k:.1f}' for k in kills)} s; "
-                   f"final exit {final.returncode}")]
+    return [
+        Figure(
+            "export kill -9 ×5, resume",
+            "each id exactly once, in order",
+            float(once),
+            "1 (yes)",
+            once,
+            f"{len(got):,} of {len(expected):,}; kills at {', '.join(f'{k:.1f}' for k in kills)} s; "
+            f"final exit {final.returncode}",
+        )
+    ]
 
 
 def import_overhead() -> list[Figure]:
@@ -258,19 +366,40 @@ def import_overhead() -> list[Figure]:
     rows, concurrency = 50_000, 16
     source = contacts_csv(rows)
     with Emulator() as emulator:
-        bare = float(subprocess.run([sys.executable, "-m", "benchmarks.bare_loop", str(source),
-                                     emulator.base_url("rampwin"), "bare", str(concurrency)],
-                                    capture_output=True, text=True, check=True, env=ENV).stdout)
+        bare = float(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.bare_loop",
+                    str(source),
+                    emulator.base_url("rampwin"),
+                    "bare",
+                    str(concurrency),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=ENV,
+            ).stdout
+        )
         _fresh("overhead")
-        spec = import_job("overhead", source, emulator.base_url("rampwin"), rate="1000000/s",
-                          concurrency=concurrency)
+        spec = import_job("overhead", source, emulator.base_url("rampwin"), rate="1000000/s", concurrency=concurrency)
         run_job(spec)
     facts = summary("overhead")
     ours = facts["done_this_run"] / facts["send_seconds"]  # both sides from the first request to the last
-    return [Figure("import overhead", "bulkcontacts rows/s ÷ bare aiohttp loop", ours / bare, "≥ 0.8",
-                   ours / bare >= 0.8, f"{ours:,.0f} vs {bare:,.0f} rows/s at concurrency {concurrency} "
-                   f"(ours: mapping, phone validation, pacing, checkpoints included; the file's hash and structure check, "
-                   f"like the bare loop's CSV parsing, before the clock starts)")]
+    return [
+        Figure(
+            "import overhead",
+            "bulkcontacts rows/s ÷ bare aiohttp loop",
+            ours / bare,
+            "≥ 0.8",
+            ours / bare >= 0.8,
+            f"{ours:,.0f} vs {bare:,.0f} rows/s at concurrency {concurrency} "
+            f"(ours: mapping, phone validation, pacing, checkpoints included; the file's hash and structure "
+            f"check, like the bare loop's CSV parsing, before the clock starts)",
+        )
+    ]
 
 
 def checkpoint_cost() -> list[Figure]:
@@ -281,14 +410,30 @@ def checkpoint_cost() -> list[Figure]:
         with Emulator() as emulator:
             name = f"checkpoint-{label}"
             _fresh(name)
-            run_job(import_job(name, source, emulator.base_url("rampwin"), rate="1000000/s", concurrency=16,
-                               extra_run=f"checkpoint_every = {every}"))
+            run_job(
+                import_job(
+                    name,
+                    source,
+                    emulator.base_url("rampwin"),
+                    rate="1000000/s",
+                    concurrency=16,
+                    extra_run=f"checkpoint_every = {every}",
+                )
+            )
         facts = summary(name)
         rates[label] = facts["done_this_run"] / facts["elapsed_seconds"]
     ratio = rates["normal"] / rates["end"]
-    return [Figure("checkpoint cost", "throughput, commits every 0.5 s ÷ only at the end", ratio, "≥ 0.95",
-                   ratio >= 0.95, f"{rates['normal']:,.0f} vs {rates['end']:,.0f} rows/s (the in-flight lease "
-                   "is still committed ahead of sending in both)")]
+    return [
+        Figure(
+            "checkpoint cost",
+            "throughput, commits every 0.5 s ÷ only at the end",
+            ratio,
+            "≥ 0.95",
+            ratio >= 0.95,
+            f"{rates['normal']:,.0f} vs {rates['end']:,.0f} rows/s (the in-flight lease "
+            "is still committed ahead of sending in both)",
+        )
+    ]
 
 
 def dry_run_estimate() -> list[Figure]:
@@ -297,17 +442,33 @@ def dry_run_estimate() -> list[Figure]:
     if not source.exists():
         shutil.copyfile(contacts_csv(1_000_000), source)
         with open(source, "a", encoding="utf-8", newline="") as handle:
-            bad = [["12345", "Short Phone", "", "", "", ""], ["+91 9000000001", "Repeated", "", "", "", ""],
-                   ["+91 9876500000", "", "", "", "", ""], ["+91 9876500001", "Bad Mail", "x@", "", "", ""]]
+            bad = [
+                ["12345", "Short Phone", "", "", "", ""],
+                ["+91 9000000001", "Repeated", "", "", "", ""],
+                ["+91 9876500000", "", "", "", "", ""],
+                ["+91 9876500001", "Bad Mail", "x@", "", "", ""],
+            ]
             csv.writer(handle).writerows(bad * 250)
     spec = import_job("dry-run", source, "https://api.rampwin.com", rate="20/s", concurrency=8)
     run = run_job(spec, "--dry-run")
     shown = run.stdout
-    complete = (run.returncode == 0 and "rejected: bad_phone" in shown and "rejected: duplicate_in_file" in shown
-                and "requests at 20/s ≈" in shown)
+    complete = (
+        run.returncode == 0
+        and "rejected: bad_phone" in shown
+        and "rejected: duplicate_in_file" in shown
+        and "requests at 20/s ≈" in shown
+    )
     estimate = next((line for line in shown.splitlines() if "≈" in line), "")
-    return [Figure("dry run", "1,001,000 rows: seconds (counts by reason + estimate)", run.seconds, "< 30",
-                   run.seconds < 30 and complete, estimate.strip())]
+    return [
+        Figure(
+            "dry run",
+            "1,001,000 rows: seconds (counts by reason + estimate)",
+            run.seconds,
+            "< 30",
+            run.seconds < 30 and complete,
+            estimate.strip(),
+        )
+    ]
 
 
 def migrate_kill_and_verify() -> list[Figure]:
@@ -318,8 +479,13 @@ def migrate_kill_and_verify() -> list[Figure]:
     kills = sorted(random.Random().uniform(0.5, 8.0) for _ in range(5))
     with Emulator("--seed-contacts", str(total)) as emulator:
         emulator.configure(latency=0.005, drop_after_rate=0.01)
-        spec = migrate_job(name, "smartflo", (emulator.base_url("smartflo"), emulator.base_url("rampwin")),
-                           rate="1500/s", concurrency=16)
+        spec = migrate_job(
+            name,
+            "smartflo",
+            (emulator.base_url("smartflo"), emulator.base_url("rampwin")),
+            rate="1500/s",
+            concurrency=16,
+        )
         for moment in kills:
             run_job(spec, kill_after=moment)
         emulator.configure(latency=0.0, drop_after_rate=0.0)
@@ -328,17 +494,36 @@ def migrate_kill_and_verify() -> list[Figure]:
         checked = run_job(spec, command="verify")
         counts = json.loads((WORK / "state" / name / "verify.json").read_text())["counts"]
         upsert = Path(str(spec).replace(".toml", "-upsert.toml"))
-        upsert.write_text(spec.read_text().replace('token = ', 'mode = "upsert"\ntoken = '), encoding="utf-8")
+        upsert.write_text(spec.read_text().replace("token = ", 'mode = "upsert"\ntoken = '), encoding="utf-8")
         again = run_job(upsert, "--restart", "--state-dir", str(WORK / "state" / name))
         after = [doc["phone_number"] for doc in emulator.contacts("rampwin", name)]
     once = final.returncode == 0 and len(phones) == len(set(phones)) == total
     note = f"kills at {', '.join(f'{moment:.1f}' for moment in kills)} s"
-    return [Figure("migrate kill -9 ×5", "channel: each contact exactly once", float(once), "1 (yes)", once,
-                   f"{len(phones):,} contacts, {len(set(phones)):,} distinct; {note}"),
-            Figure("migrate kill -9 ×5", "verify: missing + mismatched", counts["missing"] + counts["mismatched"],
-                   "0", checked.returncode == 0 and counts["created"] == total, json.dumps(counts)),
-            Figure("migrate kill -9 ×5", "upsert re-run: contacts after ÷ before", len(after) / max(1, len(phones)),
-                   "1.0", again.returncode == 0 and sorted(after) == sorted(phones))]
+    return [
+        Figure(
+            "migrate kill -9 ×5",
+            "channel: each contact exactly once",
+            float(once),
+            "1 (yes)",
+            once,
+            f"{len(phones):,} contacts, {len(set(phones)):,} distinct; {note}",
+        ),
+        Figure(
+            "migrate kill -9 ×5",
+            "verify: missing + mismatched",
+            counts["missing"] + counts["mismatched"],
+            "0",
+            checked.returncode == 0 and counts["created"] == total,
+            json.dumps(counts),
+        ),
+        Figure(
+            "migrate kill -9 ×5",
+            "upsert re-run: contacts after ÷ before",
+            len(after) / max(1, len(phones)),
+            "1.0",
+            again.returncode == 0 and sorted(after) == sorted(phones),
+        ),
+    ]
 
 
 OPTIONS: dict[str, int] = {"runs": 3}  # ``--runs N`` on the command line (the chaos case)
@@ -346,17 +531,21 @@ OPTIONS: dict[str, int] = {"runs": 3}  # ``--runs N`` on the command line (the c
 
 def chaos() -> list[Figure]:
     """The import and export chaos scenarios, ``--runs`` times in a row with fresh seeds."""
-    from benchmarks.chaos import IMPORT_ROWS, EXPORT_RECORDS, chaos_runs
+    from benchmarks.chaos import EXPORT_RECORDS, IMPORT_ROWS, chaos_runs
 
     totals = chaos_runs(OPTIONS["runs"])
     runs = totals["runs"]
-    note = (f"{runs} runs × ({IMPORT_ROWS:,}-row import + {EXPORT_RECORDS:,}-record export), {totals['kills']} "
-            f"kills, {totals['faults']:,} faults injected, {totals['seconds']:.0f} s; failures: "
-            f"{json.dumps(totals['failures'])[:300] if totals['failures'] else 'none'}")
-    return [Figure("chaos", "runs exact ÷ runs", totals["passed"] / runs, "1.0", totals["passed"] == runs, note),
-            Figure("chaos", "rows/records lost", totals["lost"], "0", totals["lost"] == 0),
-            Figure("chaos", "rows/records duplicated", totals["duplicated"], "0", totals["duplicated"] == 0),
-            Figure("chaos", "rows/records misrecorded", totals["misrecorded"], "0", totals["misrecorded"] == 0)]
+    note = (
+        f"{runs} runs × ({IMPORT_ROWS:,}-row import + {EXPORT_RECORDS:,}-record export), {totals['kills']} "
+        f"kills, {totals['faults']:,} faults injected, {totals['seconds']:.0f} s; failures: "
+        f"{json.dumps(totals['failures'])[:300] if totals['failures'] else 'none'}"
+    )
+    return [
+        Figure("chaos", "runs exact ÷ runs", totals["passed"] / runs, "1.0", totals["passed"] == runs, note),
+        Figure("chaos", "rows/records lost", totals["lost"], "0", totals["lost"] == 0),
+        Figure("chaos", "rows/records duplicated", totals["duplicated"], "0", totals["duplicated"] == 0),
+        Figure("chaos", "rows/records misrecorded", totals["misrecorded"], "0", totals["misrecorded"] == 0),
+    ]
 
 
 CASES: dict[str, Callable[[], list[Figure]]] = {

@@ -24,8 +24,14 @@ from typing import Any
 from benchmarks.common import ENV, WORK, Emulator, contacts_csv, export_job, import_job
 from tests.helpers import exported_ids
 
-FAULTS = {"error_rate": 0.05, "throttle_rate": 0.02, "drop_before_rate": 0.01, "drop_after_rate": 0.02,
-          "malformed_rate": 0.005, "latency_jitter": 0.01}
+FAULTS = {
+    "error_rate": 0.05,
+    "throttle_rate": 0.02,
+    "drop_before_rate": 0.01,
+    "drop_after_rate": 0.02,
+    "malformed_rate": 0.005,
+    "latency_jitter": 0.01,
+}
 IMPORT_ROWS, EXPORT_RECORDS, KILLS = 2_000, 5_000, 3
 
 
@@ -44,12 +50,16 @@ class RunCount:
 
 
 def _job(spec: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=ENV)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
 
 
-def _kill_and_finish(spec: Path, emulator: Emulator, rng: random.Random, count: RunCount,
-                     most_requests: int) -> int:
+def _kill_and_finish(spec: Path, emulator: Emulator, rng: random.Random, count: RunCount, most_requests: int) -> int:
     """SIGKILL the job after a random number of its requests (up to ``most_requests``), ``KILLS`` times; then
     run it to its end."""
     for _ in range(KILLS):
@@ -79,12 +89,18 @@ def chaos_import(index: int, rng: random.Random) -> RunCount:
     count = RunCount()
     state = WORK / "state" / name
     subprocess.run(["rm", "-rf", str(state)], check=True)
-    with Emulator("--set", f"faults_for=\"rampwin\"", *(f"--set={key}={value}" for key, value in FAULTS.items())) \
-            as emulator:
-        spec = import_job(name, contacts_csv(IMPORT_ROWS), emulator.base_url("rampwin"), rate="3000/s",
-                          concurrency=16, extra_run="backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\n"
-                                                    "max_attempts = 10")
-        spec.write_text(spec.read_text().replace('[mapping]', 'token = "${RAMPWIN_TOKEN}"\n[mapping]'))
+    with Emulator(
+        "--set", 'faults_for="rampwin"', *(f"--set={key}={value}" for key, value in FAULTS.items())
+    ) as emulator:
+        spec = import_job(
+            name,
+            contacts_csv(IMPORT_ROWS),
+            emulator.base_url("rampwin"),
+            rate="3000/s",
+            concurrency=16,
+            extra_run="backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\nmax_attempts = 10",
+        )
+        spec.write_text(spec.read_text().replace("[mapping]", 'token = "${RAMPWIN_TOKEN}"\n[mapping]'))
         code = _kill_and_finish(spec, emulator, rng, count, most_requests=600)
         stored = emulator.contacts("rampwin", name)
         count.faults = emulator.stats()["faults"]
@@ -109,12 +125,19 @@ def chaos_export(index: int, rng: random.Random) -> RunCount:
     subprocess.run(["rm", "-rf", str(WORK / "state" / name)], check=True)
     output = WORK / f"{name}.jsonl"
     output.unlink(missing_ok=True)
-    with Emulator("--seed-contacts", str(EXPORT_RECORDS), "--set", "faults_for=\"tether\"",
-                  *(f"--set={key}={value}" for key, value in FAULTS.items())) as emulator:
-        spec = export_job(name, "tether", emulator.base_url("tether"), output, page_size=25, concurrency=8,
-                          rate="2000/s")
-        spec.write_text(spec.read_text() + "backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\n"
-                                           "max_attempts = 10\n")
+    with Emulator(
+        "--seed-contacts",
+        str(EXPORT_RECORDS),
+        "--set",
+        'faults_for="tether"',
+        *(f"--set={key}={value}" for key, value in FAULTS.items()),
+    ) as emulator:
+        spec = export_job(
+            name, "tether", emulator.base_url("tether"), output, page_size=25, concurrency=8, rate="2000/s"
+        )
+        spec.write_text(
+            spec.read_text() + "backoff_base = 0.05\nbackoff_max = 1\ncheckpoint_every = 0.2\nmax_attempts = 10\n"
+        )
         code = _kill_and_finish(spec, emulator, rng, count, most_requests=60)
         expected = [str(doc["_id"]) for doc in emulator.contacts("tether", "demo")]
         count.faults = emulator.stats()["faults"]
@@ -131,8 +154,16 @@ def chaos_export(index: int, rng: random.Random) -> RunCount:
 
 def chaos_runs(runs: int) -> dict[str, Any]:
     """Run both scenarios ``runs`` times; totals, and per run what was counted."""
-    totals: dict[str, Any] = {"runs": runs, "passed": 0, "kills": 0, "faults": 0, "lost": 0, "duplicated": 0,
-                              "misrecorded": 0, "failures": []}
+    totals: dict[str, Any] = {
+        "runs": runs,
+        "passed": 0,
+        "kills": 0,
+        "faults": 0,
+        "lost": 0,
+        "duplicated": 0,
+        "misrecorded": 0,
+        "failures": [],
+    }
     started = time.monotonic()
     for index in range(runs):
         seed = random.randrange(1 << 30)
@@ -145,10 +176,15 @@ def chaos_runs(runs: int) -> dict[str, Any]:
             totals["passed"] += 1
         else:
             totals["failures"].append({"run": index, "seed": seed, "counts": [vars(result) for result in results]})
-        print(f"   chaos run {index + 1}/{runs} (seed {seed}): "
-              + "; ".join(f"{kind} kills {r.kills}, faults {r.faults}, lost {r.lost}, duplicated {r.duplicated}, "
-                          f"misrecorded {r.misrecorded}{' ' + ', '.join(r.notes) if r.notes else ''}"
-                          for kind, r in zip(("import", "export"), results)), flush=True)
+        print(
+            f"   chaos run {index + 1}/{runs} (seed {seed}): "
+            + "; ".join(
+                f"{kind} kills {r.kills}, faults {r.faults}, lost {r.lost}, duplicated {r.duplicated}, "
+                f"misrecorded {r.misrecorded}{' ' + ', '.join(r.notes) if r.notes else ''}"
+                for kind, r in zip(("import", "export"), results, strict=True)
+            ),
+            flush=True,
+        )
     totals["seconds"] = round(time.monotonic() - started, 1)
     (WORK / "chaos.json").write_text(json.dumps(totals, indent=2), encoding="utf-8")
     return totals

@@ -29,9 +29,13 @@ class Emulator:
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def __enter__(self) -> "Emulator":
-        self.process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", "emulator", "--port", "0",
-                                         *self.options], stdout=subprocess.PIPE, text=True, env=ENV)
+    def __enter__(self) -> Emulator:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bulkcontacts", "emulator", "--port", "0", *self.options],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         self.url = line.strip().rsplit(" ", 1)[-1]
@@ -57,8 +61,12 @@ class Emulator:
             return json.load(response)
 
     def configure(self, **settings: Any) -> None:
-        request = urllib.request.Request(f"{self.url}/_emulator/settings", data=json.dumps(settings).encode(),
-                                         headers={"content-type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/settings",
+            data=json.dumps(settings).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request) as response:
             response.read()
 
@@ -76,14 +84,16 @@ def contacts_csv(rows: int) -> Path:
 
 def _write_contacts_csv(rows: int, path: Path) -> None:
     index = pl.int_range(0, rows, eager=True)
-    pl.DataFrame({
-        "phone": "+91 9" + index.cast(pl.String).str.zfill(9),
-        "name": "Contact " + index.cast(pl.String),
-        "email": "c" + index.cast(pl.String) + "@example.com",
-        "city": pl.Series(["Mumbai", "Pune", "Kochi", "Jaipur"] * (rows // 4 + 1))[:rows],
-        "plan": pl.Series(["gold", "silver"] * (rows // 2 + 1))[:rows],
-        "tags": pl.Series(["a;b", "", "vip"] * (rows // 3 + 1))[:rows],
-    }).write_csv(path)
+    pl.DataFrame(
+        {
+            "phone": "+91 9" + index.cast(pl.String).str.zfill(9),
+            "name": "Contact " + index.cast(pl.String),
+            "email": "c" + index.cast(pl.String) + "@example.com",
+            "city": pl.Series(["Mumbai", "Pune", "Kochi", "Jaipur"] * (rows // 4 + 1))[:rows],
+            "plan": pl.Series(["gold", "silver"] * (rows // 2 + 1))[:rows],
+            "tags": pl.Series(["a;b", "", "vip"] * (rows // 3 + 1))[:rows],
+        }
+    ).write_csv(path)
     return path
 
 
@@ -91,21 +101,34 @@ def _spec(name: str, tables: str, *, rate: str, concurrency: int, extra_run: str
     """A job spec in the work folder, its state there too."""
     WORK.mkdir(parents=True, exist_ok=True)
     spec = WORK / f"{name}.toml"
-    spec.write_text(f"""[job]
+    spec.write_text(
+        f"""[job]
 name = "{name}"
 {tables}
 [run]
 rate = "{rate}"
 concurrency = {concurrency}
-state_dir = "{WORK / 'state' / name}"
+state_dir = "{WORK / "state" / name}"
 {extra_run}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return spec
 
 
-def import_job(name: str, source: Path, base_url: str, *, rate: str, concurrency: int,
-               integration: str | None = None, extra_run: str = "") -> Path:
-    return _spec(name, f"""[source]
+def import_job(
+    name: str,
+    source: Path,
+    base_url: str,
+    *,
+    rate: str,
+    concurrency: int,
+    integration: str | None = None,
+    extra_run: str = "",
+) -> Path:
+    return _spec(
+        name,
+        f"""[source]
 type = "file"
 path = "{source}"
 [sink]
@@ -114,7 +137,11 @@ base_url = "{base_url}"
 api_key = "${{RAMPWIN_API_KEY}}"
 integration_id = "{integration or name}"
 [mapping]
-tags = {{ column = "tags", separator = ";" }}""", rate=rate, concurrency=concurrency, extra_run=extra_run)
+tags = {{ column = "tags", separator = ";" }}""",
+        rate=rate,
+        concurrency=concurrency,
+        extra_run=extra_run,
+    )
 
 
 ENV.update(EXPORT_ENV)
@@ -123,7 +150,9 @@ ENV.update(EXPORT_ENV)
 def migrate_job(name: str, provider: str, emulator_urls: tuple[str, str], *, rate: str, concurrency: int) -> Path:
     """``provider`` (scope "demo") → the Rampwin channel ``name``, upsert mode, ``verify``-able."""
     source_url, rampwin_url = emulator_urls
-    return _spec(name, f"""[source]
+    return _spec(
+        name,
+        f"""[source]
 type = "{provider}"
 base_url = "{source_url}"
 page_size = 100
@@ -134,12 +163,19 @@ base_url = "{rampwin_url}"
 api_key = "${{RAMPWIN_API_KEY}}"
 integration_id = "{name}"
 token = "${{RAMPWIN_TOKEN}}"
-""", rate=rate, concurrency=concurrency, extra_run="checkpoint_every = 0.2")
+""",
+        rate=rate,
+        concurrency=concurrency,
+        extra_run="checkpoint_every = 0.2",
+    )
 
 
-def export_job(name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int,
-               rate: str = "10000/s") -> Path:
-    return _spec(name, f"""[source]
+def export_job(
+    name: str, provider: str, base_url: str, output: Path, *, page_size: int, concurrency: int, rate: str = "10000/s"
+) -> Path:
+    return _spec(
+        name,
+        f"""[source]
 type = "{provider}"
 base_url = "{base_url}"
 page_size = {page_size}
@@ -147,7 +183,10 @@ page_size = {page_size}
 [sink]
 type = "file"
 path = "{output}"
-""", rate=rate, concurrency=concurrency)
+""",
+        rate=rate,
+        concurrency=concurrency,
+    )
 
 
 @dataclass
@@ -161,8 +200,13 @@ class JobRun:
 def run_job(spec: Path, *args: str, kill_after: float | None = None, command: str = "run") -> JobRun:
     """Run ``bulkcontacts run`` (or ``command``) as a child; its own peak RSS comes from wait4."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "bulkcontacts", command, str(spec), "-q", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulkcontacts", command, str(spec), "-q", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     if kill_after is not None:
         time.sleep(kill_after)
         os.kill(process.pid, 9)  # not Popen.kill(): its poll() could reap the child before wait4 sees it

@@ -19,21 +19,37 @@ from bulkcontacts.providers.kore import sign_jwt
 
 
 def export(base_url: str, out_dir: Path) -> tuple[float, int]:
-    source = rest_api_source({
-        "client": {
-            "base_url": base_url,
-            "headers": {"auth": sign_jwt("app-1", ENV["KORE_CLIENT_SECRET"]), "iid": "app-1", "accountId": "acc-1"},
-            "paginator": {"type": "offset", "limit": 100, "offset_param": "skip", "limit_param": "limit",
-                          "total_path": "data.totalResults"},
-        },
-        "resources": [{
-            "name": "contacts",
-            "endpoint": {"path": "campaign/api/v2/public/st-1/campaign/contactList/demo/getAllContacts",
-                         "params": {"accountId": "acc-1"}, "data_selector": "data.results"},
-        }],
-    })
-    pipeline = dlt.pipeline(pipeline_name="bench_kore", destination=dlt.destinations.filesystem(str(out_dir)),
-                            dataset_name="kore", pipelines_dir=str(out_dir / ".dlt"))
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": base_url,
+                "headers": {"auth": sign_jwt("app-1", ENV["KORE_CLIENT_SECRET"]), "iid": "app-1", "accountId": "acc-1"},
+                "paginator": {
+                    "type": "offset",
+                    "limit": 100,
+                    "offset_param": "skip",
+                    "limit_param": "limit",
+                    "total_path": "data.totalResults",
+                },
+            },
+            "resources": [
+                {
+                    "name": "contacts",
+                    "endpoint": {
+                        "path": "campaign/api/v2/public/st-1/campaign/contactList/demo/getAllContacts",
+                        "params": {"accountId": "acc-1"},
+                        "data_selector": "data.results",
+                    },
+                }
+            ],
+        }
+    )
+    pipeline = dlt.pipeline(
+        pipeline_name="bench_kore",
+        destination=dlt.destinations.filesystem(str(out_dir)),
+        dataset_name="kore",
+        pipelines_dir=str(out_dir / ".dlt"),
+    )
     started = time.monotonic()
     pipeline.run(source, loader_file_format="parquet")
     seconds = time.monotonic() - started

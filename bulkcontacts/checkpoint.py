@@ -62,14 +62,14 @@ class Progress:
         return json.dumps(data, indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "Progress":
+    def from_json(cls, text: str) -> Progress:
         data = json.loads(text)
         if data.pop("version", None) != CHECKPOINT_VERSION:
             raise ValueError("checkpoint version differs")
         data["done_above"] = set(data["done_above"])
         return cls(**data)
 
-    def copy(self) -> "Progress":
+    def copy(self) -> Progress:
         return Progress.from_json(self.to_json())
 
 
@@ -82,8 +82,9 @@ class StateDir:
 
     def create(self) -> None:
         if self.path.exists() and not self.path.is_dir():
-            raise UsageError(f"the state directory {self.path} is a file; point [run] state_dir (or --state-dir) "
-                             "at a folder")
+            raise UsageError(
+                f"the state directory {self.path} is a file; point [run] state_dir (or --state-dir) at a folder"
+            )
         try:
             self.path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         except OSError as error:
@@ -103,8 +104,9 @@ class StateDir:
         try:
             return Progress.from_json(text)
         except (ValueError, KeyError, TypeError) as error:
-            raise UsageError(f"the checkpoint {self.checkpoint_path} is unreadable ({error}); "
-                             "run again with --restart to start over") from None
+            raise UsageError(
+                f"the checkpoint {self.checkpoint_path} is unreadable ({error}); run again with --restart to start over"
+            ) from None
 
     def save(self, progress: Progress) -> None:
         progress.updated_at = time.time()

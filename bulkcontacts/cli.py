@@ -8,9 +8,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Coroutine, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -20,7 +21,6 @@ from rich.text import Text
 from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display, make_display, preview, shown_path
-from bulkcontacts.text import shorten
 from bulkcontacts.emulate import emulated
 from bulkcontacts.emulator.app import start_emulator
 from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed
@@ -32,31 +32,36 @@ from bulkcontacts.errors import (
     UsageError,
 )
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
 from bulkcontacts.runner import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
     EXIT_USAGE,
     DryRunReport,
     RunResult,
+    VerifyReport,
     dry_run_import,
     dry_run_migrate,
     run_export,
     run_import,
     run_migrate,
     run_verify,
-    VerifyReport,
 )
-from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
 from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSource, JobSpec, is_loopback, load_spec, parse_rate
+from bulkcontacts.text import shorten
 
+Outcome = TypeVar("Outcome")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 JOB_ARGUMENT = click.argument("job", type=click.Path(path_type=Path, dir_okay=False))
-STATE_DIR_OPTION = click.option("--state-dir", type=click.Path(path_type=Path, file_okay=False),
-                                help="Where the checkpoint and outcome files live (default .bulkcontacts/<job name>).")
+STATE_DIR_OPTION = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the checkpoint and outcome files live (default .bulkcontacts/<job name>).",
+)
 
 
 def _guarded(action: Callable[[], int]) -> None:
@@ -95,28 +100,41 @@ def cli() -> None:
 
 @cli.command()
 @JOB_ARGUMENT
-@click.option("--emulate", is_flag=True,
-              help="Run against the built-in emulator on loopback, with this job's own store (no account needed).")
+@click.option(
+    "--emulate",
+    is_flag=True,
+    help="Run against the built-in emulator on loopback, with this job's own store (no account needed).",
+)
 @STATE_DIR_OPTION
 @click.option("--restart", is_flag=True, help="Forget earlier progress (and, with --emulate, the job's store).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the summary.")
-@click.option("--dry-run", is_flag=True, help="Read and validate every row, send nothing; print counts and an estimate.")
-@click.option("--retry-rejected", is_flag=True,
-              help="Send again the rows the last run rejected (after fixing the data or the mapping).")
-def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool,
-        retry_rejected: bool) -> None:
+@click.option(
+    "--dry-run", is_flag=True, help="Read and validate every row, send nothing; print counts and an estimate."
+)
+@click.option(
+    "--retry-rejected",
+    is_flag=True,
+    help="Send again the rows the last run rejected (after fixing the data or the mapping).",
+)
+def run(
+    job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool, retry_rejected: bool
+) -> None:
     """Run (or resume) the job described by the spec file JOB."""
 
     def action() -> int:
         if retry_rejected and (restart or dry_run):
-            raise UsageError("--retry-rejected goes on from the last run: it cannot be combined with "
-                             f"{'--restart' if restart else '--dry-run'}")
+            raise UsageError(
+                "--retry-rejected goes on from the last run: it cannot be combined with "
+                f"{'--restart' if restart else '--dry-run'}"
+            )
         spec = load_spec(job, emulate=emulate or dry_run)
         if spec.kind == "migrate" and dry_run and not emulate:
             spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials
         if spec.kind == "export" and (dry_run or retry_rejected):
-            raise UsageError(f"{'--dry-run' if dry_run else '--retry-rejected'} is about rows sent to Rampwin: "
-                             "it applies to import and migrate jobs; an export is checked page by page as it runs")
+            raise UsageError(
+                f"{'--dry-run' if dry_run else '--retry-rejected'} is about rows sent to Rampwin: "
+                "it applies to import and migrate jobs; an export is checked page by page as it runs"
+            )
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
         display.note(f"state: {shown_path(state_path)}")
@@ -124,17 +142,24 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
             if spec.kind == "import":  # an import's dry run sends nothing anywhere: no emulator
                 report = asyncio.run(dry_run_import(spec))
             else:
-                report = _run_job(emulate, restart, display, state_path, spec,
-                                  partial(dry_run_migrate, state_path=state_path, display=display))
+                report = _run_job(
+                    emulate,
+                    restart,
+                    display,
+                    state_path,
+                    spec,
+                    partial(dry_run_migrate, state_path=state_path, display=display),
+                )
             display.flush()
             _print_dry_run(spec, report)
             return 0
         options: dict[str, Any] = {"state_path": state_path, "restart": restart, "display": display}
         if spec.kind == "export":
-            job_run: Callable[[JobSpec], Awaitable[Any]] = partial(run_export, **options)
+            job_run: Callable[[JobSpec], Coroutine[Any, Any, RunResult]] = partial(run_export, **options)
         else:
-            job_run = partial(run_import if spec.kind == "import" else run_migrate, retry_rejected=retry_rejected,
-                              **options)
+            job_run = partial(
+                run_import if spec.kind == "import" else run_migrate, retry_rejected=retry_rejected, **options
+            )
         result = _run_job(emulate, restart, display, state_path, spec, job_run)
         display.flush()
         _print_result(result)
@@ -143,8 +168,14 @@ def run(job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: 
     _guarded(action)
 
 
-def _run_job(emulate: bool, restart: bool, display: Display, state_path: Path, spec: JobSpec,
-             job: Callable[[JobSpec], Awaitable[Any]]) -> Any:
+def _run_job(
+    emulate: bool,
+    restart: bool,
+    display: Display,
+    state_path: Path,
+    spec: JobSpec,
+    job: Callable[[JobSpec], Coroutine[Any, Any, Outcome]],
+) -> Outcome:
     """Run ``job`` on a fresh event loop, pointed at this job's emulator when asked."""
     if not emulate:
         return asyncio.run(job(spec))
@@ -170,11 +201,18 @@ def _print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
         pace = "an adaptive rate: as fast as the server allows, so no estimate"
     else:
         pace = f"{spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)}"
-    out.print(f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)", markup=False,
-              soft_wrap=True)
+    out.print(
+        f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)",
+        markup=False,
+        soft_wrap=True,
+    )
     if report.fetched is not None:
-        out.print(f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
-                  "sending at once", markup=False, soft_wrap=True)
+        out.print(
+            f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
+            "sending at once",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _blank(report: DryRunReport) -> tuple[str, ...]:
@@ -204,12 +242,19 @@ def _print_result(result: RunResult) -> None:
     for name, path in result.files.items():
         out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
     if result.last_error is not None:
-        out.print(f"last error: {shorten(result.last_error)} (×{result.last_error_count:,} in a row)", markup=False,
-                  soft_wrap=True)
+        out.print(
+            f"last error: {shorten(result.last_error)} (×{result.last_error_count:,} in a row)",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print(result.message, markup=False, soft_wrap=True)
     if result.advice:
-        out.print(result.advice, style={"refused": "red", "interrupted": "yellow"}.get(result.status),
-                  markup=False, soft_wrap=True)
+        out.print(
+            result.advice,
+            style={"refused": "red", "interrupted": "yellow"}.get(result.status),
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @cli.command()
@@ -222,26 +267,42 @@ def validate(job: Path, rows: int, emulate: bool) -> None:
     def action() -> int:
         spec = load_spec(job, emulate=emulate)
         if not isinstance(spec.source, FileSource):
-            how = ("`run --dry-run` fetches the records and checks every one" if spec.kind == "migrate" else
-                   "`run` fetches the pages and checks each as it comes")
-            out.print(f"[green]spec ok[/]: {shown_path(job)} ({spec.kind} from {spec.source.type}); {how}",
-                      soft_wrap=True)
+            how = (
+                "`run --dry-run` fetches the records and checks every one"
+                if spec.kind == "migrate"
+                else "`run` fetches the pages and checks each as it comes"
+            )
+            out.print(
+                f"[green]spec ok[/]: {shown_path(job)} ({spec.kind} from {spec.source.type}); {how}", soft_wrap=True
+            )
             if spec.kind == "migrate":
-                mapping = {**DEFAULT_MAPPINGS[spec.source.type], **spec.mapping.model_dump(
-                    mode="json", include=spec.mapping.model_fields_set)}
-                out.print(f"mapping (the provider's defaults, then [mapping]): {shorten(json.dumps(mapping), 2000)}",
-                          markup=False, soft_wrap=True)
+                mapping = {
+                    **DEFAULT_MAPPINGS[spec.source.type],
+                    **spec.mapping.model_dump(mode="json", include=spec.mapping.model_fields_set),
+                }
+                out.print(
+                    f"mapping (the provider's defaults, then [mapping]): {shorten(json.dumps(mapping), 2000)}",
+                    markup=False,
+                    soft_wrap=True,
+                )
             return 0
-        with FileReader(spec.source) as reader:
+        source, sink = spec.import_ends
+        with FileReader(source) as reader:
             columns = reader.columns()
-            mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+            mapper = ContactMapper(spec.mapping, columns, sink.integration_id)
             duplicates = DuplicatePhones()
-            out.print(f"spec ok: {shown_path(job)} → {spec.sink.type} ({spec.source.file_format} source, "
-                      f"{reader.count_rows():,} rows, {len(columns):,} columns: {shorten(', '.join(columns), 400)})",
-                      markup=False, soft_wrap=True)
+            out.print(
+                f"spec ok: {shown_path(job)} → {spec.sink.type} ({spec.source.file_format} source, "
+                f"{reader.count_rows():,} rows, {len(columns):,} columns: {shorten(', '.join(columns), 400)})",
+                markup=False,
+                soft_wrap=True,
+            )
             attributes = ", ".join(name for _, name, _ in mapper.attributes) or "(none)"
-            out.print(f"core fields: {json.dumps(mapper.core_columns)}; custom attributes: {shorten(attributes, 400)}",
-                      markup=False, soft_wrap=True)
+            out.print(
+                f"core fields: {json.dumps(mapper.core_columns)}; custom attributes: {shorten(attributes, 400)}",
+                markup=False,
+                soft_wrap=True,
+            )
             for row, mapped in _first_rows(reader, mapper, duplicates, rows):
                 shown = f"rejected — {mapped.reason}" if isinstance(mapped, Rejection) else preview(mapped)
                 out.print(f"row {row}: {shown}", markup=False, soft_wrap=True)
@@ -250,8 +311,9 @@ def validate(job: Path, rows: int, emulate: bool) -> None:
     _guarded(action)
 
 
-def _first_rows(reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones,
-                limit: int) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
+def _first_rows(
+    reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones, limit: int
+) -> Iterator[tuple[int, dict[str, Any] | Rejection]]:
     shown = 0
     for first, batch in reader.batches():
         for offset, row in enumerate(batch):
@@ -275,8 +337,9 @@ def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> Non
         state_path = spec.state_dir(state_dir)
         display = make_display(quiet)
         display.note(f"state: {shown_path(state_path)}")
-        report = _run_job(emulate, False, display, state_path, spec,
-                          partial(run_verify, state_path=state_path, display=display))
+        report = _run_job(
+            emulate, False, display, state_path, spec, partial(run_verify, state_path=state_path, display=display)
+        )
         display.flush()
         if report.listing is not None:
             _print_result(report.listing)
@@ -293,9 +356,13 @@ def _print_verify(spec: JobSpec, report: VerifyReport) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(overflow="fold")
-    notes = {"created": "in the channel as sent", "missing": "valid in the source, not in the channel",
-             "mismatched": "in the channel, a field differs", "extra": "in the channel, not from this source",
-             "invalid": "rejected by the mapping: never expected"}
+    notes = {
+        "created": "in the channel as sent",
+        "missing": "valid in the source, not in the channel",
+        "mismatched": "in the channel, a field differs",
+        "extra": "in the channel, not from this source",
+        "invalid": "rejected by the mapping: never expected",
+    }
     for key, count in report.counts.items():
         table.add_row(key, f"{count:,}", notes[key])
     out.print(table)
@@ -304,8 +371,11 @@ def _print_verify(spec: JobSpec, report: VerifyReport) -> None:
     out.print(f"fields compared: {', '.join(report.fields_checked) or '(none)'}", markup=False, soft_wrap=True)
     if report.not_verifiable:
         fields = ", ".join(f"{name} ({count:,} rows)" for name, count in report.not_verifiable.items())
-        out.print(f"not verifiable (the channel's listing does not carry them): {shorten(fields, 600)}",
-                  markup=False, soft_wrap=True)
+        out.print(
+            f"not verifiable (the channel's listing does not carry them): {shorten(fields, 600)}",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print(f"reconciled in {report.elapsed:,.1f} s", markup=False)
 
 
@@ -324,8 +394,7 @@ def status(job: Path, state_dir: Path | None) -> None:
             label = f"{spec.job.name}{f' ({phase})' if phase else ''}"
             progress = StateDir(where).load()
             if progress is None:
-                out.print(f"{label}: not started (no checkpoint in {shown_path(where)})", markup=False,
-                          soft_wrap=True)
+                out.print(f"{label}: not started (no checkpoint in {shown_path(where)})", markup=False, soft_wrap=True)
                 continue
             total = f" of {progress.total:,}" if progress.total is not None else ""
             condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
@@ -333,9 +402,12 @@ def status(job: Path, state_dir: Path | None) -> None:
                 done, unit = progress.done_count, "pages"
             else:  # a retry's checkpoint counts places in its list: the outcome files count rows
                 done, unit = progress.counts.get("created", 0) + progress.counts.get("rejected", 0), "rows"
-            out.print(f"{label}: {condition}; {done:,}{total} {unit} done; last saved "
-                      f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}", markup=False,
-                      soft_wrap=True)
+            out.print(
+                f"{label}: {condition}; {done:,}{total} {unit} done; last saved "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(progress.updated_at))}",
+                markup=False,
+                soft_wrap=True,
+            )
             for key, value in sorted(progress.counts.items()):
                 out.print(f"  {key}: {value:,}", markup=False)
         return 0
@@ -352,23 +424,47 @@ def status(job: Path, state_dir: Path | None) -> None:
 @click.option("--latency-jitter", default=0.0, show_default=True, help="Up to this many seconds more, at random.")
 @click.option("--api-key-env", default=None, help="Accept only the x-api-key held in this environment variable.")
 @click.option("--token-env", default=None, help="Accept only the bearer token held in this environment variable.")
-@click.option("--seed-contacts", default=0, show_default=True,
-              help=f"Fill every provider with this many generated contacts (scope \"{DEFAULT_SCOPE}\").")
+@click.option(
+    "--seed-contacts",
+    default=0,
+    show_default=True,
+    help=f'Fill every provider with this many generated contacts (scope "{DEFAULT_SCOPE}").',
+)
 @click.option("--token-ttl", default=3600.0, show_default=True, help="Seconds a token from a login endpoint lives.")
-@click.option("--set", "extra", multiple=True, metavar="NAME=VALUE",
-              help="Any other setting, e.g. --set error_rate=0.05 --set drop_after_rate=0.01 --set faults_for=rampwin "
-                   "(JSON values; see GET /_emulator/settings for the names).")
-def emulator(host: str, port: int, db: str, rate_limit: str | None, latency: float, latency_jitter: float,
-             api_key_env: str | None, token_env: str | None, seed_contacts: int, token_ttl: float,
-             extra: tuple[str, ...]) -> None:
+@click.option(
+    "--set",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any other setting, e.g. --set error_rate=0.05 --set drop_after_rate=0.01 --set faults_for=rampwin "
+    "(JSON values; see GET /_emulator/settings for the names).",
+)
+def emulator(
+    host: str,
+    port: int,
+    db: str,
+    rate_limit: str | None,
+    latency: float,
+    latency_jitter: float,
+    api_key_env: str | None,
+    token_env: str | None,
+    seed_contacts: int,
+    token_ttl: float,
+    extra: tuple[str, ...],
+) -> None:
     """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
 
     def action() -> int:
         if not is_loopback(host):
             raise UsageError("--host: the emulator serves on loopback only")
         settings = EmulatorSettings(
-            rate_limit=parse_rate(rate_limit) if rate_limit else None, latency=latency,
-            latency_jitter=latency_jitter, api_key=_env(api_key_env), token=_env(token_env), token_ttl=token_ttl)
+            rate_limit=parse_rate(rate_limit) if rate_limit else None,
+            latency=latency,
+            latency_jitter=latency_jitter,
+            api_key=_env(api_key_env),
+            token=_env(token_env),
+            token_ttl=token_ttl,
+        )
         try:
             settings.update({name: _json_or_text(value) for name, _, value in (item.partition("=") for item in extra)})
         except ValueError as error:
@@ -399,8 +495,10 @@ async def _serve(settings: EmulatorSettings, db: str, host: str, port: int, seed
     try:
         running = await start_emulator(settings, db=db, host=host, port=port)
     except OSError as error:
-        raise UsageError(f"--host {host} --port {port}: cannot listen there ({error.strerror}); "
-                         "pick another --port (0 picks a free one)") from None
+        raise UsageError(
+            f"--host {host} --port {port}: cannot listen there ({error.strerror}); "
+            "pick another --port (0 picks a free one)"
+        ) from None
     for provider in SHAPES if seed_contacts else ():
         if running.state.store.count(provider, DEFAULT_SCOPE) == 0:
             seed(running.state.store, provider, seed_contacts)

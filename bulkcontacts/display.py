@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -25,12 +26,10 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.markup import escape
 from rich.table import Column
 from rich.text import Text
 
 from bulkcontacts.text import shorten
-
 
 
 def shown_path(path: Path | str) -> str:
@@ -117,8 +116,12 @@ class Display:
         if now - self._last < self.every:
             return
         self._last = now
-        self.console.print(f"{snapshot.amount()} · {snapshot.rate:,.1f}/s · {snapshot.describe()}",
-                           highlight=False, markup=False, soft_wrap=True)
+        self.console.print(
+            f"{snapshot.amount()} · {snapshot.rate:,.1f}/s · {snapshot.describe()}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
     def stop(self) -> None:
         pass
@@ -159,21 +162,35 @@ class BarDisplay(Display):
         self.flush()
         narrow = self.console.width < 100
         columns: list[ProgressColumn | str] = [
-            TextColumn("[bold]{task.description}", table_column=Column(
-                no_wrap=True, overflow="ellipsis", max_width=max(12, self.console.width // 3) if narrow else None)),
-            BarColumn(bar_width=None if not narrow else 12), AmountColumn()]
+            TextColumn(
+                "[bold]{task.description}",
+                table_column=Column(
+                    no_wrap=True, overflow="ellipsis", max_width=max(12, self.console.width // 3) if narrow else None
+                ),
+            ),
+            BarColumn(bar_width=None if not narrow else 12),
+            AmountColumn(),
+        ]
         if not narrow:
             columns.append(TimeRemainingColumn())
-        columns.append(TextColumn("{task.fields[counts]}", markup=False,
-                                  table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")))
+        columns.append(
+            TextColumn(
+                "{task.fields[counts]}", markup=False, table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")
+            )
+        )
         # Two columns short of the terminal: a bar that fills the line leaves the cursor at its end, where the
         # terminal's echo of ^C wraps to a new line and the next refresh draws a second bar under the first.
-        bar_console = Console(file=self.console.file, width=max(20, self.console.width - 2), highlight=False,
-                              force_terminal=self.console.is_terminal)
+        bar_console = Console(
+            file=self.console.file,
+            width=max(20, self.console.width - 2),
+            highlight=False,
+            force_terminal=self.console.is_terminal,
+        )
         self.bar = Progress(*columns, console=bar_console, transient=False, expand=True)
         self.bar.start()
-        self.task = self.bar.add_task(label, total=snapshot.total, completed=snapshot.done, snapshot=snapshot,
-                                      counts=snapshot.describe())
+        self.task = self.bar.add_task(
+            label, total=snapshot.total, completed=snapshot.done, snapshot=snapshot, counts=snapshot.describe()
+        )
 
     def notice(self, message: str) -> None:
         """Shown in the bar itself while one is drawn: a line printed under a live bar would leave a
@@ -185,8 +202,9 @@ class BarDisplay(Display):
 
     def update(self, snapshot: Snapshot) -> None:
         if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, completed=snapshot.done, total=snapshot.total, snapshot=snapshot,
-                            counts=snapshot.describe())
+            self.bar.update(
+                self.task, completed=snapshot.done, total=snapshot.total, snapshot=snapshot, counts=snapshot.describe()
+            )
 
     def stop(self) -> None:
         if self.bar is not None:

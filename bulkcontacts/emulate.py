@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display, shown_path

@@ -6,7 +6,8 @@ import email.utils
 import json
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 
@@ -19,8 +20,9 @@ HTML_TAG = re.compile(r"<[^>]*>")
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-def new_session(concurrency: int, request_timeout: float,
-                on_written: Callable[[], None] | None = None) -> aiohttp.ClientSession:
+def new_session(
+    concurrency: int, request_timeout: float, on_written: Callable[[], None] | None = None
+) -> aiohttp.ClientSession:
     """One keep-alive session per job: connections are reused, never more open than workers.
     ``on_written`` is called as each request's headers reach the socket (the pacer counts sends there)."""
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
@@ -34,9 +36,13 @@ def new_session(concurrency: int, request_timeout: float,
 
         trace.on_request_headers_sent.append(headers_sent)
         traces.append(trace)
-    return aiohttp.ClientSession(connector=connector, timeout=timeout, headers={"user-agent": USER_AGENT},
-                                 json_serialize=lambda obj: json.dumps(obj, ensure_ascii=False),
-                                 trace_configs=traces)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        headers={"user-agent": USER_AGENT},
+        json_serialize=lambda obj: json.dumps(obj, ensure_ascii=False),
+        trace_configs=traces,
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -98,22 +104,22 @@ def server_text(body: Any, limit: int = 200) -> str:
     return shorten(message, limit)
 
 
-def classify_failure(status: int, body: Any, headers: Any, *, provider: str,
-                     credential_hint: str) -> Refused | Retry | Fatal:
+def classify_failure(
+    status: int, body: Any, headers: Any, *, provider: str, credential_hint: str
+) -> Refused | Retry | Fatal:
     """Map a non-success status to what the pool must do; messages never include credentials."""
     text = server_text(body)
     message = text or "no message"
     if status in TRANSIENT_STATUSES:
-        return Retry(f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")),
-                     throttled=status == 429)
+        return Retry(
+            f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")), throttled=status == 429
+        )
     if status >= 500:
         return Retry(f"HTTP {status}: {message}", status, parse_retry_after(headers.get("Retry-After")))
     if status in (401, 403):
-        return Fatal(f"{provider} refused the credentials (HTTP {status}: {message}); check {credential_hint}",
-                     status)
+        return Fatal(f"{provider} refused the credentials (HTTP {status}: {message}); check {credential_hint}", status)
     if status in (404, 405):
-        return Fatal(f"{provider} answered HTTP {status} ({message}): check base_url and the ids in the spec",
-                     status)
+        return Fatal(f"{provider} answered HTTP {status} ({message}): check base_url and the ids in the spec", status)
     return Refused(text or f"HTTP {status}", status)
 
 

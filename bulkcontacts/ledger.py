@@ -41,8 +41,10 @@ class OutcomeFile:
     def open(self, committed_length: int) -> None:
         existing = self.path.stat().st_size if self.path.exists() else 0
         if existing < committed_length:
-            raise UsageError(f"{self.path} is shorter than the checkpoint says (was it edited?); "
-                             "run again with --restart to start over")
+            raise UsageError(
+                f"{self.path} is shorter than the checkpoint says (was it edited?); "
+                "run again with --restart to start over"
+            )
         self._handle = open_private(self.path, "a")
         self._handle.truncate(committed_length)
         self._writer = csv.writer(self._handle)
@@ -76,15 +78,22 @@ def _cell(value: Any, guard: bool) -> Any:
 class ImportLedger:
     """Buffers row outcomes and commits them, with the checkpoint, atomically from the reader's view."""
 
-    def __init__(self, state: StateDir, progress: Progress, source_columns: list[str], lease_step: int,
-                 neutralize_formulas: bool = True) -> None:
+    def __init__(
+        self,
+        state: StateDir,
+        progress: Progress,
+        source_columns: list[str],
+        lease_step: int,
+        neutralize_formulas: bool = True,
+    ) -> None:
         self.state = state
         self.guard = neutralize_formulas
         self.progress = progress  # mutated only inside commits
         self.lease_step = lease_step
         self.source_columns = source_columns
         rejected_header = REJECTED_OUTCOME_COLUMNS + [
-            f"{name}_source" if name in REJECTED_OUTCOME_COLUMNS else name for name in source_columns]
+            f"{name}_source" if name in REJECTED_OUTCOME_COLUMNS else name for name in source_columns
+        ]
         self.created = OutcomeFile(state.file("created.csv"), CREATED_HEADER)
         self.rejected = OutcomeFile(state.file("rejected.csv"), rejected_header)
         self._pending: list[tuple[int, str, str, list[Any]]] = []  # (row, file, count key, line)
@@ -106,10 +115,12 @@ class ImportLedger:
         self._pending.append((unit, "created", key, [row, phone, contact_id or ""]))
         self.pending_counts["created"] += 1
 
-    def record_rejected(self, unit: int, row: int, reason: str, status: int | None, code: str,
-                        source_row: dict[str, Any]) -> None:
+    def record_rejected(
+        self, unit: int, row: int, reason: str, status: int | None, code: str, source_row: dict[str, Any]
+    ) -> None:
         line = [row, _cell(reason, self.guard), status or ""] + [
-            _cell(source_row.get(name), self.guard) for name in self.source_columns]
+            _cell(source_row.get(name), self.guard) for name in self.source_columns
+        ]
         self._pending.append((unit, "rejected", f"rejected:{code}", line))
         self.pending_counts["rejected"] += 1
 
@@ -147,8 +158,9 @@ class ImportLedger:
         for _, file, _, _ in pending:
             self.pending_counts[file] -= 1
 
-    def _commit(self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None,
-                finished: bool = False) -> None:
+    def _commit(
+        self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None, finished: bool = False
+    ) -> None:
         created = [line for _, file, _, line in pending if file == "created"]
         rejected = [line for _, file, _, line in pending if file == "rejected"]
         if created:
@@ -182,7 +194,7 @@ def begin_retry(state: StateDir, progress: Progress) -> int:
         return len(retry_rows(state))  # a retry under way (interrupted): resume it
     if not progress.finished:
         raise UsageError("the last run did not finish; run the job without --retry-rejected to finish it first")
-    committed = state.file("rejected.csv").read_bytes()[:progress.offsets.get("rejected.csv", 0)]
+    committed = state.file("rejected.csv").read_bytes()[: progress.offsets.get("rejected.csv", 0)]
     header_length = len(committed.split(b"\n", 1)[0]) + 1 if committed else 0
     lines = list(csv.reader(io.StringIO(committed.decode("utf-8"), newline="")))[1:]
     rows = sorted(int(line[0]) for line in lines if line)
@@ -200,7 +212,8 @@ def begin_retry(state: StateDir, progress: Progress) -> int:
 def retry_rows(state: StateDir) -> list[int]:
     """The rows of the retry round under way, in file order."""
     try:
-        return json.loads(state.file(RETRY_ROWS).read_text(encoding="utf-8"))
+        return [int(row) for row in json.loads(state.file(RETRY_ROWS).read_text(encoding="utf-8"))]
     except (FileNotFoundError, ValueError):
-        raise UsageError(f"{state.file(RETRY_ROWS)} is missing or damaged; run again with --retry-rejected "
-                         "to start the retry over") from None
+        raise UsageError(
+            f"{state.file(RETRY_ROWS)} is missing or damaged; run again with --retry-rejected to start the retry over"
+        ) from None

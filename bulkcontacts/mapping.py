@@ -11,16 +11,28 @@ import json
 import math
 import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.phones import PhoneError, normalize_phone
 from bulkcontacts.spec import MappingSpec
 from bulkcontacts.text import shorten
 
-CORE_FIELDS = ("phone_number", "full_name", "first_name", "last_name", "email", "company", "city", "state",
-               "zipcode", "address", "remarks")
+CORE_FIELDS = (
+    "phone_number",
+    "full_name",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "city",
+    "state",
+    "zipcode",
+    "address",
+    "remarks",
+)
 # Column names tried, in order, when the mapping does not name a column for a core field.
 DEFAULT_COLUMNS = {
     "phone_number": ("phone_number", "phone", "mobile", "mobile_number", "phonenumber", "whatsapp_number"),
@@ -89,8 +101,9 @@ class ContactMapper:
         self.core_columns = self._resolve_core(columns)
         self.tag_column, self.tag_columns = self._resolve_tags(columns)
         self.attributes = self._resolve_attributes(columns)
-        self.reject_when_set = [_require(column, columns, "[mapping] reject_when_set")
-                                for column in mapping.reject_when_set]
+        self.reject_when_set = [
+            _require(column, columns, "[mapping] reject_when_set") for column in mapping.reject_when_set
+        ]
 
     # -- resolving columns (once) -------------------------------------------------------------------
 
@@ -107,13 +120,15 @@ class ContactMapper:
                     resolved[field] = by_key[candidate]
                     break
         if "phone_number" not in resolved:
-            separator = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]),
-                             None)
+            separator = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]), None)
             if separator is not None:
-                raise UsageError(f"the header is one column, {shorten(columns[0], 60)!r}: the file looks "
-                                 f"{separator!r}-separated; set [source] delimiter = {json.dumps(separator)}")
-            raise UsageError(f"no phone column found among {_listing(columns)}; "
-                             'set [mapping] phone_number = "<column>"')
+                raise UsageError(
+                    f"the header is one column, {shorten(columns[0], 60)!r}: the file looks "
+                    f"{separator!r}-separated; set [source] delimiter = {json.dumps(separator)}"
+                )
+            raise UsageError(
+                f'no phone column found among {_listing(columns)}; set [mapping] phone_number = "<column>"'
+            )
         return resolved
 
     def _resolve_tags(self, columns: list[str]) -> tuple[str | None, list[str]]:
@@ -127,8 +142,10 @@ class ContactMapper:
     def _resolve_attributes(self, columns: list[str]) -> list[tuple[str, str, Callable[[Any], Any]]]:
         """(column, attribute name, converter) for every custom attribute."""
         choice = self.mapping.custom_attributes
-        ignored = {_require(column, columns, "[mapping] ignore")
-                   for column in (*self.mapping.ignore, *self.mapping.reject_when_set)}
+        ignored = {
+            _require(column, columns, "[mapping] ignore")
+            for column in (*self.mapping.ignore, *self.mapping.reject_when_set)
+        }
         if tuple(columns[:3]) == REJECTS_FILE_COLUMNS:
             ignored.update(REJECTS_FILE_COLUMNS)
         used = {*self.core_columns.values(), *self.tag_columns, self.tag_column, *ignored}
@@ -144,20 +161,24 @@ class ContactMapper:
         for column in chosen:
             name = self.mapping.rename.get(column, column)
             if name in RESERVED_KEYS:
-                raise UsageError(f"column {column!r} would become custom attribute {name!r}, which is a core "
-                                 f"field; map it in [mapping], rename it in [mapping] rename, or list "
-                                 "custom_attributes explicitly")
+                raise UsageError(
+                    f"column {column!r} would become custom attribute {name!r}, which is a core "
+                    f"field; map it in [mapping], rename it in [mapping] rename, or list "
+                    "custom_attributes explicitly"
+                )
             kind = self.mapping.types.get(name, self.mapping.types.get(column, "as-is"))
             attributes.append((column, name, CONVERTERS[kind]))
         for name in self.mapping.types:
             if name not in {attribute for _, attribute, _ in attributes} and name not in chosen:
-                raise UsageError(f"[mapping] types names {name!r}, which is not a custom attribute; "
-                                 f"custom attributes are {_listing([a for _, a, _ in attributes])}")
+                raise UsageError(
+                    f"[mapping] types names {name!r}, which is not a custom attribute; "
+                    f"custom attributes are {_listing([a for _, a, _ in attributes])}"
+                )
         return attributes
 
     # -- mapping rows (hot path) ---------------------------------------------------------------------
 
-    def map(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:
+    def map(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:  # noqa: C901 - branchy; issue 12 splits it
         """The create payload for one row, or why the row cannot be sent."""
         for column in self.reject_when_set:
             if not _is_empty(row.get(column)):
@@ -296,11 +317,13 @@ def _listing(names: list[str]) -> str:
 
 # -- custom attribute converters ------------------------------------------------------------------------
 
+
 def _as_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
-        return _plain(value)
+        number: int | float = _plain(value)
+        return number
     text = str(value).strip().replace(",", "")
     try:
         number = float(text)

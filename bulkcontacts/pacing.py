@@ -28,7 +28,6 @@ import time
 
 from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
 
-
 HOLD_SECONDS = 3.0
 NEAR_LIMIT_PAUSE = 0.05
 SHRINK_AT_MOST = 0.9  # one 429 never costs more than a tenth of the rate ...
@@ -38,7 +37,7 @@ FLOOR = 0.5  # nor does a run of them take it under half the configured rate
 _turn: contextvars.ContextVar[object | None] = contextvars.ContextVar("pacer_turn", default=None)
 
 
-def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> "Pacer":
+def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
     """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
     ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
     start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
@@ -51,8 +50,9 @@ def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> "Pacer":
 class Pacer:
     """Spaces request starts evenly at ``per_second`` (less ``headroom``) across all workers."""
 
-    def __init__(self, per_second: float, *, headroom: float = 0.0, adaptive: bool = False,
-                 start: float | None = None) -> None:
+    def __init__(
+        self, per_second: float, *, headroom: float = 0.0, adaptive: bool = False, start: float | None = None
+    ) -> None:
         self.limit = per_second  # what the server is said to allow
         self.ceiling = per_second * (1.0 - headroom)
         self.current = self.ceiling if not adaptive else min(self.ceiling, start or max(1.0, self.ceiling / 4))

@@ -63,9 +63,14 @@ def _from_scientific(text: str) -> str:
         number = Decimal(text)
     except InvalidOperation:
         raise PhoneError(f"{text!r} is not a phone number") from None
-    if number.as_tuple().exponent > 0:  # e.g. 9.19877E+11: the last six digits were never written
-        raise PhoneError(f"phone number {text!r} lost digits in scientific notation; "
-                         "format the column as text in the spreadsheet and export it again")
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise PhoneError(f"{text!r} is not a phone number")  # NaN, Infinity
+    if exponent > 0:  # e.g. 9.19877E+11: the last six digits were never written
+        raise PhoneError(
+            f"phone number {text!r} lost digits in scientific notation; "
+            "format the column as text in the spreadsheet and export it again"
+        )
     if number != number.to_integral_value():
         raise PhoneError(f"phone number {text!r} is not a whole number")
     return str(int(number))
@@ -82,7 +87,7 @@ def _valid(country_code: int, national: str) -> int | None:
 def _region_codes(region: str) -> tuple[int, str]:
     """(country code, national prefix) of a region."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    return (metadata.country_code, metadata.national_prefix or "") if metadata else (0, "")
+    return (metadata.country_code or 0, metadata.national_prefix or "") if metadata else (0, "")
 
 
 def _quick(digits: str, region: str) -> int | None:
@@ -100,7 +105,7 @@ def _quick(digits: str, region: str) -> int | None:
     if not code:
         return None
     if trunk and digits.startswith(trunk) and not digits.startswith(trunk * 2):
-        return _valid(code, digits[len(trunk):])
+        return _valid(code, digits[len(trunk) :])
     # A national number that is valid as written is what the parser keeps too; anything else (a country
     # code written without "+", say) is the parser's call.
     return _valid(code, digits)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import random
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bulkcontacts.pacing import Pacer
 
@@ -22,6 +24,7 @@ Item = TypeVar("Item")
 
 
 # -- what one attempt can come to --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Succeeded:
@@ -127,8 +130,11 @@ class CircuitBreaker:
             return False
         self.recent.append(True)
         window = self.recent
-        if (not self.is_open and len(window) >= window.maxlen // 2
-                and sum(window) >= self.settings.breaker_failure_ratio * len(window)):
+        if (
+            not self.is_open
+            and len(window) >= self.settings.breaker_window // 2
+            and sum(window) >= self.settings.breaker_failure_ratio * len(window)
+        ):
             self.opened_at = time.monotonic()
             self._closed.clear()
             return True
@@ -148,25 +154,26 @@ class CircuitBreaker:
             if self.open_for() > self.settings.give_up_after:
                 return False
             if self._probe_lock.locked():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closed.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
                 continue
             async with self._probe_lock:
                 await asyncio.sleep(min(self.probe_wait, max(0.0, self.settings.give_up_after - self.open_for())))
                 self.probe_wait = min(self.probe_wait * 2, 30.0)
-                if self.open_for() > self.settings.give_up_after:
-                    return False
-                return True  # this worker is the probe
+                return self.open_for() <= self.settings.give_up_after  # True: this worker is the probe
         return True
 
 
 class WorkerPool(Generic[Item]):
     """Runs ``attempt(work)`` for every item, ``concurrency`` at a time, paced, retried, reported."""
 
-    def __init__(self, attempt: Callable[[Work[Item]], Awaitable[Attempt]], pacer: Pacer,
-                 settings: PoolSettings, report: Callable[[Item, Outcome], None]) -> None:
+    def __init__(
+        self,
+        attempt: Callable[[Work[Item]], Awaitable[Attempt]],
+        pacer: Pacer,
+        settings: PoolSettings,
+        report: Callable[[Item, Outcome], None],
+    ) -> None:
         self.attempt = attempt
         self.pacer = pacer
         self.settings = settings
@@ -241,8 +248,10 @@ class WorkerPool(Generic[Item]):
         """Attempt ``work`` until it succeeds, is refused, or the pool gives up on it (None)."""
         while not self.stopping:
             if not await self.breaker.admit():
-                self.stop(f"the server kept failing for {self.settings.give_up_after:.0f} s "
-                          f"(last: {self.stats.last_error or 'none'})")
+                self.stop(
+                    f"the server kept failing for {self.settings.give_up_after:.0f} s "
+                    f"(last: {self.stats.last_error or 'none'})"
+                )
                 return None
             await self.pacer.wait_turn()
             if self.stopping:
@@ -299,8 +308,11 @@ class WorkerPool(Generic[Item]):
                 self.stats.breaker_openings += 1
                 return None
             unsure = " (an attempt got no answer: the record may exist)" if work.maybe_applied else ""
-            return Refused(f"gave up after {work.attempts} attempts: {result.reason}{unsure}", result.status,
-                           maybe_applied=work.maybe_applied)
+            return Refused(
+                f"gave up after {work.attempts} attempts: {result.reason}{unsure}",
+                result.status,
+                maybe_applied=work.maybe_applied,
+            )
         delay = self._backoff(work.attempts)
         if result.retry_after is not None:
             delay = max(delay, result.retry_after)
@@ -308,11 +320,9 @@ class WorkerPool(Generic[Item]):
         return None
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
+        ceiling: float = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
         return ceiling * random.uniform(0.5, 1.0)
 
     async def _sleep_unless_stopping(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass

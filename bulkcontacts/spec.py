@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import ipaddress
 import hashlib
+import ipaddress
 import json
 import os
 import re
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -28,7 +28,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
 from yarl import URL
 
 from bulkcontacts.errors import UsageError
@@ -100,13 +99,23 @@ class FileSource(Strict):
             return self.format
         suffix = self.path.suffix.lower().lstrip(".")
         if suffix in ("gz", "zst", "zip", "bz2", "xz"):
-            raise UsageError(f"[source] path: {self.path.name!r} is compressed; decompress it first and point "
-                             "[source] path at the result")
-        known = {"csv": "csv", "tsv": "csv", "txt": "csv", "parquet": "parquet", "pq": "parquet",
-                 "jsonl": "jsonl", "ndjson": "jsonl"}
+            raise UsageError(
+                f"[source] path: {self.path.name!r} is compressed; decompress it first and point "
+                "[source] path at the result"
+            )
+        known = {
+            "csv": "csv",
+            "tsv": "csv",
+            "txt": "csv",
+            "parquet": "parquet",
+            "pq": "parquet",
+            "jsonl": "jsonl",
+            "ndjson": "jsonl",
+        }
         if suffix not in known:
-            raise UsageError(f"[source] path: cannot tell the format of {self.path.name!r}; "
-                             'add format = "csv", "parquet" or "jsonl"')
+            raise UsageError(
+                f'[source] path: cannot tell the format of {self.path.name!r}; add format = "csv", "parquet" or "jsonl"'
+            )
         return known[suffix]
 
 
@@ -129,7 +138,7 @@ class LoginCredentials(ProviderSource):
     password: SecretStr | None = None
 
     @model_validator(mode="after")
-    def _credentials(self) -> "LoginCredentials":
+    def _credentials(self) -> LoginCredentials:
         if self.token is None and (self.email is None or self.password is None):
             raise ValueError('give token = "${TOKEN}", or email and password = "${PASSWORD}" to log in')
         return self
@@ -140,8 +149,7 @@ def iso_8601(value: str) -> str:
     try:
         datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("must be an ISO 8601 date or date-time, e.g. \"2024-05-08\" or "
-                         "\"2024-05-08T12:45:03Z\"") from None
+        raise ValueError('must be an ISO 8601 date or date-time, e.g. "2024-05-08" or "2024-05-08T12:45:03Z"') from None
     return value
 
 
@@ -163,7 +171,7 @@ class DateRange(Strict):
     end: IsoDateTime | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "DateRange":
+    def _ordered(self) -> DateRange:
         if self.start is None and self.end is None:
             raise ValueError("give start, end or both")
         if self.start and self.end and _instant(self.start) > _instant(self.end):
@@ -173,7 +181,7 @@ class DateRange(Strict):
 
 def _instant(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RampwinSource(ProviderSource):
@@ -215,7 +223,7 @@ class KoreSource(ProviderSource):
     client_secret: SecretStr | None = None
 
     @model_validator(mode="after")
-    def _credentials(self) -> "KoreSource":
+    def _credentials(self) -> KoreSource:
         if self.jwt is None and (self.client_id is None or self.client_secret is None):
             raise ValueError('give jwt = "${KORE_JWT}", or client_id and client_secret = "${KORE_CLIENT_SECRET}"')
         if self.mode == "incremental":
@@ -245,8 +253,10 @@ class FileSink(Strict):
         suffix = self.path.suffix.lower().lstrip(".")
         known = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
         if suffix not in known:
-            raise UsageError(f"[sink] path: cannot tell the format of {self.path.name!r}; "
-                             'end it in .csv, .parquet or .jsonl, or add format = "..."')
+            raise UsageError(
+                f"[sink] path: cannot tell the format of {self.path.name!r}; "
+                'end it in .csv, .parquet or .jsonl, or add format = "..."'
+            )
         return known[suffix]
 
 
@@ -264,9 +274,10 @@ class RampwinSink(Strict):
     allow_insecure_http: bool = False
 
 
-SourceSpec = Annotated[Union[FileSource, RampwinSource, TetherSource, KoreSource, SmartfloSource],
-                      Field(discriminator="type")]
-SinkSpec = Annotated[Union[RampwinSink, FileSink], Field(discriminator="type")]
+SourceSpec = Annotated[
+    FileSource | RampwinSource | TetherSource | KoreSource | SmartfloSource, Field(discriminator="type")
+]
+SinkSpec = Annotated[RampwinSink | FileSink, Field(discriminator="type")]
 
 CUSTOM_TYPES = Literal["string", "number", "integer", "boolean", "date"]
 
@@ -308,7 +319,7 @@ class MappingSpec(Strict):
 
         code = value.upper()
         if code not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValueError(f"{value!r} is not a two-letter region code such as \"IN\" or \"US\"")
+            raise ValueError(f'{value!r} is not a two-letter region code such as "IN" or "US"')
         return code
 
 
@@ -353,7 +364,7 @@ class JobSpec(Strict):
 
     @property
     def kind(self) -> str:
-        """"import" (file → Rampwin), "export" (provider → file) or "migrate" (provider → Rampwin)."""
+        """ "import" (file → Rampwin), "export" (provider → file) or "migrate" (provider → Rampwin)."""
         from_file, to_file = isinstance(self.source, FileSource), isinstance(self.sink, FileSink)
         if from_file and not to_file:
             return "import"
@@ -361,8 +372,18 @@ class JobSpec(Strict):
             return "export"
         if not from_file and not to_file:
             return "migrate"
-        raise UsageError("a file source with a file sink is not a job bulkcontacts runs; use type = \"file\" → "
-                         '"rampwin" (import), a provider → "file" (export) or a provider → "rampwin" (migrate)')
+        raise UsageError(
+            'a file source with a file sink is not a job bulkcontacts runs; use type = "file" → '
+            '"rampwin" (import), a provider → "file" (export) or a provider → "rampwin" (migrate)'
+        )
+
+    @property
+    def import_ends(self) -> tuple[FileSource, RampwinSink]:
+        """An import's file source and Rampwin sink (a migration's send phase is an import too)."""
+        source, sink = self.source, self.sink
+        if not isinstance(source, FileSource) or not isinstance(sink, RampwinSink):
+            raise UsageError("this step needs a file source and a Rampwin sink")
+        return source, sink
 
     def state_dir(self, override: Path | None = None) -> Path:
         """``--state-dir``, else ``[run] state_dir``, else ``.bulkcontacts/<job name>`` beside the spec file
@@ -373,16 +394,21 @@ class JobSpec(Strict):
     def mapping_fingerprint(self) -> str:
         """Hash of everything that shapes what is sent or written: a change refuses a resume."""
         if self.kind == "export":
-            shaping: dict[str, Any] = {"sink": self.sink.model_dump(mode="json", exclude={"path"}),
-                                       "source": source_identity(self.source)}
+            shaping: dict[str, Any] = {
+                "sink": self.sink.model_dump(mode="json", exclude={"path"}),
+                "source": source_identity(self.source),
+            }
         else:
             assert isinstance(self.sink, RampwinSink)
             # The sink's mode is left out: switching create ↔ upsert may resume (both send the same payloads).
             shaping = {
                 "mapping": self.mapping.model_dump(mode="json"),
                 "integration_id": self.sink.integration_id,
-                "source": (self.source.model_dump(mode="json", exclude={"path", "batch_rows"})
-                           if isinstance(self.source, FileSource) else source_identity(self.source)),
+                "source": (
+                    self.source.model_dump(mode="json", exclude={"path", "batch_rows"})
+                    if isinstance(self.source, FileSource)
+                    else source_identity(self.source)
+                ),
             }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -420,9 +446,11 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
     if missing:
         names = sorted(set(missing))
         exports = " ".join(f"{name}=..." for name in names)
-        raise UsageError(f"job spec {path}: environment variable{'s' if len(names) > 1 else ''} "
-                         f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} not set; export {exports} "
-                         "(or try the job with --emulate)")
+        raise UsageError(
+            f"job spec {path}: environment variable{'s' if len(names) > 1 else ''} "
+            f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} not set; export {exports} "
+            "(or try the job with --emulate)"
+        )
     try:
         spec = JobSpec.model_validate(raw)
     except ValidationError as error:
@@ -450,8 +478,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _spec_hint(path: Path) -> str:
     """For ``run import-contacts``: the spec files it may have meant."""
     name = path.name if path.suffix == ".toml" else f"{path.name}.toml"
-    candidates = [candidate for candidate in (Path("jobs") / name, Path(name), path.parent / "jobs" / name)
-                  if candidate.is_file()]
+    candidates = [
+        candidate for candidate in (Path("jobs") / name, Path(name), path.parent / "jobs" / name) if candidate.is_file()
+    ]
     if candidates:
         return f"; did you mean {candidates[0]}?"
     return "; a job is run by its spec file, e.g. jobs/import-contacts.toml"
@@ -466,8 +495,10 @@ def _interpolate(node: Any, where: tuple[str, ...], emulate: bool, missing: list
         return node
     key = where[-1] if where else ""
     if key in SECRET_KEYS and not ENV_REFERENCE.fullmatch(node.strip()):
-        raise UsageError(f'{_name(where)}: secrets are read from the environment; write {key} = "${{NAME}}" '
-                         "and export NAME, instead of putting the value in the file")
+        raise UsageError(
+            f'{_name(where)}: secrets are read from the environment; write {key} = "${{NAME}}" '
+            "and export NAME, instead of putting the value in the file"
+        )
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -503,7 +534,7 @@ def _describe(error: ValidationError) -> str:
     if kind == "union_tag_not_found":
         return f"{_name(loc)}: add a type key"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"{_name(loc)}: must be a table, e.g. {loc[-1]} = {{ key = \"value\" }}"
+        return f'{_name(loc)}: must be a table, e.g. {loc[-1]} = {{ key = "value" }}'
     message = message.removeprefix("Value error, ").replace("Input should be", "must be")
     shown = first.get("input")
     if loc and loc[-1] in SECRET_KEYS or isinstance(shown, (dict, list)):
@@ -530,11 +561,10 @@ def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
 
 
 def _check_transport(spec: JobSpec) -> None:
-    spec.kind  # refuses a source/sink pair that is not a job
+    _ = spec.kind  # refuses a source/sink pair that is not a job
     for table, end in (("source", spec.source), ("sink", spec.sink)):
-        url = getattr(end, "base_url", None)
-        if url is not None:
-            check_base_url(f"[{table}] base_url", url, allow_insecure_http=end.allow_insecure_http)
+        if isinstance(end, ProviderSource | RampwinSink):
+            check_base_url(f"[{table}] base_url", end.base_url, allow_insecure_http=end.allow_insecure_http)
 
 
 def check_base_url(key: str, url: str, *, allow_insecure_http: bool = False) -> None:
@@ -546,18 +576,23 @@ def check_base_url(key: str, url: str, *, allow_insecure_http: bool = False) -> 
     except (ValueError, TypeError) as error:
         raise UsageError(f"{key}: {url!r} is not a URL ({error})") from None
     if parsed.scheme not in ("http", "https"):
-        raise UsageError(f"{key}: the scheme {parsed.scheme or '(none)'!r} is not allowed; "
-                         "write https://host[:port][/path]")
+        raise UsageError(
+            f"{key}: the scheme {parsed.scheme or '(none)'!r} is not allowed; write https://host[:port][/path]"
+        )
     if not parsed.host:
         raise UsageError(f"{key}: {url!r} names no host; write https://host[:port][/path]")
     if parsed.user is not None or parsed.password is not None:
-        raise UsageError(f"{key}: user-info before the host (user:password@) is refused: it would be sent to "
-                         "the server in clear; remove it and give credentials with the spec's own keys")
+        raise UsageError(
+            f"{key}: user-info before the host (user:password@) is refused: it would be sent to "
+            "the server in clear; remove it and give credentials with the spec's own keys"
+        )
     if parsed.query_string or parsed.fragment:
         raise UsageError(f"{key}: {url!r} carries a query or fragment; give the API's root only")
     if parsed.scheme == "http" and not is_loopback(parsed.host) and not allow_insecure_http:
-        raise UsageError(f"{key}: plain http:// to {parsed.host} would send credentials in clear text; use "
-                         "https:// (or set allow_insecure_http = true)")
+        raise UsageError(
+            f"{key}: plain http:// to {parsed.host} would send credentials in clear text; use "
+            "https:// (or set allow_insecure_http = true)"
+        )
 
 
 def is_loopback(host: str) -> bool:

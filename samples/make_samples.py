@@ -15,18 +15,87 @@ import phonenumbers
 import polars as pl
 
 HERE = Path(__file__).resolve().parent
-FIRST = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Saanvi", "Arjun", "Diya", "Kabir", "Meera", "José",
-         "Zoë", "Łukasz", "Søren", "Chloé", "Ömer", "Nguyễn", "Aïsha", "Siddharth", "Lakshmi", "Farhan",
-         "Ishaan", "Kavya", "Renée", "François", "अमित", "சரவணன்", "Σοφία", "Дмитрий", "美咲"]
-LAST = ["Sharma", "Patel", "Iyer", "Reddy", "Nair", "Gupta", "Khan", "Das", "Müller", "García", "Øvergaard",
-        "Dubois", "Kowalski", "Yılmaz", "Menon", "Banerjee", "Fernandes", "D'Souza", "Chatterjee", "O'Brien"]
-CITIES = [("Mumbai", "Maharashtra", "400001"), ("Bengaluru", "Karnataka", "560001"), ("Chennai", "Tamil Nadu",
-          "600001"), ("Kolkata", "West Bengal", "700001"), ("Pune", "Maharashtra", "411001"),
-          ("Hyderabad", "Telangana", "500001"), ("Kochi", "Kerala", "682001"), ("Jaipur", "Rajasthan", "302001")]
+FIRST = [
+    "Aarav",
+    "Priya",
+    "Rohan",
+    "Ananya",
+    "Vikram",
+    "Saanvi",
+    "Arjun",
+    "Diya",
+    "Kabir",
+    "Meera",
+    "José",
+    "Zoë",
+    "Łukasz",
+    "Søren",
+    "Chloé",
+    "Ömer",
+    "Nguyễn",
+    "Aïsha",
+    "Siddharth",
+    "Lakshmi",
+    "Farhan",
+    "Ishaan",
+    "Kavya",
+    "Renée",
+    "François",
+    "अमित",
+    "சரவணன்",
+    "Σοφία",
+    "Дмитрий",
+    "美咲",
+]
+LAST = [
+    "Sharma",
+    "Patel",
+    "Iyer",
+    "Reddy",
+    "Nair",
+    "Gupta",
+    "Khan",
+    "Das",
+    "Müller",
+    "García",
+    "Øvergaard",
+    "Dubois",
+    "Kowalski",
+    "Yılmaz",
+    "Menon",
+    "Banerjee",
+    "Fernandes",
+    "D'Souza",
+    "Chatterjee",
+    "O'Brien",
+]
+CITIES = [
+    ("Mumbai", "Maharashtra", "400001"),
+    ("Bengaluru", "Karnataka", "560001"),
+    ("Chennai", "Tamil Nadu", "600001"),
+    ("Kolkata", "West Bengal", "700001"),
+    ("Pune", "Maharashtra", "411001"),
+    ("Hyderabad", "Telangana", "500001"),
+    ("Kochi", "Kerala", "682001"),
+    ("Jaipur", "Rajasthan", "302001"),
+]
 PLANS = ["ACTIVE", "EXPIRED", "TRIAL", "PAUSED"]
 TAGS = ["premium", "whatsapp_user", "newsletter", "vip", "churn_risk", "referral", "b2b", "festive_offer"]
-COLUMNS = ["phone", "first_name", "last_name", "email", "company", "city", "state", "zipcode", "plan_status",
-           "recharge_amount", "signup_date", "timezone", "tags"]
+COLUMNS = [
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "city",
+    "state",
+    "zipcode",
+    "plan_status",
+    "recharge_amount",
+    "signup_date",
+    "timezone",
+    "tags",
+]
 
 
 def mobile(rng: random.Random) -> str:
@@ -39,8 +108,14 @@ def mobile(rng: random.Random) -> str:
 def written(digits: str, rng: random.Random) -> str:
     """The same mobile number as people and spreadsheets write it."""
     style = rng.randrange(6)
-    return [f"+91 {digits[:5]}-{digits[5:]}", f"0{digits[:5]} {digits[5:]}", f"(+91) {digits[:5]} {digits[5:]}",
-            digits, f"91{digits}", f"+91{digits}"][style]
+    return [
+        f"+91 {digits[:5]}-{digits[5:]}",
+        f"0{digits[:5]} {digits[5:]}",
+        f"(+91) {digits[:5]} {digits[5:]}",
+        digits,
+        f"91{digits}",
+        f"+91{digits}",
+    ][style]
 
 
 def rows(count: int, seed: int = 7) -> list[dict[str, str]]:
@@ -51,21 +126,33 @@ def rows(count: int, seed: int = 7) -> list[dict[str, str]]:
         city, state, zipcode = rng.choice(CITIES)
         digits = mobile(rng)
         ascii_name = "".join(ch for ch in f"{first}.{last}".lower() if ch.isascii() and (ch.isalnum() or ch == "."))
-        result.append({
-            "phone": written(digits, rng), "first_name": first, "last_name": last,
-            "email": f"{ascii_name or 'contact'}{index}@example.com" if rng.random() < 0.8 else "",
-            "company": rng.choice(["Acme Traders", "Globex India", "Initech", "", "Sharma & Sons"]),
-            "city": city, "state": state, "zipcode": zipcode, "plan_status": rng.choice(PLANS),
-            "recharge_amount": str(rng.choice([199, 299, 499, 500, 999, 1499])),
-            "signup_date": (dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(700))).isoformat(),
-            "timezone": "Asia/Kolkata",
-            "tags": ";".join(rng.sample(TAGS, rng.randrange(0, 4))),
-        })
+        result.append(
+            {
+                "phone": written(digits, rng),
+                "first_name": first,
+                "last_name": last,
+                "email": f"{ascii_name or 'contact'}{index}@example.com" if rng.random() < 0.8 else "",
+                "company": rng.choice(["Acme Traders", "Globex India", "Initech", "", "Sharma & Sons"]),
+                "city": city,
+                "state": state,
+                "zipcode": zipcode,
+                "plan_status": rng.choice(PLANS),
+                "recharge_amount": str(rng.choice([199, 299, 499, 500, 999, 1499])),
+                "signup_date": (dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(700))).isoformat(),
+                "timezone": "Asia/Kolkata",
+                "tags": ";".join(rng.sample(TAGS, rng.randrange(0, 4))),
+            }
+        )
     bad = [
-        ("phone", "12345"), ("phone", "not a phone"), ("phone", "9.19877E+11"), ("phone", ""),
-        ("first_name", None), ("email", "priya.at.example.com"), ("recharge_amount", "five hundred"),
+        ("phone", "12345"),
+        ("phone", "not a phone"),
+        ("phone", "9.19877E+11"),
+        ("phone", ""),
+        ("first_name", None),
+        ("email", "priya.at.example.com"),
+        ("recharge_amount", "five hundred"),
     ]
-    for slot, (column, value) in zip(range(37, count, 97), bad * 3):
+    for slot, (column, value) in zip(range(37, count, 97), bad * 3, strict=False):
         row = result[slot]
         if column == "first_name":
             row["first_name"] = row["last_name"] = ""

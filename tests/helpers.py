@@ -31,14 +31,29 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None 
 
 def contact_rows(count: int, start: int = 0) -> list[dict[str, str]]:
     """Valid, distinct Indian mobile numbers with names, tags and an attribute."""
-    return [{"phone": f"+91 98{(start + index):08d}", "name": f"Contact {start + index}",
-             "plan": ["gold", "silver"][index % 2], "tags": "a;b" if index % 3 == 0 else ""}
-            for index in range(count)]
+    return [
+        {
+            "phone": f"+91 98{(start + index):08d}",
+            "name": f"Contact {start + index}",
+            "plan": ["gold", "silver"][index % 2],
+            "tags": "a;b" if index % 3 == 0 else "",
+        }
+        for index in range(count)
+    ]
 
 
-def write_spec(path: Path, source: Path, base_url: str, *, name: str = "test-job", run: str = "",
-               mapping: str = "", sink_extra: str = "") -> Path:
-    path.write_text(textwrap.dedent(f"""\
+def write_spec(
+    path: Path,
+    source: Path,
+    base_url: str,
+    *,
+    name: str = "test-job",
+    run: str = "",
+    mapping: str = "",
+    sink_extra: str = "",
+) -> Path:
+    path.write_text(
+        textwrap.dedent(f"""\
         [job]
         name = "{name}"
 
@@ -59,20 +74,34 @@ def write_spec(path: Path, source: Path, base_url: str, *, name: str = "test-job
 
         [run]
         {run or 'rate = "1000/s"'}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return path
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bulkcontacts", *args], capture_output=True, text=True,
-                          env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})}, cwd=cwd, timeout=timeout)
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bulkcontacts", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bulkcontacts", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})},
-                            cwd=cwd)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulkcontacts", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -86,8 +115,12 @@ def emulator_stats(emulator: RunningEmulator) -> dict[str, Any]:
 
 
 def set_emulator(emulator: RunningEmulator, **settings: Any) -> None:
-    request = urllib.request.Request(f"{emulator.url}/_emulator/settings", data=json.dumps(settings).encode(),
-                                     headers={"content-type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{emulator.url}/_emulator/settings",
+        data=json.dumps(settings).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request) as response:
         response.read()
 
@@ -114,17 +147,33 @@ def assert_exactly_once(state_dir: Path, total_rows: int) -> tuple[list[dict[str
 EXPORT_SOURCES = {
     "rampwin": 'token = "${RAMPWIN_TOKEN}"\nintegration_id = "demo"',
     "tether": 'email = "ops@example.com"\npassword = "${TETHER_PASSWORD}"',
-    "kore": ('stream_id = "st-1"\ncontact_list_id = "demo"\naccount_id = "acc-1"\niid = "app-1"\n'
-             'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'),
+    "kore": (
+        'stream_id = "st-1"\ncontact_list_id = "demo"\naccount_id = "acc-1"\niid = "app-1"\n'
+        'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'
+    ),
     "smartflo": 'email = "ops@example.com"\npassword = "${SMARTFLO_PASSWORD}"',
 }
-EXPORT_ENV = {"RAMPWIN_TOKEN": "rw-jwt-7d1e", "TETHER_PASSWORD": "tether-pw-3c2a",
-              "KORE_CLIENT_SECRET": "kore-secret-91ab", "SMARTFLO_PASSWORD": "smartflo-pw-55e0"}
+EXPORT_ENV = {
+    "RAMPWIN_TOKEN": "rw-jwt-7d1e",
+    "TETHER_PASSWORD": "tether-pw-3c2a",
+    "KORE_CLIENT_SECRET": "kore-secret-91ab",
+    "SMARTFLO_PASSWORD": "smartflo-pw-55e0",
+}
 
 
-def write_export_spec(path: Path, provider: str, base_url: str, output: Path, *, name: str = "export-job",
-                      source_extra: str = "", sink_extra: str = "", run: str = 'rate = "1000/s"\nconcurrency = 8') -> Path:
-    path.write_text(f"""
+def write_export_spec(
+    path: Path,
+    provider: str,
+    base_url: str,
+    output: Path,
+    *,
+    name: str = "export-job",
+    source_extra: str = "",
+    sink_extra: str = "",
+    run: str = 'rate = "1000/s"\nconcurrency = 8',
+) -> Path:
+    path.write_text(
+        f"""
 [job]
 name = "{name}"
 
@@ -141,7 +190,9 @@ path = "{output}"
 
 [run]
 {run}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -158,11 +209,19 @@ def exported_ids(path: Path, id_field: str) -> list[str]:
     return [str(value) for value in frame[id_field].to_list()]
 
 
-def write_migrate_spec(path: Path, provider: str, emulator: RunningEmulator, *, name: str = "migrate-job",
-                       sink_extra: str = "", mapping: str = "",
-                       run: str = 'rate = "3000/s"\nconcurrency = 32') -> Path:
+def write_migrate_spec(
+    path: Path,
+    provider: str,
+    emulator: RunningEmulator,
+    *,
+    name: str = "migrate-job",
+    sink_extra: str = "",
+    mapping: str = "",
+    run: str = 'rate = "3000/s"\nconcurrency = 32',
+) -> Path:
     """A migration from the emulator's ``provider`` (scope "demo") into the channel ``INTEGRATION``."""
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [job]
 name = "{name}"
 
@@ -174,7 +233,7 @@ page_size = 100
 
 [sink]
 type = "rampwin"
-base_url = "{emulator.base_url('rampwin')}"
+base_url = "{emulator.base_url("rampwin")}"
 api_key = "${{RAMPWIN_API_KEY}}"
 integration_id = "${{RAMPWIN_INTEGRATION_ID}}"
 token = "${{RAMPWIN_TOKEN}}"
@@ -185,7 +244,9 @@ token = "${{RAMPWIN_TOKEN}}"
 
 [run]
 {run}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -212,7 +273,7 @@ class ServerThread:
         await site.start()
         return f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         import asyncio
 
         self._thread.start()

@@ -59,11 +59,15 @@ def run(args):
     return result.exit_code, output
 
 
-@pytest.mark.parametrize("name, source_extra, code, words, created, rejected", CASES,
-                         ids=[f"{case[0]}{'+' + case[1] if case[1] else ''}" for case in CASES])
+@pytest.mark.parametrize(
+    "name, source_extra, code, words, created, rejected",
+    CASES,
+    ids=[f"{case[0]}{'+' + case[1] if case[1] else ''}" for case in CASES],
+)
 def test_each_file_gives_its_documented_outcome(tmp_path, name, source_extra, code, words, created, rejected):
     spec = tmp_path / "job.toml"
-    spec.write_text(f'''[job]
+    spec.write_text(
+        f'''[job]
 name = "bad"
 [source]
 type = "file"
@@ -73,7 +77,9 @@ path = "{BAD / name}"
 type = "rampwin"
 api_key = "${{RAMPWIN_API_KEY}}"
 integration_id = "corpus"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     state = tmp_path / "state" / "bad"
     exit_code, output = run(["run", str(spec), "--emulate", "-q", "--state-dir", str(state)])
     assert exit_code == code, output

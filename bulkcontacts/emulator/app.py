@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -21,14 +22,23 @@ from bulkcontacts.emulator.state import DropConnection, EmulatorSettings, Emulat
 from bulkcontacts.emulator.store import Store
 
 Provider = tuple[str, Callable[[EmulatorState], list[web.RouteDef]], dict[str, Any]]
-PROVIDERS: list[Provider] = [("rampwin", rampwin.routes, rampwin.TOO_MANY), ("tether", tether.routes, tether.TOO_MANY),
-                             ("kore", kore.routes, kore.TOO_MANY), ("smartflo", smartflo.routes, smartflo.TOO_MANY)]
+PROVIDERS: list[Provider] = [
+    ("rampwin", rampwin.routes, rampwin.TOO_MANY),
+    ("tether", tether.routes, tether.TOO_MANY),
+    ("kore", kore.routes, kore.TOO_MANY),
+    ("smartflo", smartflo.routes, smartflo.TOO_MANY),
+]
 HTML_ERROR = "<html><head><title>503 Service Unavailable</title></head><body>upstream down</body></html>"
 
 
 def _credential(request: web.Request) -> str:
-    return (request.headers.get("x-api-key") or request.headers.get("Authorization")
-            or request.headers.get("auth") or request.remote or "anonymous")
+    return (
+        request.headers.get("x-api-key")
+        or request.headers.get("Authorization")
+        or request.headers.get("auth")
+        or request.remote
+        or "anonymous"
+    )
 
 
 def _drop(request: web.Request) -> web.Response:
@@ -51,8 +61,9 @@ def _gate(state: EmulatorState, provider: str, too_many: dict[str, Any]) -> Any:
     return gate
 
 
-async def _limited(state: EmulatorState, request: web.Request, handler: Any, too_many: dict[str, Any], *,
-                   faults: bool) -> web.StreamResponse:
+async def _limited(
+    state: EmulatorState, request: web.Request, handler: Any, too_many: dict[str, Any], *, faults: bool
+) -> web.StreamResponse:
     settings, stats = state.settings, state.stats
     if faults and time.time() < settings.outage_until:
         return _answer(stats, web.json_response({"message": "service unavailable"}, status=503))
@@ -65,8 +76,9 @@ async def _limited(state: EmulatorState, request: web.Request, handler: Any, too
         wait = limiter.admit(key)
         if wait is not None:
             stats.throttled += 1
-            return _answer(stats, web.json_response(too_many, status=429,
-                                                    headers={"Retry-After": retry_after_header(wait)}))
+            return _answer(
+                stats, web.json_response(too_many, status=429, headers={"Retry-After": retry_after_header(wait)})
+            )
     fault = _injected_fault(state, too_many) if faults else None
     if fault is not None:
         return _answer(stats, fault)
@@ -136,8 +148,12 @@ def _admin_routes(state: EmulatorState) -> list[web.RouteDef]:
         provider = request.match_info["provider"]
         return web.json_response(state.store.all(provider, request.query.get("scope")))
 
-    return [web.get("/_emulator/settings", get_settings), web.post("/_emulator/settings", set_settings),
-            web.get("/_emulator/stats", stats), web.get("/_emulator/contacts/{provider}", contacts)]
+    return [
+        web.get("/_emulator/settings", get_settings),
+        web.post("/_emulator/settings", set_settings),
+        web.get("/_emulator/stats", stats),
+        web.get("/_emulator/contacts/{provider}", contacts),
+    ]
 
 
 class RunningEmulator:
@@ -156,8 +172,9 @@ class RunningEmulator:
         self.state.store.close()
 
 
-async def start_emulator(settings: EmulatorSettings | None = None, db: Path | str = ":memory:",
-                         host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
+async def start_emulator(
+    settings: EmulatorSettings | None = None, db: Path | str = ":memory:", host: str = "127.0.0.1", port: int = 0
+) -> RunningEmulator:
     state = EmulatorState(settings or EmulatorSettings(), Store(db))
     runner = web.AppRunner(make_app(state), access_log=None, handle_signals=False)
     await runner.setup()

@@ -13,8 +13,10 @@ from bulkcontacts.emulator.limits import retry_after_header
 from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "kore"
-TOO_MANY = {"status": "failure", "message": "You've exceeded the per-minute rate limit for this API. "
-            "Please try again after some time."}
+TOO_MANY = {
+    "status": "failure",
+    "message": "You've exceeded the per-minute rate limit for this API. Please try again after some time.",
+}
 PATH = "/campaign/api/v2/public/{stream_id}/campaign/contactList/{list_id}/getAllContacts"
 
 
@@ -51,9 +53,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         scope = request.match_info["list_id"]
         total = state.store.count(PROVIDER, scope)
         raw = state.store.page_raw(PROVIDER, scope, *state.page_window(skip, limit))
-        data: dict[str, Any] = {"results": RAW_DOCUMENTS, "skip": skip, "limit": limit,
-                                "hasMore": skip + limit < total, "totalPages": math.ceil(total / limit),
-                                "totalResults": total}
+        data: dict[str, Any] = {
+            "results": RAW_DOCUMENTS,
+            "skip": skip,
+            "limit": limit,
+            "hasMore": skip + limit < total,
+            "totalPages": math.ceil(total / limit),
+            "totalResults": total,
+        }
         return json_with_raw({"status": "success", "message": "Contacts fetched successfully", "data": data}, raw)
 
     return [web.get(PATH, contacts)]

@@ -12,15 +12,25 @@ from bulkcontacts.emulator.state import RAW_DOCUMENTS, DropConnection, EmulatorS
 from bulkcontacts.emulator.store import DuplicateContact, now_iso
 
 PROVIDER = "rampwin"
-CORE_STRINGS = ("full_name", "first_name", "last_name", "email", "company", "city", "state", "zipcode",
-                "address", "remarks")
+CORE_STRINGS = (
+    "full_name",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "city",
+    "state",
+    "zipcode",
+    "address",
+    "remarks",
+)
 VALIDATION = {"success": False, "message": "Validation error or duplicate contact"}
 BAD_LIST_REQUEST = {"success": False, "errors": {"message": "Invalid request parameters"}}
 TOO_MANY = {"success": False, "message": "Too many requests"}
 DOCUMENTED_LISTING = ("_id", "full_name", "phone_number", "is_user", "createdAt", "updatedAt")
 
 
-def routes(state: EmulatorState) -> list[web.RouteDef]:
+def routes(state: EmulatorState) -> list[web.RouteDef]:  # noqa: C901 - branchy; issue 12 splits it
     async def create(request: web.Request) -> web.Response:
         if not state.accepts_api_key(request.headers.get("x-api-key")):
             return web.json_response({"success": False, "message": "Invalid API key"}, status=401)
@@ -31,16 +41,30 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             return web.json_response(VALIDATION, status=400)
         assert isinstance(body, dict)
         stamp = now_iso()
-        doc = {**body, "phone_number": str(body["phone_number"]), "is_user": False,
-               "createdAt": stamp, "updatedAt": stamp}
+        doc = {
+            **body,
+            "phone_number": str(body["phone_number"]),
+            "is_user": False,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+        }
         try:
             doc = state.store.insert(PROVIDER, str(integration), doc["phone_number"], doc)
         except DuplicateContact:
             return web.json_response(VALIDATION, status=400)
         state.after_commit(request)
-        return web.json_response({"success": True, "message": "Contact created successfully", "data": {
-            "_id": doc["_id"], "phone_number": body["phone_number"], "full_name": body["full_name"],
-            "integration_id": integration}})
+        return web.json_response(
+            {
+                "success": True,
+                "message": "Contact created successfully",
+                "data": {
+                    "_id": doc["_id"],
+                    "phone_number": body["phone_number"],
+                    "full_name": body["full_name"],
+                    "integration_id": integration,
+                },
+            }
+        )
 
     async def upsert(request: web.Request) -> web.Response:
         if not state.accepts_api_key(request.headers.get("x-api-key")):
@@ -48,16 +72,27 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         body = await _json_body(request)
         channel = request.query.get("channel_id")
         phone = body.get("phone_number") if isinstance(body, dict) else None
-        if (not channel or not isinstance(phone, str) or not phone.startswith("+") or not phone[1:].isdigit()
-                or not 8 <= len(phone) - 1 <= 15 or _field_problem(body)):
+        if (
+            not channel
+            or not isinstance(phone, str)
+            or not phone.startswith("+")
+            or not phone[1:].isdigit()
+            or not 8 <= len(phone) - 1 <= 15
+            or _field_problem(body)
+        ):
             return web.json_response(VALIDATION, status=400)
         assert isinstance(body, dict)
         fields = {key: value for key, value in body.items() if key not in ("channel_id", "integration_id")}
         fields["phone_number"] = phone[1:]
         doc, _created = state.store.upsert(PROVIDER, channel, phone[1:], fields)
         state.after_commit(request)
-        return web.json_response({"success": True, "message": "Contact inserted or updated successfully",
-                                  "data": {"_id": doc["_id"], "phone_number": phone, "channel_id": channel}})
+        return web.json_response(
+            {
+                "success": True,
+                "message": "Contact inserted or updated successfully",
+                "data": {"_id": doc["_id"], "phone_number": phone, "channel_id": channel},
+            }
+        )
 
     async def list_page(request: web.Request) -> web.Response:
         if not state.accepts_token(_bearer(request)):
@@ -70,23 +105,26 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         sort = "updated_at" if order else "seq"
         if any(filters) or body.get("showOnlyUsers") is True:
             phones = _phone_lookup(filters)  # a look-up by phone is served from the store's index
-            candidates = (state.store.by_phones(PROVIDER, integration, phones) if phones is not None
-                          else state.store.all(PROVIDER, integration))
+            candidates = (
+                state.store.by_phones(PROVIDER, integration, phones)
+                if phones is not None
+                else state.store.all(PROVIDER, integration)
+            )
             contacts = [doc for doc in candidates if _matches(doc, filters, body)]
             if order:
                 contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
             offset, count = state.page_window((page - 1) * size, size)
-            total, chunk = len(contacts), contacts[offset: offset + count]
+            total, chunk = len(contacts), contacts[offset : offset + count]
         else:  # the plain listing, paged by the store and served as stored
             total = state.store.count(PROVIDER, integration)
             offset, count = state.page_window((page - 1) * size, size)
             raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
             if state.settings.list_shape == "documented":
                 raw = [json.dumps(_documented(json.loads(doc))) for doc in raw]
-            data = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
+            served: dict[str, Any] = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
             if body.get("pageCountRequired") == "yes":
-                data["totalPages"] = math.ceil(total / size)
-            return json_with_raw({"success": True, "data": data}, raw)
+                served["totalPages"] = math.ceil(total / size)
+            return json_with_raw({"success": True, "data": served}, raw)
         if state.settings.list_shape == "documented":
             chunk = [_documented(doc) for doc in chunk]
         data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
@@ -94,8 +132,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             data["totalPages"] = math.ceil(total / size)
         return web.json_response({"success": True, "data": data})
 
-    return [web.post("/api/contacts", create), web.post("/api/contacts/insertOrUpdate", upsert),
-            web.post("/api/contacts/v3/page", list_page)]
+    return [
+        web.post("/api/contacts", create),
+        web.post("/api/contacts/insertOrUpdate", upsert),
+        web.post("/api/contacts/v3/page", list_page),
+    ]
 
 
 def _documented(doc: dict[str, Any]) -> dict[str, Any]:
@@ -137,8 +178,14 @@ def _list_query(body: Any, max_page_size: int) -> tuple[int, int, str, bool, boo
     if not isinstance(body, dict):
         return None
     page, size, integration = body.get("page"), body.get("pageSize"), body.get("integrationId")
-    if (not isinstance(page, int) or page < 1 or not isinstance(size, int) or not 1 <= size <= max_page_size
-            or not isinstance(integration, str) or not integration):
+    if (
+        not isinstance(page, int)
+        or page < 1
+        or not isinstance(size, int)
+        or not 1 <= size <= max_page_size
+        or not isinstance(integration, str)
+        or not integration
+    ):
         return None
     filters = body.get("fitlers", [])
     if not isinstance(filters, list):
@@ -157,8 +204,11 @@ def _phone_lookup(filters: list[Any]) -> list[str] | None:
     phones = []
     for group in filters:
         condition = group[0] if isinstance(group, list) and len(group) == 1 else None
-        if (not isinstance(condition, dict) or condition.get("field_name") != "phone_number"
-                or condition.get("operator", "equals") != "equals"):
+        if (
+            not isinstance(condition, dict)
+            or condition.get("field_name") != "phone_number"
+            or condition.get("operator", "equals") != "equals"
+        ):
             return None
         phones.append(str(condition.get("field_value", "")))
     return phones or None
@@ -177,7 +227,7 @@ def _matches(doc: dict[str, Any], filters: list[Any], body: dict[str, Any]) -> b
 def _condition(doc: dict[str, Any], condition: Any) -> bool:
     if not isinstance(condition, dict):
         return False
-    value = str(doc.get(condition.get("field_name"), ""))
+    value = str(doc.get(str(condition.get("field_name")), ""))
     wanted = str(condition.get("field_value", ""))
     operator = condition.get("operator", "equals")
     if operator == "contains":

@@ -11,7 +11,7 @@ SCOPE = "demo"
 TOO_MANY = {"success": "false", "message": "Too many requests."}
 
 
-def routes(state: EmulatorState) -> list[web.RouteDef]:
+def routes(state: EmulatorState) -> list[web.RouteDef]:  # noqa: C901 - branchy; issue 12 splits it
     async def login(request: web.Request) -> web.Response:
         try:
             body = await request.json()
@@ -20,8 +20,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
         if token is None:
             return web.json_response({"success": False, "message": "Invalid email or password"}, status=401)
-        return web.json_response({"success": True, "access_token": token, "token_type": "bearer",
-                                  "expires_in": int(state.settings.token_ttl)})
+        return web.json_response(
+            {
+                "success": True,
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": int(state.settings.token_ttl),
+            }
+        )
 
     async def contacts(request: web.Request) -> web.Response:
         header = request.headers.get("Authorization", "")
@@ -45,7 +51,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if "updated_after" in query:
             docs = [doc for doc in docs if doc.get("updated_at", "") > query["updated_after"]]
         offset, count = state.page_window((page - 1) * limit, limit)
-        results = docs[offset: offset + count]
+        results = docs[offset : offset + count]
         return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
 
     return [web.post("/v1/auth/login", login), web.get("/v1/contacts", contacts)]

@@ -69,9 +69,13 @@ class EmulatorStats:
         self.max_in_window = max(self.max_in_window, len(self._window))
 
     def as_json(self) -> dict[str, Any]:
-        return {"requests": self.requests, "throttled": self.throttled, "faults": self.faults,
-                "statuses": {str(code): count for code, count in self.statuses.items()},
-                "max_in_window": self.max_in_window}
+        return {
+            "requests": self.requests,
+            "throttled": self.throttled,
+            "faults": self.faults,
+            "statuses": {str(code): count for code, count in self.statuses.items()},
+            "max_in_window": self.max_in_window,
+        }
 
 
 RAW_DOCUMENTS = "\u0000documents\u0000"  # where json_with_raw splices the stored documents in

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ CREATE INDEX IF NOT EXISTS contacts_scope ON contacts (provider, scope, seq);
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def new_object_id() -> str:
@@ -55,9 +55,10 @@ class Store:
         updated = str(doc.get("updatedAt") or doc.get("updated_at") or now_iso())
         with self.lock:
             try:
-                self.db.execute("INSERT INTO contacts (provider, scope, id, phone, updated_at, doc) "
-                                "VALUES (?, ?, ?, ?, ?, ?)",
-                                (provider, scope, str(doc["_id"]), phone, updated, json.dumps(doc)))
+                self.db.execute(
+                    "INSERT INTO contacts (provider, scope, id, phone, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                    (provider, scope, str(doc["_id"]), phone, updated, json.dumps(doc)),
+                )
             except sqlite3.IntegrityError:
                 raise DuplicateContact(phone) from None
         return doc
@@ -67,49 +68,71 @@ class Store:
             self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR IGNORE INTO contacts (provider, scope, id, phone, updated_at, doc) VALUES (?,?,?,?,?,?)",
-                [(provider, scope, str(doc.get("_id", doc.get("id"))), phone,
-                  str(doc.get("updatedAt") or doc.get("updated_at") or now_iso()), json.dumps(doc))
-                 for phone, doc in docs])
+                [
+                    (
+                        provider,
+                        scope,
+                        str(doc.get("_id", doc.get("id"))),
+                        phone,
+                        str(doc.get("updatedAt") or doc.get("updated_at") or now_iso()),
+                        json.dumps(doc),
+                    )
+                    for phone, doc in docs
+                ],
+            )
             self.db.execute("COMMIT")
 
     def upsert(self, provider: str, scope: str, phone: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Insert, or overwrite the fields sent and keep the others. Returns (doc, created)."""
         with self.lock:
-            found = self.db.execute("SELECT doc FROM contacts WHERE provider=? AND scope=? AND phone=?",
-                                    (provider, scope, phone)).fetchone()
+            found = self.db.execute(
+                "SELECT doc FROM contacts WHERE provider=? AND scope=? AND phone=?", (provider, scope, phone)
+            ).fetchone()
             stamp = now_iso()
             if found is None:
                 doc = {"_id": new_object_id(), **fields, "createdAt": stamp, "updatedAt": stamp}
-                self.db.execute("INSERT INTO contacts (provider, scope, id, phone, updated_at, doc) "
-                                "VALUES (?, ?, ?, ?, ?, ?)", (provider, scope, doc["_id"], phone, stamp, json.dumps(doc)))
+                self.db.execute(
+                    "INSERT INTO contacts (provider, scope, id, phone, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                    (provider, scope, doc["_id"], phone, stamp, json.dumps(doc)),
+                )
                 return doc, True
             doc = {**json.loads(found[0]), **fields, "updatedAt": stamp}
-            self.db.execute("UPDATE contacts SET doc=?, updated_at=? WHERE provider=? AND scope=? AND phone=?",
-                            (json.dumps(doc), stamp, provider, scope, phone))
+            self.db.execute(
+                "UPDATE contacts SET doc=?, updated_at=? WHERE provider=? AND scope=? AND phone=?",
+                (json.dumps(doc), stamp, provider, scope, phone),
+            )
             return doc, False
 
-    def page_raw(self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq",
-                 descending: bool = False) -> list[str]:
+    def page_raw(
+        self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq", descending: bool = False
+    ) -> list[str]:
         """Documents ``offset``… as their stored JSON text (no decode/encode on the emulator's hot path)."""
         where, params = self._where(provider, scope, None)
         column = "updated_at" if order == "updated_at" else "seq"
         direction = "DESC" if descending else "ASC"
         with self.lock:
-            rows = self.db.execute(f"SELECT doc FROM contacts WHERE {where} ORDER BY {column} {direction}, seq "
-                                   f"{direction} LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+            rows = self.db.execute(
+                f"SELECT doc FROM contacts WHERE {where} ORDER BY {column} {direction}, seq "
+                f"{direction} LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
         return [doc for (doc,) in rows]
 
-    def page(self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq",
-             descending: bool = False) -> list[dict[str, Any]]:
-        return [json.loads(doc) for doc in self.page_raw(provider, scope, offset, limit, order=order,
-                                                         descending=descending)]
+    def page(
+        self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq", descending: bool = False
+    ) -> list[dict[str, Any]]:
+        return [
+            json.loads(doc) for doc in self.page_raw(provider, scope, offset, limit, order=order, descending=descending)
+        ]
 
     def by_phones(self, provider: str, scope: str, phones: list[str]) -> list[dict[str, Any]]:
         """The contacts of ``scope`` with these phones (by the store's unique index), in insertion order."""
         marks = ",".join("?" * len(phones))
         with self.lock:
-            rows = self.db.execute(f"SELECT doc FROM contacts WHERE provider = ? AND scope = ? AND phone IN ({marks}) "
-                                   "ORDER BY seq", (provider, scope, *phones)).fetchall()
+            rows = self.db.execute(
+                f"SELECT doc FROM contacts WHERE provider = ? AND scope = ? AND phone IN ({marks}) ORDER BY seq",
+                (provider, scope, *phones),
+            ).fetchall()
         return [json.loads(doc) for (doc,) in rows]
 
     def all(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
@@ -121,7 +144,7 @@ class Store:
     def count(self, provider: str, scope: str | None = None, updated_after: str | None = None) -> int:
         where, params = self._where(provider, scope, updated_after)
         with self.lock:
-            return self.db.execute(f"SELECT COUNT(*) FROM contacts WHERE {where}", params).fetchone()[0]
+            return int(self.db.execute(f"SELECT COUNT(*) FROM contacts WHERE {where}", params).fetchone()[0])
 
     @staticmethod
     def _where(provider: str, scope: str | None, updated_after: str | None) -> tuple[str, tuple[Any, ...]]:

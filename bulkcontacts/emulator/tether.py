@@ -20,8 +20,9 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         body = await _json(request)
         token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
         if token is None:
-            return web.json_response({"error": {"code": "invalid_credentials", "message": "Invalid credentials"}},
-                                     status=401)
+            return web.json_response(
+                {"error": {"code": "invalid_credentials", "message": "Invalid credentials"}}, status=401
+            )
         return web.json_response({"token": token, "user": {"email": body["email"], "role": "admin"}})
 
     async def contacts(request: web.Request) -> web.Response:
@@ -33,27 +34,32 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             page, size = int(query.get("page", "1")), int(query.get("size", "50"))
             date_range = json.loads(query["dateRange"]) if "dateRange" in query else None
         except (ValueError, json.JSONDecodeError):
-            return web.json_response({"error": {"code": "invalid_request", "message": "page, size and "
-                                                "dateRange must be valid"}}, status=400)
+            return web.json_response(
+                {"error": {"code": "invalid_request", "message": "page, size and dateRange must be valid"}}, status=400
+            )
         if page < 1 or size < 1:
-            return web.json_response({"error": {"code": "invalid_request", "message": "page and size must be >= 1"}},
-                                     status=400)
-        if date_range or query.get("ownerFilter", "my") not in ("all", "my", "team") or any(
-                name in query for name in FILTERS):
+            return web.json_response(
+                {"error": {"code": "invalid_request", "message": "page and size must be >= 1"}}, status=400
+            )
+        if (
+            date_range
+            or query.get("ownerFilter", "my") not in ("all", "my", "team")
+            or any(name in query for name in FILTERS)
+        ):
             docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
             docs.sort(key=lambda doc: doc.get("createdAt", ""))
             total = len(docs)
             offset, count = state.page_window((page - 1) * size, size)
-            chunk = docs[offset: offset + count]
+            chunk = docs[offset : offset + count]
         else:  # the plain listing, paged by the store and served as stored
             total = state.store.count(PROVIDER, SCOPE)
             raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
             data = {"contacts": RAW_DOCUMENTS, "total": total, "page": page, "size": size}
-            return json_with_raw({"success": True, "data": data, "meta": {},
-                                  "contacts": RAW_DOCUMENTS, "total": total}, raw)
+            return json_with_raw(
+                {"success": True, "data": data, "meta": {}, "contacts": RAW_DOCUMENTS, "total": total}, raw
+            )
         data = {"contacts": chunk, "total": total, "page": page, "size": size}
-        return web.json_response({"success": True, "data": data, "meta": {},
-                                  "contacts": chunk, "total": total})
+        return web.json_response({"success": True, "data": data, "meta": {}, "contacts": chunk, "total": total})
 
     return [web.post("/api/auth/login", login), web.get("/api/contacts", contacts)]
 

@@ -39,7 +39,13 @@ class ListApi(Protocol):
 
     provider: str
     id_field: str
+    updated_field: str  # the field an incremental run's high-water mark is taken from
     page_size: int
+
+    @property
+    def login_path(self) -> str | None:
+        """Where email + password get a token (None: the provider has no login)."""
+        ...
 
     def request(self, index: int) -> HttpRequest: ...
 
@@ -82,8 +88,10 @@ class PagePlan:
             elif page.total_records is not None:
                 self.total_pages = math.ceil(page.total_records / self.page_size)
         if self.total_pages is not None and self.total_pages > self.max_pages:
-            raise PagingError(f"the provider reports {self.total_pages:,} pages, over the safety cap of "
-                              f"{self.max_pages:,} ([source] max_pages)")
+            raise PagingError(
+                f"the provider reports {self.total_pages:,} pages, over the safety cap of "
+                f"{self.max_pages:,} ([source] max_pages)"
+            )
         if self.total_pages is None and api.is_last(index, page):
             self.last_page = index if self.last_page is None else min(self.last_page, index)
         if self.total_pages is None and self.last_page is None and index + 1 >= self.max_pages:
@@ -107,8 +115,10 @@ class PagePlan:
         if expected is not None and len(page.records) < expected:
             total = f" (the provider's total is {self.total_records:,})" if self.total_records is not None else ""
             least = "" if expected == self.page_size or self.total_records is not None else "at least "
-            return (f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
-                    f"expected {least}{expected}{total}")
+            return (
+                f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
+                f"expected {least}{expected}{total}"
+            )
         return None
 
     def pages_known(self) -> int | None:
@@ -127,4 +137,3 @@ def signature(records: list[dict[str, Any]], id_field: str) -> tuple[int, Any, A
     if not records:
         return None
     return len(records), records[0].get(id_field), records[-1].get(id_field)
-

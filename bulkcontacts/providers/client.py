@@ -68,8 +68,12 @@ class Credentials:
         assert self._token is not None
         source = self.source
         if isinstance(source, KoreSource):
-            return {"auth": self._token, "iid": source.iid, "accountId": source.account_id,
-                    "accept": "application/json"}
+            return {
+                "auth": self._token,
+                "iid": source.iid,
+                "accountId": source.account_id,
+                "accept": "application/json",
+            }
         return {"Authorization": f"Bearer {self._token}", **JSON_HEADERS}
 
     async def refresh(self, seen_generation: int) -> None:
@@ -100,13 +104,16 @@ class Credentials:
         return await self._login(source.email, source.password.get_secret_value())
 
     async def _login(self, email: str, password: str) -> str:
-        path = getattr(self.api, "login_path")
+        path = self.api.login_path
+        if path is None:
+            raise LoginFailed(f"{self.api.provider} has no login endpoint; give a token")
         try:
-            async with self.session.post(self.base_url + path, json={"email": email, "password": password},
-                                         headers=JSON_HEADERS) as response:
+            async with self.session.post(
+                self.base_url + path, json={"email": email, "password": password}, headers=JSON_HEADERS
+            ) as response:
                 body, _ = await read_json(response)
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise LoginUnavailable(f"login to {self.api.provider} failed: {type(error).__name__}") from None
         token = self.api.token_from_login(body) if status == 200 else None  # type: ignore[attr-defined]
         if status in (401, 403) or (status == 200 and not token):
@@ -132,7 +139,7 @@ class PageFetcher:
         self.credentials = credentials
         self.session = session
 
-    async def fetch(self, index: int) -> Attempt:
+    async def fetch(self, index: int) -> Attempt:  # noqa: C901 - branchy; issue 12 splits it
         request = self.api.request(index)
         try:
             headers = await self.credentials.headers()
@@ -143,23 +150,26 @@ class PageFetcher:
         generation = self.credentials.generation  # the token these headers carry
         url = self.credentials.base_url + request.path
         try:
-            async with self.session.request(request.method, url, params=request.params, json=request.json,
-                                            headers=headers) as response:
+            async with self.session.request(
+                request.method, url, params=request.params, json=request.json, headers=headers
+            ) as response:
                 body, is_json = await read_json(response)
                 status = response.status
                 response_headers = response.headers
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             failure = transport_failure(error)
             return Retry(failure.reason, maybe_applied=False)
         if status == 200:
             if not is_json:
-                return Retry(f"page {index + 1}: HTTP 200 with a body that is not JSON: {body!r}", 200,
-                             maybe_applied=False)
+                return Retry(
+                    f"page {index + 1}: HTTP 200 with a body that is not JSON: {body!r}", 200, maybe_applied=False
+                )
             try:
                 return Succeeded(self.api.parse(body))
             except PageError as error:
-                return Retry(f"page {index + 1}: unexpected answer ({error}): {str(body)[:200]}", 200,
-                             maybe_applied=False)
+                return Retry(
+                    f"page {index + 1}: unexpected answer ({error}): {str(body)[:200]}", 200, maybe_applied=False
+                )
         if status == 401 and self.credentials.can_refresh:
             try:
                 await self.credentials.refresh(generation)
@@ -168,11 +178,17 @@ class PageFetcher:
             except LoginUnavailable as error:
                 return Retry(str(error), 401, maybe_applied=False)
             return Retry("token expired; logged in again", 401, retry_after=0.0, maybe_applied=False)
-        failure = classify_failure(status, body, response_headers, provider=self.api.provider,
-                                   credential_hint="the [source] credentials")
-        if isinstance(failure, Retry):
-            return Retry(failure.reason, failure.status, failure.retry_after, failure.throttled, maybe_applied=False)
-        if not isinstance(failure, Fatal):  # any other 4xx: the request itself is wrong, and stays wrong
-            return Fatal(f"{self.api.provider} refused page {index + 1} (HTTP {status}: {failure.reason}); the "
-                         "request is shaped by the [source] table: check its filters and ids", status)
-        return failure
+        classified = classify_failure(
+            status, body, response_headers, provider=self.api.provider, credential_hint="the [source] credentials"
+        )
+        if isinstance(classified, Retry):
+            return Retry(
+                classified.reason, classified.status, classified.retry_after, classified.throttled, maybe_applied=False
+            )
+        if not isinstance(classified, Fatal):  # any other 4xx: the request itself is wrong, and stays wrong
+            return Fatal(
+                f"{self.api.provider} refused page {index + 1} (HTTP {status}: {classified.reason}); the "
+                "request is shaped by the [source] table: check its filters and ids",
+                status,
+            )
+        return classified

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files
 from bulkcontacts.mapping import CORE_FIELDS
@@ -21,17 +22,34 @@ RAMPWIN_BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_
 
 DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
     # Smartflo: custom fields become attributes by their own names; the contact group becomes a tag.
-    "smartflo": {"phone_number": "phone_number", "full_name": "name", "email": "email_id",
-                 "company": "company_name", "address": "address", "tags": {"columns": ["contact_group_name"]},
-                 "custom_attributes": "rest", "reject_when_set": ["deleted_at"],  # soft-deleted in Smartflo
-                 "ignore": ["id", "contact_group_id", "created_at", "updated_at"]},
-    "tether": {"phone_number": "phoneNumber", "first_name": "firstName", "last_name": "lastName",
-               "email": "email", "custom_attributes": ["status", "pipelineStage"]},
+    "smartflo": {
+        "phone_number": "phone_number",
+        "full_name": "name",
+        "email": "email_id",
+        "company": "company_name",
+        "address": "address",
+        "tags": {"columns": ["contact_group_name"]},
+        "custom_attributes": "rest",
+        "reject_when_set": ["deleted_at"],  # soft-deleted in Smartflo
+        "ignore": ["id", "contact_group_id", "created_at", "updated_at"],
+    },
+    "tether": {
+        "phone_number": "phoneNumber",
+        "first_name": "firstName",
+        "last_name": "lastName",
+        "email": "email",
+        "custom_attributes": ["status", "pipelineStage"],
+    },
     # Kore.ai's contact list holds only phone numbers: the number is the contact's name too.
     "kore": {"phone_number": "phoneNumber", "custom_attributes": "none", "missing_name": "phone"},
     # Rampwin → Rampwin keeps every attribute and tag; only the source channel's bookkeeping stays behind.
-    "rampwin": {"phone_number": "phone_number", "full_name": "full_name", "tags": {"column": "tags"},
-                "custom_attributes": "rest", "ignore": RAMPWIN_BOOKKEEPING},
+    "rampwin": {
+        "phone_number": "phone_number",
+        "full_name": "full_name",
+        "tags": {"column": "tags"},
+        "custom_attributes": "rest",
+        "ignore": RAMPWIN_BOOKKEEPING,
+    },
 }
 
 
@@ -81,7 +99,11 @@ def _rampwin(record: dict[str, Any]) -> dict[str, Any]:
 
 
 FLATTEN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "smartflo": _smartflo, "rampwin": _rampwin, "tether": dict, "kore": dict}
+    "smartflo": _smartflo,
+    "rampwin": _rampwin,
+    "tether": dict,
+    "kore": dict,
+}
 
 
 def stage_rows(records: Path, rows: Path, provider: str) -> int:

@@ -16,6 +16,7 @@ class RampwinList:
     provider = "rampwin"
     id_field = "_id"
     updated_field = "updatedAt"
+    login_path = None
 
     def __init__(self, source: RampwinSource, since: str | None = None) -> None:
         self.source = source
@@ -24,8 +25,12 @@ class RampwinList:
 
     def request(self, index: int) -> HttpRequest:
         body: dict[str, Any] = {
-            "page": index + 1, "pageSize": self.page_size, "integrationId": self.source.integration_id,
-            "pageCountRequired": "yes", "showOnlyUsers": self.source.show_only_users, "contactQueryType": [],
+            "page": index + 1,
+            "pageSize": self.page_size,
+            "integrationId": self.source.integration_id,
+            "pageCountRequired": "yes",
+            "showOnlyUsers": self.source.show_only_users,
+            "contactQueryType": [],
             "fitlers": self._filters(),
         }
         if self.source.sort or self.since:
@@ -50,8 +55,15 @@ class RampwinList:
         return len(page.records) < self.page_size
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(self.provider, record.get("_id"), record.get("phone_number"),
-                              full_name=record.get("full_name"), first_name=record.get("first_name"),
-                              last_name=record.get("last_name"), email=record.get("email"),
-                              created_at=record.get("createdAt"), updated_at=record.get("updatedAt"),
-                              region=self.source.phone_region)
+        return shared_columns(
+            self.provider,
+            record.get("_id"),
+            record.get("phone_number"),
+            full_name=record.get("full_name"),
+            first_name=record.get("first_name"),
+            last_name=record.get("last_name"),
+            email=record.get("email"),
+            created_at=record.get("createdAt"),
+            updated_at=record.get("updatedAt"),
+            region=self.source.phone_region,
+        )

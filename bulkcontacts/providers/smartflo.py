@@ -45,7 +45,13 @@ class SmartfloList:
         return body.get("access_token") if isinstance(body, dict) else None
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(self.provider, record.get("id"), record.get("phone_number"),
-                              full_name=record.get("name"), email=record.get("email_id"),
-                              created_at=record.get("created_at"), updated_at=record.get("updated_at"),
-                              region=self.source.phone_region)
+        return shared_columns(
+            self.provider,
+            record.get("id"),
+            record.get("phone_number"),
+            full_name=record.get("name"),
+            email=record.get("email_id"),
+            created_at=record.get("created_at"),
+            updated_at=record.get("updated_at"),
+            region=self.source.phone_region,
+        )

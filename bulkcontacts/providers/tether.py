@@ -9,8 +9,16 @@ from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
 from bulkcontacts.providers.normalize import shared_columns
 from bulkcontacts.spec import TetherSource
 
-FILTERS = {"status": "status", "pipeline_id": "pipelineId", "pipeline_stage": "pipelineStage", "source": "source",
-           "lead_source": "leadSource", "owner": "owner", "assignee": "assignee", "message_status": "messageStatus"}
+FILTERS = {
+    "status": "status",
+    "pipeline_id": "pipelineId",
+    "pipeline_stage": "pipelineStage",
+    "source": "source",
+    "lead_source": "leadSource",
+    "owner": "owner",
+    "assignee": "assignee",
+    "message_status": "messageStatus",
+}
 
 
 class TetherList:
@@ -57,7 +65,14 @@ class TetherList:
         return body.get("token") if isinstance(body, dict) else None
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(self.provider, record.get("_id"), record.get("phoneNumber"),
-                              first_name=record.get("firstName"), last_name=record.get("lastName"),
-                              email=record.get("email"), created_at=record.get("createdAt"),
-                              updated_at=record.get("updatedAt"), region=self.source.phone_region)
+        return shared_columns(
+            self.provider,
+            record.get("_id"),
+            record.get("phoneNumber"),
+            first_name=record.get("firstName"),
+            last_name=record.get("lastName"),
+            email=record.get("email"),
+            created_at=record.get("createdAt"),
+            updated_at=record.get("updatedAt"),
+            region=self.source.phone_region,
+        )

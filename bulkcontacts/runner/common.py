@@ -8,9 +8,10 @@ import json
 import os
 import signal
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
@@ -24,7 +25,7 @@ GRACE_SECONDS = 10.0
 ADVICE = {
     "interrupted": "run the same command again to resume",
     "refused": "this will not pass by running again: fix what the message names (a key of the spec, or the "
-               "credentials), then run the same command; the work done so far is kept",
+    "credentials), then run the same command; the work done so far is kept",
 }
 
 
@@ -61,16 +62,25 @@ class RunResult:
         return EXIT_REJECTIONS if self.counts.get("rejected") else EXIT_OK
 
     def as_json(self) -> dict[str, Any]:
-        return {"job": self.job, "status": self.status, "message": self.message, "advice": self.advice,
-                "counts": self.counts,
-                "fetch_seconds": self.fetch_seconds, "send_seconds": self.send_seconds,
-                "files": self.files, "elapsed_seconds": round(self.elapsed, 3),
-                "done_this_run": self.done_this_run, "stats": self.stats,
-                "last_error": None if self.last_error is None else {"message": self.last_error,
-                                                                    "times_in_a_row": self.last_error_count},
-                "finished_at": time.time()}
+        return {
+            "job": self.job,
+            "status": self.status,
+            "message": self.message,
+            "advice": self.advice,
+            "counts": self.counts,
+            "fetch_seconds": self.fetch_seconds,
+            "send_seconds": self.send_seconds,
+            "files": self.files,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "done_this_run": self.done_this_run,
+            "stats": self.stats,
+            "last_error": None
+            if self.last_error is None
+            else {"message": self.last_error, "times_in_a_row": self.last_error_count},
+            "finished_at": time.time(),
+        }
 
-    def with_pool(self, stats: PoolStats) -> "RunResult":
+    def with_pool(self, stats: PoolStats) -> RunResult:
         """This result with the pool's counters and last error."""
         self.stats = pool_stats(stats)
         self.last_error, self.last_error_count = stats.last_error, stats.last_error_count
@@ -79,12 +89,25 @@ class RunResult:
 
 def pool_settings(spec: JobSpec) -> PoolSettings:
     run = spec.run
-    return PoolSettings(concurrency=run.concurrency, max_attempts=run.max_attempts, backoff_base=run.backoff_base,
-                        backoff_max=run.backoff_max, give_up_after=run.give_up_after)
+    return PoolSettings(
+        concurrency=run.concurrency,
+        max_attempts=run.max_attempts,
+        backoff_base=run.backoff_base,
+        backoff_max=run.backoff_max,
+        give_up_after=run.give_up_after,
+    )
 
 
-def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fingerprint: str,
-                  restart: bool, *, again_when_finished: bool = False, accept_changes: bool = False) -> Progress:
+def open_progress(
+    state: StateDir,
+    kind: str,
+    source_fingerprint: str,
+    shape_fingerprint: str,
+    restart: bool,
+    *,
+    again_when_finished: bool = False,
+    accept_changes: bool = False,
+) -> Progress:
     """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec
     (``accept_changes``: takes the changes instead, as a retry of fixed rows does)."""
     state.create()
@@ -102,11 +125,15 @@ def open_progress(state: StateDir, kind: str, source_fingerprint: str, shape_fin
         previous.source_fingerprint, previous.shape_fingerprint = source_fingerprint, shape_fingerprint
         return previous
     if previous.source_fingerprint != source_fingerprint:
-        raise UsageError(f"the source changed since the last run (checkpoint in {state.path}); "
-                         "restore it, or run again with --restart to start over")
+        raise UsageError(
+            f"the source changed since the last run (checkpoint in {state.path}); "
+            "restore it, or run again with --restart to start over"
+        )
     if previous.shape_fingerprint != shape_fingerprint:
-        raise UsageError(f"the [mapping] (or the integration, delimiter, encoding) changed since the last run "
-                         f"(checkpoint in {state.path}); undo the change, or run again with --restart")
+        raise UsageError(
+            f"the [mapping] (or the integration, delimiter, encoding) changed since the last run "
+            f"(checkpoint in {state.path}); undo the change, or run again with --restart"
+        )
     return previous
 
 
@@ -132,8 +159,10 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
             display.stop()
             os._exit(EXIT_INTERRUPTED)  # the checkpoint on disk is always consistent
         pool.stop(f"stopped by {name}")
-        display.notice(f"{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), then saving; "
-                       "Ctrl-C again quits at once")
+        display.notice(
+            f"{name}: finishing requests under way (up to {GRACE_SECONDS:.0f} s), then saving; "
+            "Ctrl-C again quits at once"
+        )
         loop.call_later(GRACE_SECONDS, cancel)
 
     installed = []
@@ -153,8 +182,12 @@ def write_summary(state: StateDir, result: RunResult) -> None:
 
 
 def pool_stats(stats: PoolStats) -> dict[str, int]:
-    return {"attempts": stats.attempts, "retries": stats.retries, "throttled": stats.throttled,
-            "breaker_openings": stats.breaker_openings}
+    return {
+        "attempts": stats.attempts,
+        "retries": stats.retries,
+        "throttled": stats.throttled,
+        "breaker_openings": stats.breaker_openings,
+    }
 
 
 def snapshot_with_pool(snapshot: Snapshot, stats: PoolStats) -> Snapshot:
@@ -164,8 +197,14 @@ def snapshot_with_pool(snapshot: Snapshot, stats: PoolStats) -> Snapshot:
     return snapshot
 
 
-async def drive(pool: WorkerPool[Any], works: AsyncIterator[Work[Any]], display: Display, every: float,
-                commit: Callable[[], Awaitable[None]], tick: Callable[[], None]) -> None:
+async def drive(
+    pool: WorkerPool[Any],
+    works: AsyncIterator[Work[Any]],
+    display: Display,
+    every: float,
+    commit: Callable[[], Awaitable[None]],
+    tick: Callable[[], None],
+) -> None:
     """Run the pool over ``works`` with a periodic commit, and stop gracefully on SIGINT/SIGTERM."""
 
     async def commit_periodically() -> None:

@@ -12,8 +12,9 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
@@ -55,7 +56,8 @@ class ExportState:
         # Each page's signature near the frontier, kept in the checkpoint: a loop found before a stop is found
         # again on resume (the repeated page is compared with its neighbour fetched in an earlier run).
         self.signatures: dict[int, list[Any]] = {
-            int(index): mark for index, mark in progress.extra.get("signatures", {}).items()}
+            int(index): mark for index, mark in progress.extra.get("signatures", {}).items()
+        }
         self._lock = asyncio.Lock()
 
     def landed(self, index: int, records: int) -> None:
@@ -70,12 +72,14 @@ class ExportState:
                 progress.mark_done(index)
                 progress.counts["pages"] = progress.counts.get("pages", 0) + 1
                 progress.counts["records_fetched"] = progress.counts.get("records_fetched", 0) + records
-            progress.extra.update(total_pages=self.plan.total_pages, total_records=self.plan.total_records,
-                                  last_page=self.plan.last_page)
+            progress.extra.update(
+                total_pages=self.plan.total_pages, total_records=self.plan.total_records, last_page=self.plan.last_page
+            )
             frontier = progress.low_water - 1  # a page below it has no neighbour left to fetch
             self.signatures = {index: mark for index, mark in self.signatures.items() if index >= frontier}
-            progress.extra["signatures"] = {str(index): mark for index, mark in sorted(self.signatures.items())
-                                            if progress.is_done(index)}
+            progress.extra["signatures"] = {
+                str(index): mark for index, mark in sorted(self.signatures.items()) if progress.is_done(index)
+            }
             progress.finished = finished
             await asyncio.to_thread(self._save, [index for index, _ in pending])
 
@@ -93,16 +97,23 @@ def source_fingerprint(source: ProviderSource) -> str:
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
 
 
-async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
-                     activity: str = "exporting") -> RunResult:
+async def run_export(
+    spec: JobSpec, *, state_path: Path, restart: bool, display: Display, activity: str = "exporting"
+) -> RunResult:
     """Export every record of the provider source into the file sink; resumable at any instant.
     ``activity`` names what the export is for on the progress line (a migration's fetch, verify's listing)."""
     started = time.monotonic()
     source, sink = spec.source, spec.sink
     assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
     state = StateDir(state_path)
-    progress = open_progress(state, "export", source_fingerprint(source), spec.mapping_fingerprint(), restart,
-                             again_when_finished=source.mode == "incremental")
+    progress = open_progress(
+        state,
+        "export",
+        source_fingerprint(source),
+        spec.mapping_fingerprint(),
+        restart,
+        again_when_finished=source.mode == "incremental",
+    )
     parts = PartStore(state.path / "parts")
     parts.create()
     if progress.done_count == 0:
@@ -111,12 +122,21 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
         progress.extra["since"] = _watermark(state) if source.mode == "incremental" else None
     api = list_api(source, progress.extra["since"])
     extra = progress.extra
-    plan = PagePlan(api.page_size, source.max_pages, extra.get("total_pages"), extra.get("total_records"),
-                    extra.get("last_page"))
+    plan = PagePlan(
+        api.page_size, source.max_pages, extra.get("total_pages"), extra.get("total_records"), extra.get("last_page")
+    )
     files = {"output": str(sink.path), "summary": str(state.file("summary.json"))}
     if progress.finished:
-        return _result(spec, "complete", "already complete (use --restart to export again)", progress, state,
-                       files, started, PoolStats())
+        return _result(
+            spec,
+            "complete",
+            "already complete (use --restart to export again)",
+            progress,
+            state,
+            files,
+            started,
+            PoolStats(),
+        )
     ledger = ExportState(state, progress, plan, parts)
     await ledger.commit()
     pages_before = progress.done_count
@@ -135,21 +155,45 @@ async def run_export(spec: JobSpec, *, state_path: Path, restart: bool, display:
         return _result(spec, status, stopped, progress, state, files, started, stats.pool, fetched_now)
     missing = _why_incomplete(plan, ledger, problems)
     if missing:
-        return _result(spec, "interrupted", f"incomplete: {missing}; nothing was written to {sink.path}", progress,
-                       state, files, started, stats.pool, fetched_now)
+        return _result(
+            spec,
+            "interrupted",
+            f"incomplete: {missing}; nothing was written to {sink.path}",
+            progress,
+            state,
+            files,
+            started,
+            stats.pool,
+            fetched_now,
+        )
     pages = plan.pages_known()
     assert pages is not None
-    assembled = await asyncio.to_thread(assemble, parts, pages, sink, id_field=api.id_field,
-                                        updated_field=api.updated_field,
-                                        normalize=api.normalize if sink.normalize else None)
+    assembled = await asyncio.to_thread(
+        assemble,
+        parts,
+        pages,
+        sink,
+        id_field=api.id_field,
+        updated_field=api.updated_field,
+        normalize=api.normalize if sink.normalize else None,
+    )
     progress.counts.update(records=assembled.records, duplicates_dropped=assembled.duplicates)
     if source.mode == "incremental":
         newest = assembled.newest_update or progress.extra.get("since")
         write_atomic(state.file(WATERMARK), json.dumps({"newest_update": newest}).encode())
     await ledger.commit(finished=True)
     dropped = f", {assembled.duplicates:,} duplicates dropped" if assembled.duplicates else ""
-    return _result(spec, "complete", f"{assembled.records:,} records written to {assembled.path}{dropped}",
-                   progress, state, files, started, stats.pool, fetched_now)
+    return _result(
+        spec,
+        "complete",
+        f"{assembled.records:,} records written to {assembled.path}{dropped}",
+        progress,
+        state,
+        files,
+        started,
+        stats.pool,
+        fetched_now,
+    )
 
 
 class FetchStats:
@@ -159,8 +203,16 @@ class FetchStats:
         self.fatal = pool.fatal
 
 
-async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts: PartStore, ledger: ExportState,
-                       display: Display, started: float, pacer: Pacer) -> tuple[list[str], FetchStats]:
+async def _fetch_pages(  # noqa: C901 - branchy; issue 12 splits it
+    spec: JobSpec,
+    api: ListApi,
+    fetcher: PageFetcher,
+    parts: PartStore,
+    ledger: ExportState,
+    display: Display,
+    started: float,
+    pacer: Pacer,
+) -> tuple[list[str], FetchStats]:
     """Fetch every page the plan needs: concurrently once the total is known, else one after another."""
     plan = ledger.plan
     problems: list[str] = []
@@ -196,9 +248,11 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
         mark = _signature(page, api)
         for neighbour in (index - 1, index + 1):
             if mark is not None and ledger.signatures.get(neighbour) == mark:
-                message = (f"pages {min(index, neighbour) + 1} and {max(index, neighbour) + 1} hold the same "
-                           "records: the provider is not paging (loop detected); check [source] page_size (the "
-                           "provider may cap it lower) and the filters")
+                message = (
+                    f"pages {min(index, neighbour) + 1} and {max(index, neighbour) + 1} hold the same "
+                    "records: the provider is not paging (loop detected); check [source] page_size (the "
+                    "provider may cap it lower) and the filters"
+                )
                 problems.append(message)
                 pool.stop(message, fatal=True)
                 return False
@@ -231,8 +285,9 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
     def tick() -> None:
         snapshot.total = plan.pages_known()
         snapshot.done = ledger.progress.done_count + len(ledger.pending)
-        snapshot.counts = {"records": ledger.progress.counts.get("records_fetched", 0)
-                           + sum(records for _, records in ledger.pending)}
+        snapshot.counts = {
+            "records": ledger.progress.counts.get("records_fetched", 0) + sum(records for _, records in ledger.pending)
+        }
         snapshot_with_pool(snapshot, pool.stats)
         snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - started)
         display.update(snapshot)
@@ -246,8 +301,9 @@ async def _fetch_pages(spec: JobSpec, api: ListApi, fetcher: PageFetcher, parts:
 async def _arrived(waiting: asyncio.Future[bool], pool: WorkerPool[int]) -> bool:
     """Wait for a page in sequential mode; False when it failed or the pool stopped."""
     stop = asyncio.ensure_future(pool.wait_stopped())
+    either: list[asyncio.Future[Any]] = [waiting, stop]
     try:
-        await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stop.cancel()
     return waiting.done() and waiting.result()
@@ -272,16 +328,35 @@ def _why_incomplete(plan: PagePlan, ledger: ExportState, problems: list[str]) ->
 
 def _watermark(state: StateDir) -> str | None:
     try:
-        return json.loads(state.file(WATERMARK).read_text(encoding="utf-8")).get("newest_update")
+        newest = json.loads(state.file(WATERMARK).read_text(encoding="utf-8")).get("newest_update")
     except FileNotFoundError:
         return None
+    return None if newest is None else str(newest)
 
 
-def _result(spec: JobSpec, status: str, message: str, progress: Progress, state: StateDir,
-            files: dict[str, str], started: float, stats: PoolStats, pages_now: int = 0) -> RunResult:
+def _result(
+    spec: JobSpec,
+    status: str,
+    message: str,
+    progress: Progress,
+    state: StateDir,
+    files: dict[str, str],
+    started: float,
+    stats: PoolStats,
+    pages_now: int = 0,
+) -> RunResult:
     counts = dict(sorted(progress.counts.items()))
-    result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
-                       files=files, elapsed=time.monotonic() - started, done_this_run=pages_now, unit="pages",
-                       fetch_seconds=progress.extra.get("fetch_seconds")).with_pool(stats)
+    result = RunResult(
+        job=spec.job.name,
+        status=status,
+        message=message,
+        counts=counts,
+        state_dir=state.path,
+        files=files,
+        elapsed=time.monotonic() - started,
+        done_this_run=pages_now,
+        unit="pages",
+        fetch_seconds=progress.extra.get("fetch_seconds"),
+    ).with_pool(stats)
     write_summary(state, result)
     return result

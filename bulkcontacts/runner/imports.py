@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from bulkcontacts.checkpoint import Progress, StateDir
 from bulkcontacts.display import Display, Snapshot
-from bulkcontacts.http import new_session
 from bulkcontacts.errors import UsageError
+from bulkcontacts.http import new_session
 from bulkcontacts.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.pacing import pacer_for
@@ -22,15 +23,14 @@ from bulkcontacts.runner.common import (
     drive,
     open_progress,
     pool_settings,
-    snapshot_with_pool,
     prefetched,
+    snapshot_with_pool,
     write_summary,
 )
 from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
 from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, RampwinSink
-
 
 LEARNED_CEILING = "learned_ceiling"  # requests/s a 429 taught this job not to exceed
 
@@ -60,8 +60,9 @@ class Selection:
         return self.rows[low_water] if low_water < len(self.rows) else (self.rows[-1] + 1 if self.rows else 0)
 
 
-def mapped_batches(reader: FileReader, mapper: ContactMapper,
-                   duplicates: DuplicatePhones | None, start: int) -> Iterator[list[tuple[int, dict[str, Any], Any]]]:
+def mapped_batches(
+    reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones | None, start: int
+) -> Iterator[list[tuple[int, dict[str, Any], Any]]]:
     """(row, source row, payload or Rejection) per row; runs in a worker thread."""
     for first, rows in reader.batches(start):
         if duplicates is None:
@@ -92,8 +93,9 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     """Read, map and validate every row exactly as ``run`` would; send nothing, write nothing."""
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
-    with FileReader(spec.source) as reader:
-        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
+    source, sink = spec.import_ends
+    with FileReader(source) as reader:
+        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), sink.integration_id)
         rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
         duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
@@ -108,47 +110,69 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     return report
 
 
-async def run_import(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
-                     retry_rejected: bool = False) -> RunResult:
+async def run_import(
+    spec: JobSpec, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
+) -> RunResult:
     """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
     again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
     started = time.monotonic()
-    with FileReader(spec.source) as reader:
+    source, sink = spec.import_ends
+    with FileReader(source) as reader:
         columns = await asyncio.to_thread(reader.columns)
-        mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+        mapper = ContactMapper(spec.mapping, columns, sink.integration_id)
         # The whole file's structure is checked (and its rows counted) before anything is sent.
-        source_fingerprint, total = await asyncio.gather(asyncio.to_thread(reader.fingerprint),
-                                                         asyncio.to_thread(reader.count_rows))
+        source_fingerprint, total = await asyncio.gather(
+            asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
+        )
         state = StateDir(state_path)
-        progress = open_progress(state, "import", source_fingerprint, spec.mapping_fingerprint(), restart,
-                                 accept_changes=retry_rejected)
+        progress = open_progress(
+            state, "import", source_fingerprint, spec.mapping_fingerprint(), restart, accept_changes=retry_rejected
+        )
         if retry_rejected:
             if progress.total is not None and progress.total != total:
-                raise UsageError(f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
-                                 "the rows fixed in place (none added or removed) to keep their row numbers")
+                raise UsageError(
+                    f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
+                    "the rows fixed in place (none added or removed) to keep their row numbers"
+                )
             await asyncio.to_thread(begin_retry, state, progress)
         selection = Selection(retry_rows(state) if progress.extra.get("retry") else None)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
         ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
-        result_files = {"created": str(ledger.created.path), "rejected": str(ledger.rejected.path),
-                        "summary": str(state.file("summary.json"))}
+        result_files = {
+            "created": str(ledger.created.path),
+            "rejected": str(ledger.rejected.path),
+            "summary": str(state.file("summary.json")),
+        }
         if resumed.finished:
-            message = ("no rejected rows to retry" if retry_rejected else
-                       "already complete (use --restart to run it again, or --retry-rejected)")
+            message = (
+                "no rejected rows to retry"
+                if retry_rejected
+                else "already complete (use --restart to run it again, or --retry-rejected)"
+            )
             return _result(spec, "complete", message, progress, state, result_files, started, 0, PoolStats())
         progress.total = resumed.total = total
         ledger.open()
         try:
-            return await _import_rows(spec, reader, mapper, ledger, resumed, selection, display, state,
-                                      result_files, started)
+            return await _import_rows(
+                spec, reader, mapper, ledger, resumed, selection, display, state, result_files, started
+            )
         finally:
             ledger.close()
 
 
-async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper, ledger: ImportLedger,
-                       resumed: Progress, selection: Selection, display: Display, state: StateDir,
-                       files: dict[str, str], started: float) -> RunResult:
+async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
+    spec: JobSpec,
+    reader: FileReader,
+    mapper: ContactMapper,
+    ledger: ImportLedger,
+    resumed: Progress,
+    selection: Selection,
+    display: Display,
+    state: StateDir,
+    files: dict[str, str],
+    started: float,
+) -> RunResult:
     duplicates = DuplicatePhones(resumed.total or 0) if spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else selection.first_row(resumed.low_water)
@@ -159,8 +183,13 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         if isinstance(outcome, Succeeded):
             created = outcome.value
             if isinstance(created, InDoubtCreated):
-                ledger.record_created(work.unit, work.row, work.payload["phone_number"], created.contact_id,
-                                      f"created:in_doubt_{created.how}")
+                ledger.record_created(
+                    work.unit,
+                    work.row,
+                    work.payload["phone_number"],
+                    created.contact_id,
+                    f"created:in_doubt_{created.how}",
+                )
             else:
                 ledger.record_created(work.unit, work.row, work.payload["phone_number"], created)
         elif outcome.maybe_applied and lookup is not None:  # given up, but it may exist: look before deciding
@@ -168,8 +197,11 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
             settling.add(task)
             task.add_done_callback(settling.discard)
         else:
-            code = f"http_{outcome.status}" if outcome.status else (
-                "gave_up_in_doubt" if outcome.maybe_applied else "gave_up")
+            code = (
+                f"http_{outcome.status}"
+                if outcome.status
+                else ("gave_up_in_doubt" if outcome.maybe_applied else "gave_up")
+            )
             ledger.record_rejected(work.unit, work.row, outcome.reason, outcome.status, code, work.source)
 
     async def settle(work: RowWork, outcome: Refused) -> None:
@@ -184,9 +216,16 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
             ledger.record_created(work.unit, work.row, work.payload["phone_number"], found, "created:in_doubt_found")
         else:
             code = f"http_{outcome.status}" if outcome.status else "gave_up"
-            ledger.record_rejected(work.unit, work.row, outcome.reason.replace(
-                " (an attempt got no answer: the record may exist)", " (looked up: not in the channel)"),
-                outcome.status, code, work.source)
+            ledger.record_rejected(
+                work.unit,
+                work.row,
+                outcome.reason.replace(
+                    " (an attempt got no answer: the record may exist)", " (looked up: not in the channel)"
+                ),
+                outcome.status,
+                code,
+                work.source,
+            )
 
     async def works() -> AsyncIterator[Work[RowWork]]:
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, start)):
@@ -206,14 +245,21 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
         sink = RampwinWriter(spec.sink, session, lookup)
         pool: WorkerPool[RowWork] = WorkerPool(
-            lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report)
+            lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report
+        )
         snapshot = Snapshot(total=resumed.total)
         done_before = ledger.count("created") + ledger.count("rejected")  # rows, whatever the checkpoint counts
         display.start(f"{spec.job.name}: sending", _snapshot(snapshot, ledger, pool, done_before, started))
         gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses
         sending = time.monotonic()
-        await drive(pool, works(), display, spec.run.checkpoint_every, ledger.commit,
-                    lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)))
+        await drive(
+            pool,
+            works(),
+            display,
+            spec.run.checkpoint_every,
+            ledger.commit,
+            lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)),
+        )
         await asyncio.gather(*settling)
         if pacer.ceiling < pacer_for(spec.run).ceiling:  # a 429 taught it a lower one: the resume keeps it
             ledger.progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)
@@ -227,23 +273,30 @@ async def _import_rows(spec: JobSpec, reader: FileReader, mapper: ContactMapper,
         message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
         return _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
     status = "refused" if pool.fatal else "interrupted"
-    return _result(spec, status, pool.stop_reason or "stopped", ledger.progress, state, files, started, done_now,
-                   pool.stats)
+    return _result(
+        spec, status, pool.stop_reason or "stopped", ledger.progress, state, files, started, done_now, pool.stats
+    )
 
 
 def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:
     """When most sent rows got create's "validation error or duplicate contact", say what that likely means."""
     refused = counts.get("rejected:http_400", 0)
-    if not isinstance(spec.sink, RampwinSink) or spec.sink.mode != "create" or refused * 2 <= counts.get(
-            "created", 0) + refused:
+    if (
+        not isinstance(spec.sink, RampwinSink)
+        or spec.sink.mode != "create"
+        or refused * 2 <= counts.get("created", 0) + refused
+    ):
         return ""
-    return (f"; but {refused:,} rows got Rampwin's \"Validation error or duplicate contact\": most likely the "
-            "channel holds these contacts already (an earlier run, or another job sending to it). Check with "
-            '`bulkcontacts verify`; to update them instead, set [sink] mode = "upsert"')
+    return (
+        f'; but {refused:,} rows got Rampwin\'s "Validation error or duplicate contact": most likely the '
+        "channel holds these contacts already (an earlier run, or another job sending to it). Check with "
+        '`bulkcontacts verify`; to update them instead, set [sink] mode = "upsert"'
+    )
 
 
-def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], done_before: int,
-              started: float) -> Snapshot:
+def _snapshot(
+    snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], done_before: int, started: float
+) -> Snapshot:
     snapshot.counts = {"created": ledger.count("created"), "rejected": ledger.count("rejected")}
     snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
     snapshot_with_pool(snapshot, pool.stats)
@@ -251,8 +304,17 @@ def _snapshot(snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], d
     return snapshot
 
 
-def _result(spec: JobSpec, status: str, message: str, progress: Progress, state: StateDir,
-            files: dict[str, str], started: float, done_now: int, stats: PoolStats) -> RunResult:
+def _result(
+    spec: JobSpec,
+    status: str,
+    message: str,
+    progress: Progress,
+    state: StateDir,
+    files: dict[str, str],
+    started: float,
+    done_now: int,
+    stats: PoolStats,
+) -> RunResult:
     counts = {key: value for key, value in sorted(progress.counts.items())}
     counts.setdefault("created", 0)
     counts.setdefault("rejected", 0)
@@ -260,8 +322,16 @@ def _result(spec: JobSpec, status: str, message: str, progress: Progress, state:
     unlooked = counts.get("created:in_doubt_assumed", 0) + counts.get("rejected:gave_up_in_doubt", 0)
     if unlooked:  # answers lost, and no [sink] token to look the rows up
         counts["in_doubt_decided_without_lookup"] = unlooked
-    result = RunResult(job=spec.job.name, status=status, message=message, counts=counts, state_dir=state.path,
-                       files=files, elapsed=time.monotonic() - started, done_this_run=done_now,
-                       send_seconds=progress.extra.get("send_seconds")).with_pool(stats)
+    result = RunResult(
+        job=spec.job.name,
+        status=status,
+        message=message,
+        counts=counts,
+        state_dir=state.path,
+        files=files,
+        elapsed=time.monotonic() - started,
+        done_this_run=done_now,
+        send_seconds=progress.extra.get("send_seconds"),
+    ).with_pool(stats)
     write_summary(state, result)
     return result

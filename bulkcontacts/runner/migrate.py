@@ -33,11 +33,16 @@ def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
     source, target = spec.source, spec.sink
     if getattr(source, "mode", "full") != "full":
         raise UsageError('[source] mode: a migration copies every contact once; use mode = "full"')
-    if (isinstance(source, RampwinSource) and isinstance(target, RampwinSink)
-            and source.integration_id == target.integration_id and source.base_url == target.base_url):
+    if (
+        isinstance(source, RampwinSource)
+        and isinstance(target, RampwinSink)
+        and source.integration_id == target.integration_id
+        and source.base_url == target.base_url
+    ):
         raise UsageError("[sink] integration_id: the source and the sink are the same Rampwin channel")
-    sink = FileSink(type="file", path=state_path / FETCH_DIR / "records.jsonl", format="jsonl",
-                    neutralize_formulas=False)
+    sink = FileSink(
+        type="file", path=state_path / FETCH_DIR / "records.jsonl", format="jsonl", neutralize_formulas=False
+    )
     run = spec.run
     if run.fetch_rate is not None:
         run = run.model_copy(update={"rate": run.fetch_rate, "adaptive": False})
@@ -56,8 +61,13 @@ async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display
     state.create()
     if restart:
         state.clear()
-    fetched = await run_export(fetch_spec(spec, state.path), state_path=state.path / FETCH_DIR, restart=restart,
-                               display=display, activity="fetching")
+    fetched = await run_export(
+        fetch_spec(spec, state.path),
+        state_path=state.path / FETCH_DIR,
+        restart=restart,
+        display=display,
+        activity="fetching",
+    )
     staging = state.file(STAGING)
     if fetched.status != "complete":
         fetched.message = f"fetching from {spec.source.type}: {fetched.message}"
@@ -75,20 +85,27 @@ def _stage(records: Path, staging: Path, provider: str) -> None:
     shutil.rmtree(records.parent / "parts", ignore_errors=True)  # records.jsonl holds them all
 
 
-async def run_migrate(spec: JobSpec, *, state_path: Path, restart: bool, display: Display,
-                      retry_rejected: bool = False) -> RunResult:
+async def run_migrate(
+    spec: JobSpec, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
+) -> RunResult:
     """Move every contact of the provider source into the Rampwin sink; resumable at any instant."""
     state = StateDir(state_path)
     staged = await fetch_and_stage(spec, state, restart, display)
     if isinstance(staged, RunResult):
         return staged
     if staged.stat().st_size == 0:
-        result = RunResult(job=spec.job.name, status="complete", message=f"the {spec.source.type} source is empty",
-                           counts={"created": 0, "rejected": 0, "total_rows": 0}, state_dir=state.path)
+        result = RunResult(
+            job=spec.job.name,
+            status="complete",
+            message=f"the {spec.source.type} source is empty",
+            counts={"created": 0, "rejected": 0, "total_rows": 0},
+            state_dir=state.path,
+        )
         write_summary(state, result)
         return result
-    return await run_import(send_spec(spec, staged), state_path=state_path, restart=False, display=display,
-                            retry_rejected=retry_rejected)
+    return await run_import(
+        send_spec(spec, staged), state_path=state_path, restart=False, display=display, retry_rejected=retry_rejected
+    )
 
 
 async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) -> DryRunReport:
@@ -96,7 +113,8 @@ async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) 
     state = StateDir(state_path)
     staged = await fetch_and_stage(spec, state, False, display)
     if isinstance(staged, RunResult):  # the fetch stopped: exit as the run would (3, or 4 if refused)
-        raise (FatalRemoteError if staged.status == "refused" else Interrupted)(f"dry run: {staged.message}; {staged.advice}")
+        stop = FatalRemoteError if staged.status == "refused" else Interrupted
+        raise stop(f"dry run: {staged.message}; {staged.advice}")
     fetch = await asyncio.to_thread(StateDir(state.path / FETCH_DIR).load)
     report = DryRunReport() if staged.stat().st_size == 0 else await dry_run_import(send_spec(spec, staged))
     if fetch is not None:

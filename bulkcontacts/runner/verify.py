@@ -14,9 +14,10 @@ import csv
 import json
 import os
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 from bulkcontacts.checkpoint import StateDir, open_private, write_atomic
 from bulkcontacts.display import Display
@@ -37,8 +38,9 @@ NOT_COMPARED = frozenset({"phone_number", "integration_id"})
 
 @dataclass
 class VerifyReport:
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("created", "missing", "mismatched", "extra", "invalid"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("created", "missing", "mismatched", "extra", "invalid"), 0)
+    )
     files: dict[str, str] = field(default_factory=dict)
     listing: RunResult | None = None  # the channel's listing, when it did not complete
     elapsed: float = 0.0
@@ -55,13 +57,21 @@ def listing_spec(spec: JobSpec, state_path: Path) -> JobSpec:
     sink = spec.sink
     assert isinstance(sink, RampwinSink)
     if sink.token is None:
-        raise UsageError('[sink] token: verify lists the channel through Rampwin\'s v3/page endpoint, which needs '
-                         'its JWT; add token = "${RAMPWIN_TOKEN}" and export RAMPWIN_TOKEN')
-    source = RampwinSource(type="rampwin", base_url=sink.base_url, token=sink.token,
-                           integration_id=sink.integration_id, page_size=sink.page_size,
-                           allow_insecure_http=sink.allow_insecure_http)
-    output = FileSink(type="file", path=state_path / VERIFY_DIR / "channel.jsonl", format="jsonl",
-                      neutralize_formulas=False)
+        raise UsageError(
+            "[sink] token: verify lists the channel through Rampwin's v3/page endpoint, which needs "
+            'its JWT; add token = "${RAMPWIN_TOKEN}" and export RAMPWIN_TOKEN'
+        )
+    source = RampwinSource(
+        type="rampwin",
+        base_url=sink.base_url,
+        token=sink.token,
+        integration_id=sink.integration_id,
+        page_size=sink.page_size,
+        allow_insecure_http=sink.allow_insecure_http,
+    )
+    output = FileSink(
+        type="file", path=state_path / VERIFY_DIR / "channel.jsonl", format="jsonl", neutralize_formulas=False
+    )
     return spec.model_copy(update={"source": source, "sink": output})
 
 
@@ -71,24 +81,27 @@ def expected_spec(spec: JobSpec, state_path: Path) -> JobSpec:
         return spec
     staging = StateDir(state_path).file(STAGING)
     if not staging.exists():
-        raise UsageError(f"verify compares the channel with the rows the migration fetched, and {staging} does "
-                         "not exist yet; run the job first")
+        raise UsageError(
+            f"verify compares the channel with the rows the migration fetched, and {staging} does "
+            "not exist yet; run the job first"
+        )
     return send_spec(spec, staging)
 
 
 async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> VerifyReport:
     started = time.monotonic()
     if spec.kind == "export":
-        raise UsageError("verify checks a Rampwin channel against what a job sends: use it on import and "
-                         "migrate jobs")
+        raise UsageError("verify checks a Rampwin channel against what a job sends: use it on import and migrate jobs")
     listing_job = listing_spec(spec, state_path)
     expected = expected_spec(spec, state_path)
     state = StateDir(state_path)
     state.create()
-    listing = await run_export(listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display,
-                               activity="listing the channel")
-    report = VerifyReport(files={"reconciliation": str(state.file("reconciliation.csv")),
-                                 "summary": str(state.file("verify.json"))})
+    listing = await run_export(
+        listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display, activity="listing the channel"
+    )
+    report = VerifyReport(
+        files={"reconciliation": str(state.file("reconciliation.csv")), "summary": str(state.file("verify.json"))}
+    )
     if listing.status != "complete":
         listing.message = f"listing the channel: {listing.message}"
         if listing.status == "interrupted":
@@ -98,9 +111,15 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     channel_file = state_path / VERIFY_DIR / "channel.jsonl"
     await asyncio.to_thread(_reconcile, expected, channel_file, state, report)
     report.elapsed = time.monotonic() - started
-    summary = {"job": spec.job.name, "counts": report.counts, "ok": report.ok, "files": report.files,
-               "fields_checked": report.fields_checked, "not_verifiable": report.not_verifiable,
-               "finished_at": time.time()}
+    summary = {
+        "job": spec.job.name,
+        "counts": report.counts,
+        "ok": report.ok,
+        "files": report.files,
+        "fields_checked": report.fields_checked,
+        "not_verifiable": report.not_verifiable,
+        "finished_at": time.time(),
+    }
     await asyncio.to_thread(write_atomic, state.file("verify.json"), json.dumps(summary, indent=2).encode())
     return report
 
@@ -145,8 +164,9 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
     report.not_verifiable = dict(sorted(not_verifiable.items()))
 
 
-def differences_between(payload: dict[str, Any], doc: dict[str, Any],
-                        carried: Collection[str]) -> dict[str, dict[str, Any]]:
+def differences_between(
+    payload: dict[str, Any], doc: dict[str, Any], carried: Collection[str]
+) -> dict[str, dict[str, Any]]:
     """The fields the job sends that the channel holds otherwise (tags: every sent tag must be there). Only
     fields the listing ``carried`` are compared: Rampwin documents its list as ``_id``, ``full_name``,
     ``phone_number``, ``is_user`` and timestamps, so a field it never shows cannot be verified, not differ."""

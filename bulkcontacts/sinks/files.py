@@ -12,9 +12,10 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
@@ -65,8 +66,15 @@ class Assembled:
     newest_update: str | None  # the high-water mark for an incremental run
 
 
-def assemble(parts: PartStore, pages: int, sink: FileSink, *, id_field: str, updated_field: str,
-             normalize: Callable[[dict[str, Any]], dict[str, Any]] | None) -> Assembled:
+def assemble(
+    parts: PartStore,
+    pages: int,
+    sink: FileSink,
+    *,
+    id_field: str,
+    updated_field: str,
+    normalize: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> Assembled:
     """Write the final file from pages 0..pages-1, in order, each provider id once."""
     stats: dict[str, Any] = {}
 

@@ -46,9 +46,11 @@ class ChannelLookup:
         self.integration_id = sink.integration_id
         self.batch = min(sink.lookup_batch, sink.page_size)
         self.url = sink.base_url.rstrip("/") + LIST_PATH
-        self.headers = {"Authorization": f"Bearer {sink.token.get_secret_value()}",
-                        "accept": "application/json, text/plain, */*",
-                        "content-type": "application/json;charset=UTF-8"}
+        self.headers = {
+            "Authorization": f"Bearer {sink.token.get_secret_value()}",
+            "accept": "application/json, text/plain, */*",
+            "content-type": "application/json;charset=UTF-8",
+        }
         self._waiting: dict[str, list[asyncio.Future[str | None]]] = {}
         self._flusher: asyncio.Task[None] | None = None
         self.requests = 0
@@ -65,7 +67,7 @@ class ChannelLookup:
     async def _flush(self) -> None:
         await asyncio.sleep(GATHER_SECONDS)
         while self._waiting:
-            phones = list(self._waiting)[:self.batch]
+            phones = list(self._waiting)[: self.batch]
             waiting = {phone: self._waiting.pop(phone) for phone in phones}
             try:
                 await self.pacer.wait_turn()
@@ -82,26 +84,39 @@ class ChannelLookup:
                         future.set_result(found.get(phone))
 
     async def _query(self, phones: list[str]) -> dict[str, str]:
-        body = {"page": 1, "pageSize": len(phones), "integrationId": self.integration_id, "showOnlyUsers": False,
-                "contactQueryType": [], "fitlers": [[{"field_name": "phone_number", "operator": "equals",
-                                                      "field_value": phone}] for phone in phones]}
+        body = {
+            "page": 1,
+            "pageSize": len(phones),
+            "integrationId": self.integration_id,
+            "showOnlyUsers": False,
+            "contactQueryType": [],
+            "fitlers": [
+                [{"field_name": "phone_number", "operator": "equals", "field_value": phone}] for phone in phones
+            ],
+        }
         self.requests += 1
         try:
             async with self.session.post(self.url, json=body, headers=self.headers) as response:
                 answer, is_json = await read_json(response)
                 status, headers = response.status, response.headers
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise LookupFailed(transport_failure(error)) from None
         if status == 200 and is_json:
             return _contacts_by_phone(answer)
         if status == 200:
             raise LookupFailed(Retry(f"look-up: HTTP 200 with a body that is not JSON: {answer!r}", 200))
-        failure = classify_failure(status, answer, headers, provider="Rampwin's list endpoint",
-                                   credential_hint="[sink] token")
+        failure = classify_failure(
+            status, answer, headers, provider="Rampwin's list endpoint", credential_hint="[sink] token"
+        )
         if isinstance(failure, Retry | Fatal):
             raise LookupFailed(failure)
-        raise LookupFailed(Fatal(f"Rampwin's list endpoint refused the look-up (HTTP {status}: {failure.reason});"
-                                 " set [sink] lookup_batch = 1 if it does not take several fitlers groups", status))
+        raise LookupFailed(
+            Fatal(
+                f"Rampwin's list endpoint refused the look-up (HTTP {status}: {failure.reason});"
+                " set [sink] lookup_batch = 1 if it does not take several fitlers groups",
+                status,
+            )
+        )
 
 
 def _contacts_by_phone(answer: Any) -> dict[str, str]:
@@ -109,5 +124,8 @@ def _contacts_by_phone(answer: Any) -> dict[str, str]:
     contacts = data.get("contacts") if isinstance(data, dict) else None
     if not isinstance(contacts, list):
         raise LookupFailed(Retry(f"look-up: unexpected answer: {str(answer)[:200]}", 200))
-    return {str(contact.get("phone_number", "")).lstrip("+"): str(contact.get("_id", ""))
-            for contact in contacts if isinstance(contact, dict)}
+    return {
+        str(contact.get("phone_number", "")).lstrip("+"): str(contact.get("_id", ""))
+        for contact in contacts
+        if isinstance(contact, dict)
+    }

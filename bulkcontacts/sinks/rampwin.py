@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,22 +67,21 @@ class RampwinWriter:
             maybe_applied = False  # not in the channel: a 400 now is about the row itself
         body = upsert_body(payload) if self.upsert else payload
         try:
-            async with self.session.post(self.url, params=self.params, json=body,
-                                         headers=self.headers) as response:
+            async with self.session.post(self.url, params=self.params, json=body, headers=self.headers) as response:
                 answer, is_json = await read_json(response)
                 status = response.status
                 headers = response.headers
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             return transport_failure(error)
         if 200 <= status < 300:
             if not is_json:
                 return Retry(f"HTTP {status} with a body that is not JSON: {answer!r}", status)
             if not isinstance(answer, dict) or answer.get("success") is not True:
                 return Retry(f"HTTP {status} but the body does not say success: {str(answer)[:200]}", status)
-            data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-            return Succeeded(data.get("_id"), near_limit=window_full(headers))
-        failure = classify_failure(status, answer, headers, provider="Rampwin",
-                                   credential_hint="[sink] api_key")
+            data = answer.get("data")
+            contact_id = data.get("_id") if isinstance(data, dict) else None
+            return Succeeded(contact_id, near_limit=window_full(headers))
+        failure = classify_failure(status, answer, headers, provider="Rampwin", credential_hint="[sink] api_key")
         if isinstance(failure, Refused) and status in (400, 409) and maybe_applied and not self.upsert:
             # Rampwin answers "Validation error or duplicate contact" for both; this row was sent before
             # and its answer lost, and there is no token to look it up: the duplicate is taken for our own

@@ -13,8 +13,9 @@ import csv
 import hashlib
 import json
 import mmap
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -54,7 +55,7 @@ class FileReader:
         self._jsonl_rows: int | None = None  # counted while the columns were collected
         self.encoding = _encoding_of(self.path, spec.encoding)
 
-    def __enter__(self) -> "FileReader":
+    def __enter__(self) -> FileReader:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -65,8 +66,10 @@ class FileReader:
             names = self._guard(self._read_columns)
             repeated = sorted({name for name in names if names.count(name) > 1})
             if repeated:
-                raise UsageError(f"{self.path}: the header repeats column {repeated[0]!r}; "
-                                 "rename one of them so every column has its own name")
+                raise UsageError(
+                    f"{self.path}: the header repeats column {repeated[0]!r}; "
+                    "rename one of them so every column has its own name"
+                )
             self._columns = names
         return self._columns
 
@@ -75,13 +78,17 @@ class FileReader:
         quote, a NUL byte, bytes that are not the encoding, a broken JSON line are found here, with their
         line number, before anything is sent."""
         if self.format == "parquet":
-            return self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows)
+            return int(self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows))
         self._refuse_nul_bytes()
         if self.format == "jsonl":
             self.columns()
             assert self._jsonl_rows is not None
             return self._jsonl_rows
-        return self._guard(self._check_csv)
+        return self._check_csv_guarded()
+
+    def _check_csv_guarded(self) -> int:
+        rows: int = self._guard(self._check_csv)
+        return rows
 
     def _refuse_nul_bytes(self) -> None:
         """A NUL byte in a text file is damage (or UTF-16 without its byte-order mark): say where it is.
@@ -92,8 +99,10 @@ class FileReader:
             at = data.find(b"\x00")
             if at >= 0:
                 line = data[:at].count(b"\n") + 1
-                raise UsageError(f"{self.path}, line {line}: a NUL byte (the file is damaged, binary, or UTF-16 "
-                                 'without a byte-order mark: then set [source] encoding = "utf-16-le")')
+                raise UsageError(
+                    f"{self.path}, line {line}: a NUL byte (the file is damaged, binary, or UTF-16 "
+                    'without a byte-order mark: then set [source] encoding = "utf-16-le")'
+                )
 
     def _check_csv(self) -> int:
         width = len(self.columns())
@@ -106,16 +115,22 @@ class FileReader:
                     if len(row) != width:
                         if not row:
                             continue  # a blank line is not a row
-                        raise UsageError(f"{self.path}, line {reader.line_num}: {len(row)} fields where the header "
-                                         f"has {width}; fix the row (a stray delimiter or quote?)")
+                        raise UsageError(
+                            f"{self.path}, line {reader.line_num}: {len(row)} fields where the header "
+                            f"has {width}; fix the row (a stray delimiter or quote?)"
+                        )
                     rows += 1
             except csv.Error as error:
-                raise UsageError(f"{self.path}, line {reader.line_num}: {error}"
-                                 f"{'; a quote is never closed' if 'end of data' in str(error) else ''}") from None
+                raise UsageError(
+                    f"{self.path}, line {reader.line_num}: {error}"
+                    f"{'; a quote is never closed' if 'end of data' in str(error) else ''}"
+                ) from None
             except UnicodeDecodeError as error:
-                raise UsageError(f"{self.path}, after line {reader.line_num}: bytes that are not "
-                                 f"{self.encoding} ({error.reason}); set [source] encoding to the file's "
-                                 'encoding (e.g. "cp1252")') from None
+                raise UsageError(
+                    f"{self.path}, after line {reader.line_num}: bytes that are not "
+                    f"{self.encoding} ({error.reason}); set [source] encoding to the file's "
+                    'encoding (e.g. "cp1252")'
+                ) from None
         return rows
 
     def fingerprint(self) -> str:
@@ -126,7 +141,10 @@ class FileReader:
     def batches(self, start: int = 0) -> Iterator[RowBatch]:
         """Rows from index ``start`` on, about ``batch_rows`` at a time, as dicts keyed by column."""
         produce: Callable[[], Iterator[list[dict[str, Any]]]] = {
-            "csv": self._csv_batches, "parquet": self._parquet_batches, "jsonl": self._jsonl_batches}[self.format]
+            "csv": self._csv_batches,
+            "parquet": self._parquet_batches,
+            "jsonl": self._jsonl_batches,
+        }[self.format]
         first = 0
         rows_iter = produce()
         while True:
@@ -154,14 +172,16 @@ class FileReader:
             return list(names)
         with open(self.path, encoding=self.encoding, newline="") as handle:
             header = next(self._csv_reader(handle), None)
-        names = [name.lstrip("\ufeff") if index == 0 else name for index, name in enumerate(header or [])]
-        if not any(name.strip() for name in names):
+        header_names = [name.lstrip("\ufeff") if index == 0 else name for index, name in enumerate(header or [])]
+        if not any(name.strip() for name in header_names):
             raise UsageError(f"{self.path}: the file is empty; a CSV source needs a header row")
-        unnamed = [index + 1 for index, name in enumerate(names) if not name.strip()]
+        unnamed = [index + 1 for index, name in enumerate(header_names) if not name.strip()]
         if unnamed:
-            raise UsageError(f"{self.path}, line 1: column {unnamed[0]} of the header has no name; name it "
-                             "(its cells would have no attribute name) or remove the column")
-        return names
+            raise UsageError(
+                f"{self.path}, line 1: column {unnamed[0]} of the header has no name; name it "
+                "(its cells would have no attribute name) or remove the column"
+            )
+        return header_names
 
     def _csv_reader(self, handle: Any) -> Any:
         csv.field_size_limit(MAX_BLOCK_BYTES)  # a 1 MB cell is data, not an attack
@@ -169,14 +189,19 @@ class FileReader:
 
     def _open_csv(self, columns: list[str] | None, block_size: int = CSV_BLOCK_BYTES) -> pa_csv.CSVStreamingReader:
         spec = self.spec
-        convert = pa_csv.ConvertOptions(column_types={name: pa.string() for name in columns or []},
-                                        strings_can_be_null=False, quoted_strings_can_be_null=False)
+        convert = pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in columns or []},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
         return pa_csv.open_csv(
             self.path,
             read_options=pa_csv.ReadOptions(encoding=self.encoding, block_size=block_size),
-            parse_options=pa_csv.ParseOptions(delimiter=spec.delimiter, quote_char=spec.quote_char,
-                                              newlines_in_values=True),
-            convert_options=convert)
+            parse_options=pa_csv.ParseOptions(
+                delimiter=spec.delimiter, quote_char=spec.quote_char, newlines_in_values=True
+            ),
+            convert_options=convert,
+        )
 
     def _csv_batches(self) -> Iterator[list[dict[str, Any]]]:
         """Blocks of rows. A cell larger than a block makes the reader start over with bigger blocks,
@@ -187,7 +212,7 @@ class FileReader:
             try:
                 for batch in self._open_csv(self.columns(), block_size):
                     rows = batch.to_pylist()
-                    fresh = rows[max(0, given - seen):]
+                    fresh = rows[max(0, given - seen) :]
                     seen += len(rows)
                     if fresh:
                         given += len(fresh)
@@ -211,11 +236,14 @@ class FileReader:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as error:
-                    raise UsageError(f"{self.path}, line {number}, column {error.colno}: not valid JSON "
-                                     f"({error.msg}); fix or remove the line") from None
+                    raise UsageError(
+                        f"{self.path}, line {number}, column {error.colno}: not valid JSON "
+                        f"({error.msg}); fix or remove the line"
+                    ) from None
                 if not isinstance(row, dict):
-                    raise UsageError(f"{self.path}, line {number}: a JSONL line must be an object, "
-                                     f"not {type(row).__name__}")
+                    raise UsageError(
+                        f"{self.path}, line {number}: a JSONL line must be an object, not {type(row).__name__}"
+                    )
                 rows.append(row)
                 if len(rows) >= self.spec.batch_rows:
                     yield rows
@@ -230,15 +258,23 @@ class FileReader:
         except UsageError:
             raise
         except UnicodeDecodeError as error:
-            raise UsageError(f"{self.path}: byte {error.start} is not valid {self.encoding}; "
-                             'set [source] encoding to the file\'s encoding (e.g. "cp1252")') from None
+            raise UsageError(
+                f"{self.path}: byte {error.start} is not valid {self.encoding}; "
+                'set [source] encoding to the file\'s encoding (e.g. "cp1252")'
+            ) from None
         except (pa.ArrowException, OSError, ValueError) as error:
-            raise UsageError(f"{self.path}: cannot read it as {self.format.upper()}: "
-                             f"{_first_line(error)}{_hint(self.format, error)}") from None
+            raise UsageError(
+                f"{self.path}: cannot read it as {self.format.upper()}: {_first_line(error)}{_hint(self.format, error)}"
+            ) from None
 
 
-COMPRESSED = {b"\x1f\x8b": ("gzip", "gunzip"), b"\x28\xb5\x2f\xfd": ("zstd", "unzstd"),
-              b"PK\x03\x04": ("zip", "unzip"), b"BZh": ("bzip2", "bunzip2"), b"\xfd7zXZ": ("xz", "unxz")}
+COMPRESSED = {
+    b"\x1f\x8b": ("gzip", "gunzip"),
+    b"\x28\xb5\x2f\xfd": ("zstd", "unzstd"),
+    b"PK\x03\x04": ("zip", "unzip"),
+    b"BZh": ("bzip2", "bunzip2"),
+    b"\xfd7zXZ": ("xz", "unxz"),
+}
 
 
 def _refuse_compressed(path: Path) -> None:
@@ -247,8 +283,10 @@ def _refuse_compressed(path: Path) -> None:
         start = handle.read(6)
     for magic, (kind, command) in COMPRESSED.items():
         if start.startswith(magic):
-            raise UsageError(f"{path}: the file is {kind}-compressed; decompress it first ({command} "
-                             f"{path.name}) and point [source] path at the result")
+            raise UsageError(
+                f"{path}: the file is {kind}-compressed; decompress it first ({command} "
+                f"{path.name}) and point [source] path at the result"
+            )
 
 
 def _first_line(error: BaseException) -> str:

@@ -25,8 +25,14 @@ from tests.helpers import (
     write_spec,
 )
 
-FAULTS = dict(error_rate=0.05, throttle_rate=0.02, drop_before_rate=0.01, drop_after_rate=0.01,
-              malformed_rate=0.005, latency_jitter=0.01)
+FAULTS = dict(
+    error_rate=0.05,
+    throttle_rate=0.02,
+    drop_before_rate=0.01,
+    drop_after_rate=0.01,
+    malformed_rate=0.005,
+    latency_jitter=0.01,
+)
 
 
 def kill_and_resume(spec, tmp_path, progress, kills, rng):
@@ -34,7 +40,8 @@ def kill_and_resume(spec, tmp_path, progress, kills, rng):
     for _ in range(kills):
         before = progress()
         process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        wait_for(lambda: progress() >= before + rng.randint(20, 400) or process.poll() is not None, timeout=120)
+        mark = before + rng.randint(20, 400)
+        wait_for(lambda mark=mark, process=process: progress() >= mark or process.poll() is not None, timeout=120)
         process.send_signal(signal.SIGKILL)
         process.wait()
     for _ in range(4):
@@ -47,9 +54,14 @@ def kill_and_resume(spec, tmp_path, progress, kills, rng):
 def chaos_import(tmp_path, emulator, rows, kills):
     rng = random.Random()
     source = write_csv(tmp_path / "in.csv", contact_rows(rows))
-    spec = write_spec(tmp_path / "import.toml", source, emulator.base_url("rampwin"), name="chaos-import",
-                      run='rate = "3000/s"\nconcurrency = 16\nbackoff_base = 0.05\nbackoff_max = 1\n'
-                          'checkpoint_every = 0.2\nmax_attempts = 10')
+    spec = write_spec(
+        tmp_path / "import.toml",
+        source,
+        emulator.base_url("rampwin"),
+        name="chaos-import",
+        run='rate = "3000/s"\nconcurrency = 16\nbackoff_base = 0.05\nbackoff_max = 1\n'
+        "checkpoint_every = 0.2\nmax_attempts = 10",
+    )
     set_emulator(emulator, **FAULTS, faults_for="rampwin")
     started = time.monotonic()
     finished = kill_and_resume(spec, tmp_path, lambda: emulator.state.store.count("rampwin"), kills, rng)
@@ -58,8 +70,10 @@ def chaos_import(tmp_path, emulator, rows, kills):
     assert rejected == [], rejected[:3]
     assert len(phones) == len(set(phones)) == rows
     stats = emulator_stats(emulator)
-    print(f"chaos import: {rows:,} rows, {kills} kills, {stats['requests']:,} requests, "
-          f"{stats['faults']:,} injected faults (5xx, 429, drops, cut-off JSON), {time.monotonic() - started:.1f} s")
+    print(
+        f"chaos import: {rows:,} rows, {kills} kills, {stats['requests']:,} requests, "
+        f"{stats['faults']:,} injected faults (5xx, 429, drops, cut-off JSON), {time.monotonic() - started:.1f} s"
+    )
     return finished
 
 
@@ -67,14 +81,19 @@ def chaos_export(tmp_path, emulator, records, kills):
     rng = random.Random()
     seed(emulator.state.store, "tether", records)
     output = tmp_path / "tether.jsonl"
-    spec = write_export_spec(tmp_path / "export.toml", "tether", emulator.base_url("tether"), output,
-                             name="chaos-export", source_extra="page_size = 25",
-                             run='rate = "2000/s"\nconcurrency = 8\nbackoff_base = 0.05\nbackoff_max = 1\n'
-                                 'checkpoint_every = 0.2\nmax_attempts = 10')
+    spec = write_export_spec(
+        tmp_path / "export.toml",
+        "tether",
+        emulator.base_url("tether"),
+        output,
+        name="chaos-export",
+        source_extra="page_size = 25",
+        run='rate = "2000/s"\nconcurrency = 8\nbackoff_base = 0.05\nbackoff_max = 1\n'
+        "checkpoint_every = 0.2\nmax_attempts = 10",
+    )
     set_emulator(emulator, **FAULTS, faults_for="tether")
     parts = tmp_path / ".bulkcontacts" / "chaos-export" / "parts"
-    kill_and_resume(spec, tmp_path, lambda: len(list(parts.glob("*.jsonl"))) * 10 if parts.exists() else 0,
-                    kills, rng)
+    kill_and_resume(spec, tmp_path, lambda: len(list(parts.glob("*.jsonl"))) * 10 if parts.exists() else 0, kills, rng)
     assert exported_ids(output, "_id") == [doc["_id"] for doc in emulator.state.store.all("tether")]
 
 

@@ -21,8 +21,12 @@ from tests.helpers import (
 )
 
 ID_FIELDS = {"rampwin": "_id", "tether": "_id", "kore": "_id", "smartflo": "id"}
-SMALL_PAGES = {"rampwin": "page_size = 40", "tether": "page_size = 40", "kore": "page_size = 40",
-               "smartflo": "page_size = 40"}
+SMALL_PAGES = {
+    "rampwin": "page_size = 40",
+    "tether": "page_size = 40",
+    "kore": "page_size = 40",
+    "smartflo": "page_size = 40",
+}
 
 
 def store_ids(emulator, provider):
@@ -30,12 +34,18 @@ def store_ids(emulator, provider):
 
 
 async def export(tmp_path, emulator, provider, suffix, **options):
-    spec_path = write_export_spec(tmp_path / f"{provider}{suffix}.toml", provider, emulator.base_url(provider),
-                                  tmp_path / f"out-{provider}{suffix}", name=f"{provider}{suffix.replace('.', '-')}",
-                                  **options)
+    spec_path = write_export_spec(
+        tmp_path / f"{provider}{suffix}.toml",
+        provider,
+        emulator.base_url(provider),
+        tmp_path / f"out-{provider}{suffix}",
+        name=f"{provider}{suffix.replace('.', '-')}",
+        **options,
+    )
     spec = load_spec(spec_path)
-    return await run_export(spec, state_path=tmp_path / "state" / spec.job.name, restart=False,
-                            display=make_display(quiet=True)), spec
+    return await run_export(
+        spec, state_path=tmp_path / "state" / spec.job.name, restart=False, display=make_display(quiet=True)
+    ), spec
 
 
 @pytest.mark.parametrize("provider", ["rampwin", "tether", "kore", "smartflo"])
@@ -44,8 +54,9 @@ async def test_full_export_equals_the_providers_set_in_every_format(tmp_path, em
     set_emulator(emulator, kore_per_minute=None)
     expected = store_ids(emulator, provider)
     for suffix in (".csv", ".parquet", ".jsonl"):
-        result, spec = await export(tmp_path, emulator, provider, suffix, source_extra=SMALL_PAGES[provider],
-                                    sink_extra="normalize = true")
+        result, spec = await export(
+            tmp_path, emulator, provider, suffix, source_extra=SMALL_PAGES[provider], sink_extra="normalize = true"
+        )
         assert result.status == "complete", result.message
         assert exported_ids(spec.sink.path, "provider_id") == expected  # each once, in page order
         assert result.counts["records"] == 250 and result.counts["duplicates_dropped"] == 0
@@ -99,14 +110,16 @@ async def test_pages_short_of_the_total_give_a_resumable_failure(tmp_path, emula
 
 async def test_incremental_export_fetches_only_newer_records(tmp_path, emulator):
     seed(emulator.state.store, "smartflo", 100)
-    first, spec = await export(tmp_path, emulator, "smartflo", ".jsonl",
-                               source_extra='page_size = 30\nmode = "incremental"')
+    first, spec = await export(
+        tmp_path, emulator, "smartflo", ".jsonl", source_extra='page_size = 30\nmode = "incremental"'
+    )
     assert first.counts["records"] == 100
     seed(emulator.state.store, "smartflo", 15, start=100)
     watermark = json.loads((tmp_path / "state" / spec.job.name / "watermark.json").read_text())
     assert watermark["newest_update"] == "2024-01-01T01:39:00+0000"
-    result, spec = await export(tmp_path, emulator, "smartflo", ".jsonl",
-                                source_extra='page_size = 30\nmode = "incremental"')
+    result, spec = await export(
+        tmp_path, emulator, "smartflo", ".jsonl", source_extra='page_size = 30\nmode = "incremental"'
+    )
     assert result.status == "complete" and result.counts["records"] == 15
     assert exported_ids(spec.sink.path, "id") == store_ids(emulator, "smartflo")[100:]
 
@@ -115,12 +128,20 @@ def test_sigkill_mid_export_then_resume_gives_each_record_once(tmp_path, emulato
     seed(emulator.state.store, "tether", 3000)
     set_emulator(emulator, latency=0.03)
     output = tmp_path / "tether.jsonl"
-    spec = write_export_spec(tmp_path / "job.toml", "tether", emulator.base_url("tether"), output,
-                             source_extra="page_size = 20", run='rate = "200/s"\nconcurrency = 4\ncheckpoint_every = 0.1')
+    spec = write_export_spec(
+        tmp_path / "job.toml",
+        "tether",
+        emulator.base_url("tether"),
+        output,
+        source_extra="page_size = 20",
+        run='rate = "200/s"\nconcurrency = 4\ncheckpoint_every = 0.1',
+    )
     parts = tmp_path / ".bulkcontacts" / "export-job" / "parts"
     for pages in (10, 60, 110):
         process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        assert wait_for(lambda: parts.exists() and len(list(parts.glob("page-*.jsonl"))) >= pages, timeout=60)
+        assert wait_for(
+            lambda pages=pages: parts.exists() and len(list(parts.glob("page-*.jsonl"))) >= pages, timeout=60
+        )
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert not output.exists()

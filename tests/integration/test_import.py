@@ -64,8 +64,9 @@ def test_full_import_matches_the_store_and_outcome_files(tmp_path, emulator):
 def test_429_storm_is_absorbed_without_rejections(tmp_path, emulator):
     set_emulator(emulator, rate_limit=40)
     source = write_csv(tmp_path / "in.csv", contact_rows(150))
-    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"),
-                      run='rate = "400/s"\nconcurrency = 8')
+    spec = write_spec(
+        tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "400/s"\nconcurrency = 8'
+    )
     result = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     assert emulator_stats(emulator)["throttled"] > 0
@@ -77,8 +78,9 @@ def test_429_storm_is_absorbed_without_rejections(tmp_path, emulator):
 def test_paced_import_stays_under_the_server_limit(tmp_path, emulator):
     set_emulator(emulator, rate_limit=100)
     source = write_csv(tmp_path / "in.csv", contact_rows(250))
-    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"),
-                      run='rate = "100/s"\nconcurrency = 8')
+    spec = write_spec(
+        tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "100/s"\nconcurrency = 8'
+    )
     result = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert result.returncode == EXIT_OK, result.stderr
     assert emulator_stats(emulator)["throttled"] == 0
@@ -90,12 +92,16 @@ def test_sigkill_mid_import_then_resume_is_exactly_once(tmp_path, emulator):
     rows = contact_rows(total)
     rows[111]["phone"] = "not a phone"
     source = write_csv(tmp_path / "in.csv", rows)
-    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"),
-                      run='rate = "300/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    spec = write_spec(
+        tmp_path / "job.toml",
+        source,
+        emulator.base_url("rampwin"),
+        run='rate = "300/s"\nconcurrency = 8\ncheckpoint_every = 0.2',
+    )
     set_emulator(emulator, latency=0.01, drop_after_rate=0.02)
     for kill_at in (80, 250, 420):
         process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        assert wait_for(lambda: len(store_phones(emulator)[0]) >= kill_at, timeout=60)
+        assert wait_for(lambda kill_at=kill_at: len(store_phones(emulator)[0]) >= kill_at, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait()
     set_emulator(emulator, drop_after_rate=0.0)
@@ -180,7 +186,7 @@ def test_validate_prints_payloads_and_sends_nothing(tmp_path, emulator):
 def test_rejected_csv_neutralises_formulas_but_keeps_phones(tmp_path, emulator):
     rows = contact_rows(3)
     rows[0]["name"] = ""
-    rows[0]["plan"] = "=HYPERLINK(\"http://x\")"
+    rows[0]["plan"] = '=HYPERLINK("http://x")'
     source = write_csv(tmp_path / "in.csv", rows)
     spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"))
     assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == EXIT_REJECTIONS
@@ -194,5 +200,5 @@ def test_a_rerun_into_a_channel_that_holds_the_rows_says_why_they_were_rejected(
     assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == 0
     again = run_cli("run", str(spec), "-q", "--restart", cwd=tmp_path)
     assert again.returncode == EXIT_REJECTIONS
-    assert "40 rows got Rampwin's \"Validation error or duplicate contact\"" in again.stdout
+    assert '40 rows got Rampwin\'s "Validation error or duplicate contact"' in again.stdout
     assert 'mode = "upsert"' in again.stdout

@@ -27,11 +27,16 @@ def test_lost_answers_and_kills_still_record_every_created_row_with_its_real_id(
     total = 1_500
     set_emulator(emulator, drop_after_rate=0.05, faults_for="rampwin")
     source = write_csv(tmp_path / "in.csv", contact_rows(total))
-    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "400/s"',
-                      sink_extra='token = "${RAMPWIN_TOKEN}"\nlookup_batch = 20')
+    spec = write_spec(
+        tmp_path / "job.toml",
+        source,
+        emulator.base_url("rampwin"),
+        run='rate = "400/s"',
+        sink_extra='token = "${RAMPWIN_TOKEN}"\nlookup_batch = 20',
+    )
     for kill_after in (300, 800):  # rows in the channel when the process is killed
         process = start_cli("run", str(spec), cwd=tmp_path)
-        assert wait_for(lambda: len(channel_ids(emulator)) >= kill_after, timeout=60)
+        assert wait_for(lambda kill_after=kill_after: len(channel_ids(emulator)) >= kill_after, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finished = run_cli("run", str(spec), "-q", cwd=tmp_path)

@@ -34,13 +34,22 @@ def expected_contact(provider, record):
     """What the default mapping makes of one provider record."""
     phone = str(record.get("phoneNumber") or record.get("phone_number")).lstrip("+")
     if provider == "tether":
-        return phone, {"full_name": f"{record['firstName']} {record['lastName']}", "first_name": record["firstName"],
-                       "last_name": record["lastName"], "email": record["email"], "status": record["status"],
-                       "pipelineStage": record["pipelineStage"]}
+        return phone, {
+            "full_name": f"{record['firstName']} {record['lastName']}",
+            "first_name": record["firstName"],
+            "last_name": record["lastName"],
+            "email": record["email"],
+            "status": record["status"],
+            "pipelineStage": record["pipelineStage"],
+        }
     if provider == "kore":
         return phone, {"full_name": f"+{phone}"}
-    contact = {"full_name": record["name"], "email": record["email_id"], "company": record["company_name"],
-               "tags": [record["contact_group_name"]]}
+    contact = {
+        "full_name": record["name"],
+        "email": record["email_id"],
+        "company": record["company_name"],
+        "tags": [record["contact_group_name"]],
+    }
     contact.update({field["name"]: field["value"] for field in record["custom_fields"]})
     return phone, {key: value for key, value in contact.items() if value is not None}
 
@@ -52,8 +61,7 @@ def verify(spec, cwd, *, summary=False):
 
 
 @pytest.mark.parametrize("provider", ["tether", "kore", "smartflo"])
-def test_migration_moves_every_contact_verify_agrees_and_an_upsert_rerun_changes_nothing(tmp_path, emulator,
-                                                                                        provider):
+def test_migration_moves_every_contact_verify_agrees_and_an_upsert_rerun_changes_nothing(tmp_path, emulator, provider):
     total = 10_000
     seed(emulator.state.store, provider, total)
     set_emulator(emulator, kore_per_minute=None)
@@ -67,8 +75,9 @@ def test_migration_moves_every_contact_verify_agrees_and_an_upsert_rerun_changes
     assert len(migrated) == total
     for record in records:
         phone, fields = expected_contact(provider, record)
-        assert migrated[phone] == {"phone_number": phone, "integration_id": INTEGRATION, "is_user": False,
-                                   **fields}, record
+        assert migrated[phone] == {"phone_number": phone, "integration_id": INTEGRATION, "is_user": False, **fields}, (
+            record
+        )
 
     checked, counts = verify(spec, tmp_path)
     assert checked.returncode == EXIT_OK, checked.stdout + checked.stderr
@@ -103,8 +112,10 @@ def test_verify_reports_missing_mismatched_and_extra_contacts_and_fails(tmp_path
     result, counts = verify(spec, tmp_path)
     assert result.returncode == 1
     assert counts == {"created": 298, "missing": 1, "mismatched": 1, "extra": 1, "invalid": 0}
-    lines = {line["phone_number"]: line for line in read_csv(tmp_path / ".bulkcontacts" / "migrate-job"
-                                                            / "reconciliation.csv")}
+    lines = {
+        line["phone_number"]: line
+        for line in read_csv(tmp_path / ".bulkcontacts" / "migrate-job" / "reconciliation.csv")
+    }
     assert lines[phones[0]]["status"] == "missing" and lines["919999999999"]["status"] == "extra"
     assert json.loads(lines[phones[1]]["differences"])["full_name"]["found"] == "Someone Else"
 
@@ -127,14 +138,17 @@ def test_verify_needs_the_list_token_and_a_run_first(tmp_path, emulator):
 def test_sigkill_during_fetch_and_send_then_resume_is_exactly_once(tmp_path, emulator):
     total = 3_000
     seed(emulator.state.store, "smartflo", total)
-    spec = write_migrate_spec(tmp_path / "job.toml", "smartflo", emulator,
-                              run='rate = "400/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    spec = write_migrate_spec(
+        tmp_path / "job.toml", "smartflo", emulator, run='rate = "400/s"\nconcurrency = 8\ncheckpoint_every = 0.2'
+    )
     state = tmp_path / ".bulkcontacts" / "migrate-job"
     set_emulator(emulator, latency=0.01, drop_after_rate=0.02)
-    moments = [lambda: (state / "fetch" / "checkpoint.json").exists(),  # while fetching pages
-               lambda: len(channel(emulator)) >= 300,
-               lambda: len(channel(emulator)) >= 1_400,
-               lambda: len(channel(emulator)) >= 2_500]
+    moments = [
+        lambda: (state / "fetch" / "checkpoint.json").exists(),  # while fetching pages
+        lambda: len(channel(emulator)) >= 300,
+        lambda: len(channel(emulator)) >= 1_400,
+        lambda: len(channel(emulator)) >= 2_500,
+    ]
     for moment in moments:
         process = start_cli("run", str(spec), "-q", cwd=tmp_path)
         assert wait_for(moment, timeout=60)
@@ -205,8 +219,9 @@ def test_validate_shows_the_mapping_a_migration_will_use_and_fetches_nothing(tmp
 
 
 def test_an_empty_source_migrates_nothing_and_verify_finds_only_extras(tmp_path, emulator):
-    emulator.state.store.upsert("rampwin", INTEGRATION, "919999999999", {"phone_number": "919999999999",
-                                                                         "full_name": "Already There"})
+    emulator.state.store.upsert(
+        "rampwin", INTEGRATION, "919999999999", {"phone_number": "919999999999", "full_name": "Already There"}
+    )
     spec = write_migrate_spec(tmp_path / "job.toml", "tether", emulator)
     result = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert result.returncode == EXIT_OK and "source is empty" in result.stdout, result.stdout + result.stderr

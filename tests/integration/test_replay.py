@@ -110,15 +110,24 @@ def test_sigkill_during_a_retry_then_resume_is_exactly_once(tmp_path, emulator):
     for row in rows[::2]:
         row["name"] = ""  # 300 rows with no name: rejected
     source = write_csv(tmp_path / "in.csv", rows)
-    strict = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"),
-                        run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    strict = write_spec(
+        tmp_path / "job.toml",
+        source,
+        emulator.base_url("rampwin"),
+        run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2',
+    )
     assert run_cli("run", str(strict), "-q", cwd=tmp_path).returncode == EXIT_REJECTIONS
-    lenient = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), mapping='missing_name = "phone"',
-                         run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2')
+    lenient = write_spec(
+        tmp_path / "job.toml",
+        source,
+        emulator.base_url("rampwin"),
+        mapping='missing_name = "phone"',
+        run='rate = "200/s"\nconcurrency = 8\ncheckpoint_every = 0.2',
+    )
     set_emulator(emulator, latency=0.01, drop_after_rate=0.03)
     for kill_at in (360, 420, 520):
         process = start_cli("run", str(lenient), "-q", "--retry-rejected", cwd=tmp_path)
-        assert wait_for(lambda: len(stored(emulator)) >= kill_at, timeout=60)
+        assert wait_for(lambda kill_at=kill_at: len(stored(emulator)) >= kill_at, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait()
     set_emulator(emulator, drop_after_rate=0.0, latency=0.0)

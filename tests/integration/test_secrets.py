@@ -25,16 +25,22 @@ def test_no_secret_in_any_file_or_output(tmp_path, emulator):
     outputs.append(run_cli("validate", str(spec), cwd=tmp_path))
     for provider in ("tether", "kore", "smartflo", "rampwin"):
         seed(emulator.state.store, provider, 60)
-        job = write_export_spec(tmp_path / f"{provider}.toml", provider, emulator.base_url(provider),
-                                tmp_path / f"{provider}.csv", name=f"export-{provider}")
+        job = write_export_spec(
+            tmp_path / f"{provider}.toml",
+            provider,
+            emulator.base_url(provider),
+            tmp_path / f"{provider}.csv",
+            name=f"export-{provider}",
+        )
         outputs.append(run_cli("run", str(job), cwd=tmp_path))
     migrate = write_migrate_spec(tmp_path / "migrate.toml", "smartflo", emulator, sink_extra='mode = "upsert"')
     outputs.append(run_cli("run", str(migrate), cwd=tmp_path))
     outputs.append(run_cli("verify", str(migrate), cwd=tmp_path))
     outputs.append(run_cli("run", str(migrate), "--retry-rejected", cwd=tmp_path))
     set_emulator(emulator, password="not-the-one-we-send")
-    failing = write_export_spec(tmp_path / "badlogin.toml", "smartflo", emulator.base_url("smartflo"),
-                                tmp_path / "never.csv", name="bad-login")
+    failing = write_export_spec(
+        tmp_path / "badlogin.toml", "smartflo", emulator.base_url("smartflo"), tmp_path / "never.csv", name="bad-login"
+    )
     outputs.append(run_cli("run", str(failing), cwd=tmp_path))  # login refused
     assert {result.returncode for result in outputs} >= {0, 4}
     secrets = [API_KEY, *EXPORT_ENV.values()]

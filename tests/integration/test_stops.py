@@ -20,8 +20,10 @@ def smartflo_app(page_for: dict[int, int] | None = None, status: int = 200, body
             return web.json_response(body, status=status)
         page = int(request.query["page"])
         shown = (page_for or {}).get(page, page)
-        results = [{"id": shown * 10 + offset, "phone_number": f"+9198{shown * 10 + offset:08d}", "name": "A"}
-                   for offset in range(10)]
+        results = [
+            {"id": shown * 10 + offset, "phone_number": f"+9198{shown * 10 + offset:08d}", "name": "A"}
+            for offset in range(10)
+        ]
         return web.json_response({"page": page, "size": 10, "limit": 10, "results": results})
 
     app = web.Application()
@@ -30,8 +32,14 @@ def smartflo_app(page_for: dict[int, int] | None = None, status: int = 200, body
 
 
 def export_spec(tmp_path, url, source_extra="page_size = 10"):
-    return write_export_spec(tmp_path / "job.toml", "smartflo", url, tmp_path / "out.csv",
-                             source_extra=source_extra, run='rate = "1000/s"\nconcurrency = 1')
+    return write_export_spec(
+        tmp_path / "job.toml",
+        "smartflo",
+        url,
+        tmp_path / "out.csv",
+        source_extra=source_extra,
+        run='rate = "1000/s"\nconcurrency = 1',
+    )
 
 
 def test_a_4xx_on_a_list_page_shows_the_servers_words_and_asks_for_a_spec_change(tmp_path):
@@ -61,16 +69,22 @@ def test_a_loop_is_refused_names_the_key_and_stays_detected_on_resume(tmp_path):
 
 def test_the_page_cap_names_max_pages(tmp_path):
     with ServerThread(smartflo_app()) as server:  # never a short page: it would go on for ever
-        result = run_cli("run", str(export_spec(tmp_path, server.url, "page_size = 10\nmax_pages = 5")), "-q",
-                         cwd=tmp_path)
+        result = run_cli(
+            "run", str(export_spec(tmp_path, server.url, "page_size = 10\nmax_pages = 5")), "-q", cwd=tmp_path
+        )
     assert result.returncode == EXIT_REFUSED
     assert "[source] max_pages" in result.stdout and "will not pass by running again" in result.stdout
 
 
 def test_an_outage_is_resumable_and_shows_the_servers_words(tmp_path):
     with ServerThread(smartflo_app(status=503, body={"message": "maintenance until 02:00"})) as server:
-        spec = write_export_spec(tmp_path / "job.toml", "smartflo", server.url, tmp_path / "out.csv",
-                                 run='rate = "1000/s"\nconcurrency = 1\ngive_up_after = 2\nbackoff_base = 0.05')
+        spec = write_export_spec(
+            tmp_path / "job.toml",
+            "smartflo",
+            server.url,
+            tmp_path / "out.csv",
+            run='rate = "1000/s"\nconcurrency = 1\ngive_up_after = 2\nbackoff_base = 0.05',
+        )
         result = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert result.returncode == EXIT_INTERRUPTED
     assert "last error: HTTP 503: maintenance until 02:00" in result.stdout

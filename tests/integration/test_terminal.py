@@ -37,14 +37,24 @@ class Walk:
     transcript: list[str] = field(default_factory=list)
 
     def environment(self) -> dict[str, str]:
-        env = {name: value for name, value in os.environ.items()
-               if name not in ENV and name not in EXPORT_ENV and name not in ("COLUMNS", "LINES")}
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in ENV and name not in EXPORT_ENV and name not in ("COLUMNS", "LINES")
+        }
         return {**env, "TERM": "xterm-256color"}
 
     def spawn(self, *args: str) -> pexpect.spawn:
-        child = pexpect.spawn(sys.executable, ["-m", "bulkcontacts", *args], cwd=str(self.folder),
-                              env=self.environment(), dimensions=(40, self.columns), encoding="utf-8",
-                              codec_errors="replace", timeout=180)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "bulkcontacts", *args],
+            cwd=str(self.folder),
+            env=self.environment(),
+            dimensions=(40, self.columns),
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=180,
+        )
         return child
 
     def finish(self, child: pexpect.spawn, command: str) -> tuple[int, str]:

@@ -14,9 +14,18 @@ def mapper(columns=COLUMNS, **mapping):
 
 
 def row(**values):
-    base = {"Phone": "+91 98765 43210", "First Name": "Zoë", "last_name": "D'Souza", "email": "zoe@example.com",
-            "plan": "gold", "amount": "500", "vip": "yes", "since": "2024-05-08", "tags": "a, b,,a",
-            "segment": "retail"}
+    base = {
+        "Phone": "+91 98765 43210",
+        "First Name": "Zoë",
+        "last_name": "D'Souza",
+        "email": "zoe@example.com",
+        "plan": "gold",
+        "amount": "500",
+        "vip": "yes",
+        "since": "2024-05-08",
+        "tags": "a, b,,a",
+        "segment": "retail",
+    }
     base.update(values)
     return base
 
@@ -24,15 +33,28 @@ def row(**values):
 def test_core_fields_found_by_header_name_and_the_rest_become_attributes():
     payload = mapper().map(row())
     assert payload == {
-        "phone_number": 919876543210, "first_name": "Zoë", "last_name": "D'Souza", "email": "zoe@example.com",
-        "full_name": "Zoë D'Souza", "integration_id": "chan-1", "plan": "gold", "amount": "500", "vip": "yes",
-        "since": "2024-05-08", "segment": "retail", "tags": ["a", "b"]}
+        "phone_number": 919876543210,
+        "first_name": "Zoë",
+        "last_name": "D'Souza",
+        "email": "zoe@example.com",
+        "full_name": "Zoë D'Souza",
+        "integration_id": "chan-1",
+        "plan": "gold",
+        "amount": "500",
+        "vip": "yes",
+        "since": "2024-05-08",
+        "segment": "retail",
+        "tags": ["a", "b"],
+    }
 
 
 def test_types_rename_tag_columns_and_explicit_attribute_list():
-    payload = mapper(custom_attributes=["amount", "vip", "since", "plan"], rename={"plan": "plan_status"},
-                     types={"amount": "number", "vip": "boolean", "since": "date"},
-                     tags={"column": "tags", "columns": ["segment"]}).map(row())
+    payload = mapper(
+        custom_attributes=["amount", "vip", "since", "plan"],
+        rename={"plan": "plan_status"},
+        types={"amount": "number", "vip": "boolean", "since": "date"},
+        tags={"column": "tags", "columns": ["segment"]},
+    ).map(row())
     assert payload["amount"] == 500 and payload["vip"] is True and payload["since"] == "2024-05-08"
     assert payload["plan_status"] == "gold" and "plan" not in payload
     assert payload["tags"] == ["a", "b", "retail"]
@@ -53,17 +75,21 @@ def test_full_name_column_wins_over_first_and_last():
 def test_native_values_from_parquet_are_kept():
     columns = ["phone", "name", "joined", "score", "labels"]
     payload = ContactMapper(MappingSpec(tags={"column": "labels"}), columns, "c").map(
-        {"phone": 919876543210, "name": "Ana", "joined": dt.date(2024, 1, 2), "score": 4.5, "labels": ["x", "y"]})
+        {"phone": 919876543210, "name": "Ana", "joined": dt.date(2024, 1, 2), "score": 4.5, "labels": ["x", "y"]}
+    )
     assert payload["phone_number"] == 919876543210 and payload["joined"] == "2024-01-02"
     assert payload["score"] == 4.5 and payload["tags"] == ["x", "y"]
 
 
-@pytest.mark.parametrize("changes, code, words", [
-    ({"Phone": "12345"}, "bad_phone", "not a valid phone"),
-    ({"Phone": "9.19877E+11"}, "bad_phone", "lost digits"),
-    ({"First Name": "", "last_name": " "}, "no_name", "no name"),
-    ({"email": "zoe.example.com"}, "bad_email", "not an email"),
-])
+@pytest.mark.parametrize(
+    "changes, code, words",
+    [
+        ({"Phone": "12345"}, "bad_phone", "not a valid phone"),
+        ({"Phone": "9.19877E+11"}, "bad_phone", "lost digits"),
+        ({"First Name": "", "last_name": " "}, "no_name", "no name"),
+        ({"email": "zoe.example.com"}, "bad_email", "not an email"),
+    ],
+)
 def test_bad_rows_are_rejected_with_a_reason(changes, code, words):
     result = mapper().map(row(**changes))
     assert isinstance(result, Rejection) and result.code == code and words in result.reason
@@ -138,7 +164,20 @@ def test_missing_name_can_fall_back_to_the_phone_number():
 def test_a_rejected_csv_read_as_a_source_drops_its_outcome_columns_and_reads_json_tags():
     columns = ["row", "reason", "status", "phone", "name", "plan", "tags"]
     payload = ContactMapper(MappingSpec(), columns, "c").map(
-        {"row": "7", "reason": "bad", "status": "400", "phone": "9876543210", "name": "Ana", "plan": "gold",
-         "tags": '["x", "y, z"]'})
-    assert payload == {"phone_number": 919876543210, "full_name": "Ana", "integration_id": "c", "plan": "gold",
-                       "tags": ["x", "y, z"]}
+        {
+            "row": "7",
+            "reason": "bad",
+            "status": "400",
+            "phone": "9876543210",
+            "name": "Ana",
+            "plan": "gold",
+            "tags": '["x", "y, z"]',
+        }
+    )
+    assert payload == {
+        "phone_number": 919876543210,
+        "full_name": "Ana",
+        "integration_id": "c",
+        "plan": "gold",
+        "tags": ["x", "y, z"],
+    }

@@ -21,31 +21,39 @@ def records(count, start=0, key="_id"):
 
 
 def rampwin(**extra):
-    return RampwinList(RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="chan", page_size=10,
-                                     **extra))
+    return RampwinList(
+        RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="chan", page_size=10, **extra)
+    )
 
 
 def test_rampwin_request_uses_the_documented_body_and_spelling():
     request = rampwin(filters=[[{"field_name": "city", "operator": "equals", "field_value": "Pune"}]]).request(2)
     assert request.method == "POST" and request.path == "/api/contacts/v3/page"
-    assert request.json == {"page": 3, "pageSize": 10, "integrationId": "chan", "pageCountRequired": "yes",
-                            "showOnlyUsers": False, "contactQueryType": [],
-                            "fitlers": [[{"field_name": "city", "operator": "equals", "field_value": "Pune"}]]}
+    assert request.json == {
+        "page": 3,
+        "pageSize": 10,
+        "integrationId": "chan",
+        "pageCountRequired": "yes",
+        "showOnlyUsers": False,
+        "contactQueryType": [],
+        "fitlers": [[{"field_name": "city", "operator": "equals", "field_value": "Pune"}]],
+    }
 
 
 def test_rampwin_incremental_sorts_and_filters_on_updated_at():
-    request = RampwinList(RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="c"),
-                          since="2024-05-01T00:00:00Z").request(0)
+    request = RampwinList(
+        RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="c"), since="2024-05-01T00:00:00Z"
+    ).request(0)
     assert request.json["sortFilter"] == [{"field": "updatedAt", "order": "asc"}]
-    assert request.json["fitlers"] == [[{"field_name": "updatedAt", "operator": "greater_than",
-                                         "field_value": "2024-05-01T00:00:00Z"}]]
+    assert request.json["fitlers"] == [
+        [{"field_name": "updatedAt", "operator": "greater_than", "field_value": "2024-05-01T00:00:00Z"}]
+    ]
 
 
 def test_rampwin_total_pages_plan_completes_exactly():
     api = rampwin()
     plan = PagePlan(10, 1000)
-    page = api.parse({"success": True, "data": {"contacts": records(10), "page": 1, "pageSize": 10,
-                                                "totalPages": 3}})
+    page = api.parse({"success": True, "data": {"contacts": records(10), "page": 1, "pageSize": 10, "totalPages": 3}})
     plan.learn(0, page, api)
     assert plan.total_pages == 3 and plan.knows_total
 
@@ -56,14 +64,29 @@ def test_rampwin_error_body_is_not_a_page():
 
 
 def test_tether_reads_data_not_the_top_level_copy_and_sends_filters():
-    api = TetherList(TetherSource(type="tether", base_url="https://x.example", token=SecretStr("t"), page_size=50,
-                                  status="qualified", date_range={"start": "2024-01-01T00:00:00Z"}))
+    api = TetherList(
+        TetherSource(
+            type="tether",
+            base_url="https://x.example",
+            token=SecretStr("t"),
+            page_size=50,
+            status="qualified",
+            date_range={"start": "2024-01-01T00:00:00Z"},
+        )
+    )
     request = api.request(1)
     assert request.params["page"] == "2" and request.params["size"] == "50" and request.params["ownerFilter"] == "all"
     assert request.params["status"] == "qualified"
     assert json.loads(request.params["dateRange"]) == {"start": "2024-01-01T00:00:00Z"}
-    page = api.parse({"success": True, "data": {"contacts": records(50), "total": 120, "page": 1, "size": 50},
-                      "meta": {}, "contacts": records(3, 900), "total": 999})
+    page = api.parse(
+        {
+            "success": True,
+            "data": {"contacts": records(50), "total": 120, "page": 1, "size": 50},
+            "meta": {},
+            "contacts": records(3, 900),
+            "total": 999,
+        }
+    )
     assert len(page.records) == 50 and page.total_records == 120
     plan = PagePlan(50, 1000)
     plan.learn(0, page, api)
@@ -71,8 +94,17 @@ def test_tether_reads_data_not_the_top_level_copy_and_sends_filters():
 
 
 def test_kore_skip_limit_and_paging_fields_at_the_top_level():
-    api = KoreList(KoreSource(type="kore", stream_id="st", contact_list_id="cl", account_id="acc", iid="app",
-                              jwt=SecretStr("j"), page_size=25))
+    api = KoreList(
+        KoreSource(
+            type="kore",
+            stream_id="st",
+            contact_list_id="cl",
+            account_id="acc",
+            iid="app",
+            jwt=SecretStr("j"),
+            page_size=25,
+        )
+    )
     request = api.request(3)
     assert request.path == "/campaign/api/v2/public/st/campaign/contactList/cl/getAllContacts"
     assert request.params == {"accountId": "acc", "skip": "75", "limit": "25"}
@@ -93,10 +125,21 @@ def test_kore_signs_hs256_with_the_client_secret():
 
 
 def test_smartflo_has_no_total_and_stops_on_a_short_or_empty_page():
-    api = SmartfloList(SmartfloSource(type="smartflo", token=SecretStr("t"), page_size=100, contact_group_id="7",
-                                      updated_after="2024-05-01T00:00:00Z"))
-    assert api.request(0).params == {"page": "1", "limit": "100", "contact_group_id": "7",
-                                     "updated_after": "2024-05-01T00:00:00Z"}
+    api = SmartfloList(
+        SmartfloSource(
+            type="smartflo",
+            token=SecretStr("t"),
+            page_size=100,
+            contact_group_id="7",
+            updated_after="2024-05-01T00:00:00Z",
+        )
+    )
+    assert api.request(0).params == {
+        "page": "1",
+        "limit": "100",
+        "contact_group_id": "7",
+        "updated_after": "2024-05-01T00:00:00Z",
+    }
     plan = PagePlan(100, 1000)
     full = api.parse({"page": 1, "size": 100, "limit": 100, "results": records(100, key="id")})
     plan.learn(0, full, api)

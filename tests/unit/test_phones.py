@@ -3,10 +3,22 @@ import pytest
 from bulkcontacts.phones import PhoneError, normalize_phone
 
 
-@pytest.mark.parametrize("written", [
-    "+91 98765-43210", "098765 43210", "(+91) 98765 43210", "9876543210", "919876543210", "+919876543210",
-    "0091 98765 43210", "9.19876543210E+11", 919876543210, 919876543210.0, " 98765.43210 ",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+91 98765-43210",
+        "098765 43210",
+        "(+91) 98765 43210",
+        "9876543210",
+        "919876543210",
+        "+919876543210",
+        "0091 98765 43210",
+        "9.19876543210E+11",
+        919876543210,
+        919876543210.0,
+        " 98765.43210 ",
+    ],
+)
 def test_ways_of_writing_one_indian_mobile(written):
     assert normalize_phone(written, "IN") == 919876543210
 
@@ -24,10 +36,19 @@ def test_scientific_notation_that_lost_digits_is_rejected_with_the_reason():
         normalize_phone("9.19877E+11", "IN")
 
 
-@pytest.mark.parametrize("bad, why", [
-    ("12345", "not a valid phone"), ("not a phone", "characters"), ("", "empty"), (None, "empty"),
-    ("98765x43210", "characters"), (True, "boolean"), (9.5, "whole number"), ("+91 01234 56789", "not a valid"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ("12345", "not a valid phone"),
+        ("not a phone", "characters"),
+        ("", "empty"),
+        (None, "empty"),
+        ("98765x43210", "characters"),
+        (True, "boolean"),
+        (9.5, "whole number"),
+        ("+91 01234 56789", "not a valid"),
+    ],
+)
 def test_what_is_not_a_phone_is_rejected(bad, why):
     with pytest.raises(PhoneError, match=why):
         normalize_phone(bad, "IN")
@@ -51,8 +72,19 @@ def test_quick_path_agrees_with_the_full_parser_everywhere():
     import phonenumbers
 
     rng = random.Random(3)
-    shapes = ["+{cc} {n}", "+{cc}{n}", "0{n}", "{n}", "{cc}{n}", "00{cc} {n}", "({n3}) {rest}", "+{cc} (0){n}",
-              "{n3}-{rest}", "0{n}0", "+{cc}-{n3}-{rest}"]
+    shapes = [
+        "+{cc} {n}",
+        "+{cc}{n}",
+        "0{n}",
+        "{n}",
+        "{cc}{n}",
+        "00{cc} {n}",
+        "({n3}) {rest}",
+        "+{cc} (0){n}",
+        "{n3}-{rest}",
+        "0{n}0",
+        "+{cc}-{n3}-{rest}",
+    ]
     valid = 0
     for _ in range(4000):
         region = rng.choice(["IN", "US", "GB", "DE", "IT", "BR", "AE", "SG", "FR", "AU"])

@@ -24,8 +24,9 @@ def make_pool(attempt, **settings):
     reported = {}
     options = dict(concurrency=4, max_attempts=3, backoff_base=0.001, backoff_max=0.01, give_up_after=0.5)
     options.update(settings)
-    pool = WorkerPool(attempt, Pacer(10_000), PoolSettings(**options),
-                      lambda item, outcome: reported.__setitem__(item, outcome))
+    pool = WorkerPool(
+        attempt, Pacer(10_000), PoolSettings(**options), lambda item, outcome: reported.__setitem__(item, outcome)
+    )
     return pool, reported
 
 

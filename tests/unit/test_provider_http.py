@@ -30,8 +30,10 @@ def sent(mocked):
 async def test_rampwin_bearer_and_json_body(session):
     source = RampwinSource(type="rampwin", token=SecretStr("jwt-1"), integration_id="chan")
     with aioresponses() as mocked:
-        mocked.post("https://api.rampwin.com/api/contacts/v3/page",
-                    payload={"success": True, "data": {"contacts": [{"_id": "a"}], "totalPages": 1}})
+        mocked.post(
+            "https://api.rampwin.com/api/contacts/v3/page",
+            payload={"success": True, "data": {"contacts": [{"_id": "a"}], "totalPages": 1}},
+        )
         result = await fetcher_for(source, session).fetch(0)
         (call,) = sent(mocked)
     assert isinstance(result, Succeeded) and result.value.total_pages == 1
@@ -40,12 +42,13 @@ async def test_rampwin_bearer_and_json_body(session):
 
 
 async def test_tether_logs_in_then_lists(session):
-    source = TetherSource(type="tether", base_url="https://crm.example.com", email="a@b.c",
-                          password=SecretStr("pw-1"))
+    source = TetherSource(type="tether", base_url="https://crm.example.com", email="a@b.c", password=SecretStr("pw-1"))
     with aioresponses() as mocked:
         mocked.post("https://crm.example.com/api/auth/login", payload={"token": "tok-9", "user": {}})
-        mocked.get(re.compile(r"^https://crm\.example\.com/api/contacts\?.*ownerFilter=all"),
-                   payload={"success": True, "data": {"contacts": [], "total": 0}})
+        mocked.get(
+            re.compile(r"^https://crm\.example\.com/api/contacts\?.*ownerFilter=all"),
+            payload={"success": True, "data": {"contacts": [], "total": 0}},
+        )
         result = await fetcher_for(source, session).fetch(0)
         login, listing = sent(mocked)
     assert isinstance(result, Succeeded)
@@ -54,11 +57,20 @@ async def test_tether_logs_in_then_lists(session):
 
 
 async def test_kore_headers_and_signed_jwt(session):
-    source = KoreSource(type="kore", stream_id="st", contact_list_id="cl", account_id="acc", iid="app",
-                        client_id="cid", client_secret=SecretStr("sec"))
+    source = KoreSource(
+        type="kore",
+        stream_id="st",
+        contact_list_id="cl",
+        account_id="acc",
+        iid="app",
+        client_id="cid",
+        client_secret=SecretStr("sec"),
+    )
     with aioresponses() as mocked:
-        mocked.get(re.compile(r"^https://platform\.kore\.ai/campaign/api/v2/public/st/campaign/contactList/cl/"),
-                   payload={"status": "success", "data": {"results": [], "hasMore": False, "totalResults": 0}})
+        mocked.get(
+            re.compile(r"^https://platform\.kore\.ai/campaign/api/v2/public/st/campaign/contactList/cl/"),
+            payload={"status": "success", "data": {"results": [], "hasMore": False, "totalResults": 0}},
+        )
         result = await fetcher_for(source, session).fetch(0)
         (call,) = sent(mocked)
     headers = call.kwargs["headers"]
@@ -69,10 +81,14 @@ async def test_kore_headers_and_signed_jwt(session):
 async def test_smartflo_expired_token_logs_in_again(session):
     source = SmartfloSource(type="smartflo", email="a@b.c", password=SecretStr("pw"))
     with aioresponses() as mocked:
-        mocked.post("https://api-smartflo.tatateleservices.com/v1/auth/login",
-                    payload={"success": True, "access_token": "first", "token_type": "bearer", "expires_in": 3600})
-        mocked.post("https://api-smartflo.tatateleservices.com/v1/auth/login",
-                    payload={"success": True, "access_token": "second", "token_type": "bearer", "expires_in": 3600})
+        mocked.post(
+            "https://api-smartflo.tatateleservices.com/v1/auth/login",
+            payload={"success": True, "access_token": "first", "token_type": "bearer", "expires_in": 3600},
+        )
+        mocked.post(
+            "https://api-smartflo.tatateleservices.com/v1/auth/login",
+            payload={"success": True, "access_token": "second", "token_type": "bearer", "expires_in": 3600},
+        )
         listing = re.compile(r"^https://api-smartflo\.tatateleservices\.com/v1/contacts")
         mocked.get(listing, status=401, payload={"message": "expired"})
         mocked.get(listing, payload={"page": 1, "size": 0, "limit": 100, "results": []})
@@ -88,8 +104,12 @@ async def test_smartflo_expired_token_logs_in_again(session):
 async def test_smartflo_429_with_string_false(session):
     source = SmartfloSource(type="smartflo", token=SecretStr("t"))
     with aioresponses() as mocked:
-        mocked.get(re.compile(r"^https://api-smartflo"), status=429,
-                   payload={"success": "false", "message": "Too many requests."}, headers={"Retry-After": "2"})
+        mocked.get(
+            re.compile(r"^https://api-smartflo"),
+            status=429,
+            payload={"success": "false", "message": "Too many requests."},
+            headers={"Retry-After": "2"},
+        )
         result = await fetcher_for(source, session).fetch(0)
     assert isinstance(result, Retry) and result.throttled and result.retry_after == 2
     assert "Too many requests." in result.reason

@@ -4,14 +4,14 @@ import re
 import pytest
 from aioresponses import aioresponses
 from pydantic import SecretStr
+from yarl import URL as URL_OF
 
 from bulkcontacts.http import new_session
-from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.pacing import Pacer
+from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.sinks.lookup import ChannelLookup
 from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
 from bulkcontacts.spec import RampwinSink
-from yarl import URL as URL_OF
 
 URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
 PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "chan"}
@@ -26,8 +26,7 @@ async def sink():
 
 async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
     with aioresponses() as mocked:
-        mocked.post(URL, payload={"success": True, "message": "Contact created successfully",
-                                  "data": {"_id": "abc"}})
+        mocked.post(URL, payload={"success": True, "message": "Contact created successfully", "data": {"_id": "abc"}})
         assert await sink.send(PAYLOAD, False) == Succeeded("abc")
         (call,) = [c for calls in mocked.requests.values() for c in calls]
         assert call.kwargs["headers"]["x-api-key"] == "k-1"
@@ -35,13 +34,16 @@ async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
         assert call.kwargs["json"]["phone_number"] == 919876543210
 
 
-@pytest.mark.parametrize("status, body, expected", [
-    (200, {"success": False, "message": "x"}, Retry),
-    (400, {"success": False, "message": "Validation error or duplicate contact"}, Refused),
-    (401, {"success": False, "message": "bad key"}, Fatal),
-    (403, {"success": False, "message": "no"}, Fatal),
-    (503, {"message": "down"}, Retry),
-])
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (200, {"success": False, "message": "x"}, Retry),
+        (400, {"success": False, "message": "Validation error or duplicate contact"}, Refused),
+        (401, {"success": False, "message": "bad key"}, Fatal),
+        (403, {"success": False, "message": "no"}, Fatal),
+        (503, {"message": "down"}, Retry),
+    ],
+)
 async def test_answers_are_classified(sink, status, body, expected):
     with aioresponses() as mocked:
         mocked.post(URL, status=status, payload=body)
@@ -83,13 +85,23 @@ async def test_with_a_token_an_in_doubt_row_is_looked_up_and_keeps_its_real_id()
     try:
         writer = await lookup_writer(session)
         with aioresponses() as mocked:
-            mocked.post(LIST_URL, payload={"success": True, "data": {"contacts": [
-                {"_id": "real-7", "phone_number": "919876543210", "full_name": "A"}], "page": 1, "pageSize": 2}})
+            mocked.post(
+                LIST_URL,
+                payload={
+                    "success": True,
+                    "data": {
+                        "contacts": [{"_id": "real-7", "phone_number": "919876543210", "full_name": "A"}],
+                        "page": 1,
+                        "pageSize": 2,
+                    },
+                },
+            )
             assert await writer.send(PAYLOAD, True) == Succeeded(InDoubtCreated("real-7", "found"))
             (call,) = mocked.requests[("POST", URL_OF(LIST_URL))]
         assert call.kwargs["headers"]["Authorization"] == "Bearer jwt-1"
-        assert call.kwargs["json"]["fitlers"] == [[{"field_name": "phone_number", "operator": "equals",
-                                                    "field_value": "919876543210"}]]
+        assert call.kwargs["json"]["fitlers"] == [
+            [{"field_name": "phone_number", "operator": "equals", "field_value": "919876543210"}]
+        ]
         assert call.kwargs["json"]["integrationId"] == "chan"
     finally:
         await session.close()
@@ -114,8 +126,13 @@ async def test_lookups_waiting_together_go_in_one_paced_request():
         writer = await lookup_writer(session)
         phones = [919876543210 + index for index in range(5)]
         with aioresponses() as mocked:
-            mocked.post(LIST_URL, payload={"success": True, "data": {"contacts": [
-                {"_id": f"id-{phone}", "phone_number": str(phone)} for phone in phones[:3]]}})
+            mocked.post(
+                LIST_URL,
+                payload={
+                    "success": True,
+                    "data": {"contacts": [{"_id": f"id-{phone}", "phone_number": str(phone)} for phone in phones[:3]]},
+                },
+            )
             results = await asyncio.gather(*(writer.lookup.find(str(phone)) for phone in phones))
             (call,) = mocked.requests[("POST", URL_OF(LIST_URL))]
         assert results == [f"id-{phone}" for phone in phones[:3]] + [None, None]
@@ -150,12 +167,15 @@ UPSERT_URL = re.compile(r"^https://api\.rampwin\.com/api/contacts/insertOrUpdate
 
 async def test_upsert_sends_the_phone_as_a_plus_string_and_the_channel_in_the_query():
     session = new_session(2, 5)
-    sink = RampwinWriter(RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan",
-                                     mode="upsert"), session)
+    sink = RampwinWriter(
+        RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan", mode="upsert"), session
+    )
     try:
         with aioresponses() as mocked:
-            mocked.post(UPSERT_URL, payload={"success": True, "message": "Contact inserted or updated successfully",
-                                             "data": {"_id": "u1"}})
+            mocked.post(
+                UPSERT_URL,
+                payload={"success": True, "message": "Contact inserted or updated successfully", "data": {"_id": "u1"}},
+            )
             mocked.post(UPSERT_URL, status=400, payload={"success": False, "message": "Validation error"})
             assert await sink.send({**PAYLOAD, "plan": "gold"}, False) == Succeeded("u1")
             # A 400 is the row's own fault even after a lost answer: an upsert never collides with itself.

@@ -34,19 +34,25 @@ def test_good_spec_loads_with_env_secret_and_relative_path(tmp_path):
     assert "test-api-key" not in repr(spec)
 
 
-@pytest.mark.parametrize("text, message", [
-    (GOOD.replace('rate = "600/min"', 'rate = "fast"'), r"\[run\] rate: rate 'fast' is not like"),
-    (GOOD.replace('name = "t"', 'name = "t"\ncolour = "red"'), r"\[job\] colour: unknown key"),
-    (GOOD.replace('integration_id = "chan"', ""), r"\[sink\] integration_id: required key is missing"),
-    (GOOD.replace('[run]', '[run]\nconcurrency = "many"'), r"\[run\] concurrency"),
-    (GOOD.replace('type = "rampwin"', 'type = "hubspot"'), r"\[sink\] type: 'hubspot' is not a known type"),
-    (GOOD.replace('"${RAMPWIN_API_KEY}"', '"sk-live-123"'), r"\[sink\] api_key: secrets are read from the environment"),
-    (GOOD.replace('${RAMPWIN_API_KEY}', '${NOT_SET_ANYWHERE}'), "NOT_SET_ANYWHERE is not set"),
-    (GOOD.replace('[sink]', '[sink]\nbase_url = "http://api.example.com"'), "plain http://"),
-    (GOOD.replace('name = "t"', 'name = "../../etc"'), r"\[job\] name"),
-    (GOOD.replace('[source]', '[source'), "not valid TOML"),
-    (GOOD.replace('[job]\nname = "t"', ''), r"the \[job\] table is missing"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (GOOD.replace('rate = "600/min"', 'rate = "fast"'), r"\[run\] rate: rate 'fast' is not like"),
+        (GOOD.replace('name = "t"', 'name = "t"\ncolour = "red"'), r"\[job\] colour: unknown key"),
+        (GOOD.replace('integration_id = "chan"', ""), r"\[sink\] integration_id: required key is missing"),
+        (GOOD.replace("[run]", '[run]\nconcurrency = "many"'), r"\[run\] concurrency"),
+        (GOOD.replace('type = "rampwin"', 'type = "hubspot"'), r"\[sink\] type: 'hubspot' is not a known type"),
+        (
+            GOOD.replace('"${RAMPWIN_API_KEY}"', '"sk-live-123"'),
+            r"\[sink\] api_key: secrets are read from the environment",
+        ),
+        (GOOD.replace("${RAMPWIN_API_KEY}", "${NOT_SET_ANYWHERE}"), "NOT_SET_ANYWHERE is not set"),
+        (GOOD.replace("[sink]", '[sink]\nbase_url = "http://api.example.com"'), "plain http://"),
+        (GOOD.replace('name = "t"', 'name = "../../etc"'), r"\[job\] name"),
+        (GOOD.replace("[source]", "[source"), "not valid TOML"),
+        (GOOD.replace('[job]\nname = "t"', ""), r"the \[job\] table is missing"),
+    ],
+)
 def test_bad_specs_give_one_line_naming_the_key(tmp_path, text, message):
     with pytest.raises(UsageError, match=message) as caught:
         load_spec(spec_file(tmp_path, text))
@@ -59,7 +65,7 @@ def test_missing_env_is_filled_when_emulating(tmp_path):
 
 
 def test_loopback_http_is_allowed(tmp_path):
-    spec = load_spec(spec_file(tmp_path, GOOD.replace('[sink]', '[sink]\nbase_url = "http://127.0.0.1:9/rampwin"')))
+    spec = load_spec(spec_file(tmp_path, GOOD.replace("[sink]", '[sink]\nbase_url = "http://127.0.0.1:9/rampwin"')))
     assert spec.sink.base_url.startswith("http://127.0.0.1")
 
 
@@ -80,8 +86,9 @@ def test_a_misspelt_table_is_named_with_the_likely_one(tmp_path):
 
 def test_every_unset_variable_is_named_in_one_message(tmp_path):
     text = GOOD.replace("${RAMPWIN_API_KEY}", "${UNSET_KEY_A}").replace('"chan"', '"${UNSET_CHANNEL_B}"')
-    with pytest.raises(UsageError, match="UNSET_CHANNEL_B, UNSET_KEY_A are not set; export UNSET_CHANNEL_B=... "
-                                         "UNSET_KEY_A=..."):
+    with pytest.raises(
+        UsageError, match="UNSET_CHANNEL_B, UNSET_KEY_A are not set; export UNSET_CHANNEL_B=... UNSET_KEY_A=..."
+    ):
         load_spec(spec_file(tmp_path, text))
 
 
@@ -128,27 +135,39 @@ path = "out.csv"
     assert source_fingerprint(first.source) != source_fingerprint(filtered.source)
 
 
-@pytest.mark.parametrize("url, message", [
-    ("http://localhost.evil.example/", "plain http:// to localhost.evil.example"),
-    ("http://127.0.0.1.nip.example:8080", "plain http:// to 127.0.0.1.nip.example"),
-    ("http://localhost@attacker.example/", "user-info"),
-    ("https://user:pw@api.rampwin.com", "user-info"),
-    ("http://127.0.0.1@attacker.example", "user-info"),
-    ("http://[::1].example/", "is not a URL|names no host|plain http"),
-    ("ftp://api.rampwin.com", "the scheme 'ftp' is not allowed"),
-    ("api.rampwin.com", "the scheme '' is not allowed|scheme"),
-    ("https://", "names no host"),
-    ("https://api.rampwin.com/?key=1", "query or fragment"),
-    ("http://128.0.0.1/", "plain http:// to 128.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("http://localhost.evil.example/", "plain http:// to localhost.evil.example"),
+        ("http://127.0.0.1.nip.example:8080", "plain http:// to 127.0.0.1.nip.example"),
+        ("http://localhost@attacker.example/", "user-info"),
+        ("https://user:pw@api.rampwin.com", "user-info"),
+        ("http://127.0.0.1@attacker.example", "user-info"),
+        ("http://[::1].example/", "is not a URL|names no host|plain http"),
+        ("ftp://api.rampwin.com", "the scheme 'ftp' is not allowed"),
+        ("api.rampwin.com", "the scheme '' is not allowed|scheme"),
+        ("https://", "names no host"),
+        ("https://api.rampwin.com/?key=1", "query or fragment"),
+        ("http://128.0.0.1/", "plain http:// to 128.0.0.1"),
+    ],
+)
 def test_look_alike_loopback_and_user_info_are_refused(tmp_path, url, message):
     with pytest.raises(UsageError, match=message) as caught:
         load_spec(spec_file(tmp_path, GOOD.replace("[sink]", f'[sink]\nbase_url = "{url}"')))
     assert "[sink] base_url" in str(caught.value)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/rampwin", "http://127.8.9.10/", "http://localhost:80/x",
-                                 "http://LOCALHOST/", "http://[::1]:8080/", "https://api.rampwin.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/rampwin",
+        "http://127.8.9.10/",
+        "http://localhost:80/x",
+        "http://LOCALHOST/",
+        "http://[::1]:8080/",
+        "https://api.rampwin.com",
+    ],
+)
 def test_loopback_and_https_pass(tmp_path, url):
     assert load_spec(spec_file(tmp_path, GOOD.replace("[sink]", f'[sink]\nbase_url = "{url}"'))).sink.base_url == url
 
@@ -167,27 +186,48 @@ path = "out.csv"
 """
 
 
-@pytest.mark.parametrize("provider, extra, message", [
-    ("rampwin", 'integration_id = "c"\nfilters = [[{ field = "city", value = "Pune" }]]',
-     r"\[source\] filters\.0\.0\.field_name: required key is missing"),
-    ("rampwin", 'integration_id = "c"\nfilters = [[{ field_name = "city", operator = "", field_value = "P" }]]',
-     r"\[source\] filters\.0\.0\.operator"),
-    ("rampwin", 'integration_id = "c"\nfilters = [{ field_name = "city", operator = "equals", field_value = "P" }]',
-     r"\[source\] filters\.0"),
-    ("smartflo", 'updated_after = "yesterday"', r"\[source\] updated_after: must be an ISO 8601 date"),
-    ("tether", 'date_range = { start = "2024-13-01" }', r"\[source\] date_range\.start: must be an ISO 8601"),
-    ("tether", 'date_range = { start = "2025-01-01", end = "2024-01-01" }', "start 2025-01-01 is after end"),
-    ("tether", 'date_range = { begin = "2025-01-01" }', r"\[source\] date_range\.begin: unknown key"),
-])
+@pytest.mark.parametrize(
+    "provider, extra, message",
+    [
+        (
+            "rampwin",
+            'integration_id = "c"\nfilters = [[{ field = "city", value = "Pune" }]]',
+            r"\[source\] filters\.0\.0\.field_name: required key is missing",
+        ),
+        (
+            "rampwin",
+            'integration_id = "c"\nfilters = [[{ field_name = "city", operator = "", field_value = "P" }]]',
+            r"\[source\] filters\.0\.0\.operator",
+        ),
+        (
+            "rampwin",
+            'integration_id = "c"\nfilters = [{ field_name = "city", operator = "equals", field_value = "P" }]',
+            r"\[source\] filters\.0",
+        ),
+        ("smartflo", 'updated_after = "yesterday"', r"\[source\] updated_after: must be an ISO 8601 date"),
+        ("tether", 'date_range = { start = "2024-13-01" }', r"\[source\] date_range\.start: must be an ISO 8601"),
+        ("tether", 'date_range = { start = "2025-01-01", end = "2024-01-01" }', "start 2025-01-01 is after end"),
+        ("tether", 'date_range = { begin = "2025-01-01" }', r"\[source\] date_range\.begin: unknown key"),
+    ],
+)
 def test_request_shaping_values_are_checked_before_anything_is_sent(tmp_path, provider, extra, message):
     with pytest.raises(UsageError, match=message):
         load_spec(spec_file(tmp_path, EXPORT.format(provider=provider, extra=extra)), emulate=True)
 
 
 def test_good_filters_and_dates_load(tmp_path):
-    loaded = load_spec(spec_file(tmp_path, EXPORT.format(provider="tether", extra=(
-        'date_range = { start = "2024-01-01T00:00:00Z", end = "2025-01-01" }'))), emulate=True)
+    loaded = load_spec(
+        spec_file(
+            tmp_path,
+            EXPORT.format(
+                provider="tether", extra=('date_range = { start = "2024-01-01T00:00:00Z", end = "2025-01-01" }')
+            ),
+        ),
+        emulate=True,
+    )
     assert loaded.source.date_range.start == "2024-01-01T00:00:00Z"
-    smartflo = load_spec(spec_file(tmp_path, EXPORT.format(provider="smartflo", extra=(
-        'updated_after = "2024-05-08T12:45:03+0000"'))), emulate=True)
+    smartflo = load_spec(
+        spec_file(tmp_path, EXPORT.format(provider="smartflo", extra=('updated_after = "2024-05-08T12:45:03+0000"'))),
+        emulate=True,
+    )
     assert smartflo.source.updated_after == "2024-05-08T12:45:03+0000"
