@@ -1,3 +1,3 @@
 """bulkcontacts: move contacts in bulk between files and contact APIs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

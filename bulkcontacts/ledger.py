@@ -23,7 +23,7 @@ from typing import Any
 
 from bulkcontacts.checkpoint import Progress, StateDir, open_private, write_atomic
 from bulkcontacts.errors import UsageError
-from bulkcontacts.sinks.files import neutralize
+from bulkcontacts.text import csv_cell
 
 CREATED_HEADER = ["row", "phone_number", "contact_id"]
 REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]
@@ -65,14 +65,6 @@ class OutcomeFile:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def _cell(value: Any, guard: bool) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False, default=str)
-    return neutralize(value) if guard and isinstance(value, str) else value
 
 
 class ImportLedger:
@@ -118,8 +110,8 @@ class ImportLedger:
     def record_rejected(
         self, unit: int, row: int, reason: str, status: int | None, code: str, source_row: dict[str, Any]
     ) -> None:
-        line = [row, _cell(reason, self.guard), status or ""] + [
-            _cell(source_row.get(name), self.guard) for name in self.source_columns
+        line = [row, csv_cell(reason, self.guard), status or ""] + [
+            csv_cell(source_row.get(name), self.guard) for name in self.source_columns
         ]
         self._pending.append((unit, "rejected", f"rejected:{code}", line))
         self.pending_counts["rejected"] += 1

@@ -26,8 +26,6 @@ import contextvars
 import math
 import time
 
-from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, RunSpec
-
 HOLD_SECONDS = 3.0
 NEAR_LIMIT_PAUSE = 0.05
 SHRINK_AT_MOST = 0.9  # one 429 never costs more than a tenth of the rate ...
@@ -35,16 +33,6 @@ SHRINK_AT_LEAST = 0.99  # ... and always at least a hundredth
 FLOOR = 0.5  # nor does a run of them take it under half the configured rate
 
 _turn: contextvars.ContextVar[object | None] = contextvars.ContextVar("pacer_turn", default=None)
-
-
-def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
-    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
-    ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
-    start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
-    pacer = Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
-    if learned_ceiling is not None and not run.adaptive:
-        pacer.lower_ceiling(learned_ceiling)
-    return pacer
 
 
 class Pacer:

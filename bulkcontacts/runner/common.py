@@ -16,8 +16,9 @@ from typing import Any
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.errors import UsageError
+from bulkcontacts.pacing import Pacer
 from bulkcontacts.pool import PoolSettings, PoolStats, Work, WorkerPool
-from bulkcontacts.spec import JobSpec
+from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, JobSpec, RunSpec
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
 GRACE_SECONDS = 10.0
@@ -224,3 +225,13 @@ async def drive(
             committer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await committer
+
+
+def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
+    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
+    ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
+    start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
+    pacer = Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
+    if learned_ceiling is not None and not run.adaptive:
+        pacer.lower_ceiling(learned_ceiling)
+    return pacer

@@ -19,7 +19,7 @@ from typing import Any
 from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
 from bulkcontacts.display import Display, Snapshot
 from bulkcontacts.http import new_session
-from bulkcontacts.pacing import Pacer, pacer_for
+from bulkcontacts.pacing import Pacer
 from bulkcontacts.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
 from bulkcontacts.providers.base import (
     ListApi,
@@ -33,6 +33,7 @@ from bulkcontacts.runner.common import (
     RunResult,
     drive,
     open_progress,
+    pacer_for,
     pool_settings,
     snapshot_with_pool,
     write_summary,

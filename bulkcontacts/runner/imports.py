@@ -16,12 +16,12 @@ from bulkcontacts.errors import UsageError
 from bulkcontacts.http import new_session
 from bulkcontacts.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.pacing import pacer_for
 from bulkcontacts.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
     open_progress,
+    pacer_for,
     pool_settings,
     prefetched,
     snapshot_with_pool,

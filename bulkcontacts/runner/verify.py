@@ -27,9 +27,9 @@ from bulkcontacts.runner.common import RunResult
 from bulkcontacts.runner.exports import run_export
 from bulkcontacts.runner.imports import mapped_batches
 from bulkcontacts.runner.migrate import STAGING, send_spec
-from bulkcontacts.sinks.files import neutralize
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.text import neutralize
 
 VERIFY_DIR = "verify"
 RECONCILIATION_HEADER = ["row", "phone_number", "status", "contact_id", "differences"]

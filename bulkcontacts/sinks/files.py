@@ -22,9 +22,8 @@ import pyarrow.parquet as pa_parquet
 
 from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files, write_atomic
 from bulkcontacts.spec import FileSink
+from bulkcontacts.text import csv_cell
 
-FORMULA_STARTS = ("=", "@", "\t", "\r")
-PLAIN_NUMBER = frozenset("0123456789 ()-.+")
 PARQUET_BATCH = 5_000
 
 
@@ -129,25 +128,6 @@ def _write_jsonl(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _:
         os.fsync(out.fileno())
 
 
-def neutralize(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula; phone-like ``+91 98765 43210`` stays as it is."""
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    if value.startswith(("+", "-")) and not set(value) <= PLAIN_NUMBER:
-        return "'" + value
-    return value
-
-
-def _csv_cell(value: Any, guard: bool) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and guard:
-        return neutralize(value)
-    return value
-
-
 def _columns(records: Iterator[dict[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for record in records:
@@ -161,7 +141,7 @@ def _write_csv(path: Path, records: Callable[[], Iterator[dict[str, Any]]], sink
         writer = csv.writer(out)
         writer.writerow(names)
         for record in records():
-            writer.writerow([_csv_cell(record.get(name), sink.neutralize_formulas) for name in names])
+            writer.writerow([csv_cell(record.get(name), sink.neutralize_formulas) for name in names])
         out.flush()
         os.fsync(out.fileno())
 
