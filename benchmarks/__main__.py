@@ -14,6 +14,7 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
 PARTIAL = "\n## Runs of some cases\n"
+FINDINGS_MARK = "\n<!-- below: benchmarks/FINDINGS.md -->\n"
 
 
 def main(arguments: list[str]) -> int:
@@ -49,10 +50,10 @@ def main(arguments: list[str]) -> int:
 
 def record(table: str, *, full: bool) -> None:
     """A full run replaces the main table; a run of some cases replaces its own section below it (the same
-    command run again), so the last full table and every partial run's figures stay side by side."""
+    command run again), so the last full table and every partial run's figures stay side by side. The
+    findings (FINDINGS.md) always follow, after a marker line."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    findings = _findings()
-    body = text.removesuffix(findings) if findings and text.endswith(findings) else text
+    body = text.split(FINDINGS_MARK, 1)[0]
     main, _, partial = body.partition(PARTIAL)
     sections = [section for section in partial.split("\n### ") if section.strip()]
     if full:
@@ -62,7 +63,10 @@ def record(table: str, *, full: bool) -> None:
         sections = [section for section in sections if f"`{command}`" not in section.splitlines()[0]]
         sections.append(table.replace("# Benchmark results\n\n", "", 1).replace("Command: ", "", 1))
     joined = "".join(f"\n### {section.strip()}\n" for section in sections)
-    RESULTS.write_text(main.rstrip("\n") + "\n" + (PARTIAL + joined if sections else "") + findings, encoding="utf-8")
+    RESULTS.write_text(
+        main.rstrip("\n") + "\n" + (PARTIAL + joined if sections else "") + FINDINGS_MARK + _findings(),
+        encoding="utf-8",
+    )
 
 
 def render(figures: list[Figure], chosen: list[str], seconds: float, command: str) -> str:

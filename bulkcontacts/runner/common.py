@@ -235,3 +235,17 @@ def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
     if learned_ceiling is not None and not run.adaptive:
         pacer.lower_ceiling(learned_ceiling)
     return pacer
+
+
+LEARNED_CEILING = "learned_ceiling"  # requests/s a 429 taught this job not to exceed (kept for its resumes)
+
+
+def job_pacer(run: RunSpec, progress: Progress) -> Pacer:
+    """The job's pacer, under any ceiling an earlier run of it learned."""
+    return pacer_for(run, progress.extra.get(LEARNED_CEILING))
+
+
+def remember_ceiling(run: RunSpec, progress: Progress, pacer: Pacer) -> None:
+    """Keep a ceiling lowered by a 429 in the checkpoint, so the resume does not overshoot again."""
+    if pacer.ceiling < pacer_for(run).ceiling:
+        progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)

@@ -32,9 +32,10 @@ from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
+    job_pacer,
     open_progress,
-    pacer_for,
     pool_settings,
+    remember_ceiling,
     snapshot_with_pool,
     write_summary,
 )
@@ -141,7 +142,7 @@ async def run_export(
     ledger = ExportState(state, progress, plan, parts)
     await ledger.commit()
     pages_before = progress.done_count
-    pacer = pacer_for(spec.run)
+    pacer = job_pacer(spec.run, progress)
     async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
         fetcher = PageFetcher(api, Credentials(source, api, session), session)
         fetch_started = time.monotonic()
@@ -149,6 +150,7 @@ async def run_export(
         problems, stats = await _fetch_pages(spec, api, fetcher, parts, ledger, display, started, pacer)
         progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
         stopped = stats.stop_reason
+    remember_ceiling(spec.run, progress, pacer)
     await ledger.commit()
     fetched_now = progress.done_count - pages_before
     if stopped is not None:

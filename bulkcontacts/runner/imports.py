@@ -20,10 +20,11 @@ from bulkcontacts.pool import Outcome, PoolStats, Refused, Succeeded, Work, Work
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
+    job_pacer,
     open_progress,
-    pacer_for,
     pool_settings,
     prefetched,
+    remember_ceiling,
     snapshot_with_pool,
     write_summary,
 )
@@ -31,8 +32,6 @@ from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
 from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
 from bulkcontacts.sources.files import FileReader
 from bulkcontacts.spec import JobSpec, RampwinSink
-
-LEARNED_CEILING = "learned_ceiling"  # requests/s a 429 taught this job not to exceed
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +239,7 @@ async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
                 yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
     assert isinstance(spec.sink, RampwinSink)
-    pacer = pacer_for(spec.run, ledger.progress.extra.get(LEARNED_CEILING))
+    pacer = job_pacer(spec.run, ledger.progress)
     async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
         lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
         sink = RampwinWriter(spec.sink, session, lookup)
@@ -261,8 +260,7 @@ async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
             lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)),
         )
         await asyncio.gather(*settling)
-        if pacer.ceiling < pacer_for(spec.run).ceiling:  # a 429 taught it a lower one: the resume keeps it
-            ledger.progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)
+        remember_ceiling(spec.run, ledger.progress, pacer)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)
