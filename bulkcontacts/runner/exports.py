@@ -108,7 +108,8 @@ async def run_export(
     source, sink = spec.source, spec.sink
     assert isinstance(source, ProviderSource) and isinstance(sink, FileSink)
     state = StateDir(state_path)
-    progress = open_progress(
+    progress = await asyncio.to_thread(
+        open_progress,
         state,
         "export",
         source_fingerprint(source),
@@ -117,11 +118,7 @@ async def run_export(
         again_when_finished=source.mode == "incremental",
     )
     parts = PartStore(state.path / "parts")
-    parts.create()
-    if progress.done_count == 0:
-        parts.clear()  # a new export (first run, --restart, or a new incremental round)
-    if "since" not in progress.extra:  # fixed for this export, resumes included
-        progress.extra["since"] = _watermark(state) if source.mode == "incremental" else None
+    await asyncio.to_thread(_prepare_parts, parts, progress, state, source.mode == "incremental")
     api = list_api(source, progress.extra["since"])
     extra = progress.extra
     plan = PagePlan(
@@ -129,7 +126,7 @@ async def run_export(
     )
     files = {"output": str(sink.path), "summary": str(state.file("summary.json"))}
     if progress.finished:
-        return _result(
+        return await _result(
             spec,
             "complete",
             "already complete (use --restart to export again)",
@@ -155,10 +152,10 @@ async def run_export(
     fetched_now = progress.done_count - pages_before
     if stopped is not None:
         status = "refused" if stats.fatal else "interrupted"
-        return _result(spec, status, stopped, progress, state, files, started, stats.pool, fetched_now)
+        return await _result(spec, status, stopped, progress, state, files, started, stats.pool, fetched_now)
     missing = _why_incomplete(plan, ledger, problems)
     if missing:
-        return _result(
+        return await _result(
             spec,
             "interrupted",
             f"incomplete: {missing}; nothing was written to {sink.path}",
@@ -183,10 +180,10 @@ async def run_export(
     progress.counts.update(records=assembled.records, duplicates_dropped=assembled.duplicates)
     if source.mode == "incremental":
         newest = assembled.newest_update or progress.extra.get("since")
-        write_atomic(state.file(WATERMARK), json.dumps({"newest_update": newest}).encode())
+        await asyncio.to_thread(write_atomic, state.file(WATERMARK), json.dumps({"newest_update": newest}).encode())
     await ledger.commit(finished=True)
     dropped = f", {assembled.duplicates:,} duplicates dropped" if assembled.duplicates else ""
-    return _result(
+    return await _result(
         spec,
         "complete",
         f"{assembled.records:,} records written to {assembled.path}{dropped}",
@@ -329,6 +326,15 @@ def _why_incomplete(plan: PagePlan, ledger: ExportState, problems: list[str]) ->
     return None
 
 
+def _prepare_parts(parts: PartStore, progress: Progress, state: StateDir, incremental: bool) -> None:
+    """The part files' folder, emptied for a new export; the incremental mark fixed for this export."""
+    parts.create()
+    if progress.done_count == 0:
+        parts.clear()  # a new export (first run, --restart, or a new incremental round)
+    if "since" not in progress.extra:  # fixed for this export, resumes included
+        progress.extra["since"] = _watermark(state) if incremental else None
+
+
 def _watermark(state: StateDir) -> str | None:
     try:
         newest = json.loads(state.file(WATERMARK).read_text(encoding="utf-8")).get("newest_update")
@@ -337,7 +343,7 @@ def _watermark(state: StateDir) -> str | None:
     return None if newest is None else str(newest)
 
 
-def _result(
+async def _result(
     spec: JobSpec,
     status: str,
     message: str,
@@ -361,5 +367,5 @@ def _result(
         unit="pages",
         fetch_seconds=progress.extra.get("fetch_seconds"),
     ).with_pool(stats)
-    write_summary(state, result)
+    await asyncio.to_thread(write_summary, state, result)
     return result

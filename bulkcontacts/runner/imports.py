@@ -93,7 +93,7 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
     source, sink = spec.import_ends
-    with FileReader(source) as reader:
+    with await asyncio.to_thread(FileReader, source) as reader:  # it opens and sniffs the file
         mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), sink.integration_id)
         rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
         duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
@@ -116,7 +116,7 @@ async def run_import(
     again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
     started = time.monotonic()
     source, sink = spec.import_ends
-    with FileReader(source) as reader:
+    with await asyncio.to_thread(FileReader, source) as reader:  # it opens and sniffs the file
         columns = await asyncio.to_thread(reader.columns)
         mapper = ContactMapper(spec.mapping, columns, sink.integration_id)
         # The whole file's structure is checked (and its rows counted) before anything is sent.
@@ -124,8 +124,14 @@ async def run_import(
             asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
         )
         state = StateDir(state_path)
-        progress = open_progress(
-            state, "import", source_fingerprint, spec.mapping_fingerprint(), restart, accept_changes=retry_rejected
+        progress = await asyncio.to_thread(
+            open_progress,
+            state,
+            "import",
+            source_fingerprint,
+            spec.mapping_fingerprint(),
+            restart,
+            accept_changes=retry_rejected,
         )
         if retry_rejected:
             if progress.total is not None and progress.total != total:
@@ -134,7 +140,7 @@ async def run_import(
                     "the rows fixed in place (none added or removed) to keep their row numbers"
                 )
             await asyncio.to_thread(begin_retry, state, progress)
-        selection = Selection(retry_rows(state) if progress.extra.get("retry") else None)
+        selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None)
         resumed = progress.copy()  # what earlier runs finished; never changes during this run
         lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
         ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
@@ -149,15 +155,15 @@ async def run_import(
                 if retry_rejected
                 else "already complete (use --restart to run it again, or --retry-rejected)"
             )
-            return _result(spec, "complete", message, progress, state, result_files, started, 0, PoolStats())
+            return await _result(spec, "complete", message, progress, state, result_files, started, 0, PoolStats())
         progress.total = resumed.total = total
-        ledger.open()
+        await asyncio.to_thread(ledger.open)
         try:
             return await _import_rows(
                 spec, reader, mapper, ledger, resumed, selection, display, state, result_files, started
             )
         finally:
-            ledger.close()
+            await asyncio.to_thread(ledger.close)
 
 
 async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
@@ -269,9 +275,9 @@ async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
     done_now = ledger.progress.done_count - resumed.done_count
     if finished:
         message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
-        return _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
+        return await _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
     status = "refused" if pool.fatal else "interrupted"
-    return _result(
+    return await _result(
         spec, status, pool.stop_reason or "stopped", ledger.progress, state, files, started, done_now, pool.stats
     )
 
@@ -302,7 +308,7 @@ def _snapshot(
     return snapshot
 
 
-def _result(
+async def _result(
     spec: JobSpec,
     status: str,
     message: str,
@@ -331,5 +337,5 @@ def _result(
         done_this_run=done_now,
         send_seconds=progress.extra.get("send_seconds"),
     ).with_pool(stats)
-    write_summary(state, result)
+    await asyncio.to_thread(write_summary, state, result)
     return result

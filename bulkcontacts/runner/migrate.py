@@ -58,9 +58,7 @@ def send_spec(spec: JobSpec, staging: Path) -> JobSpec:
 
 async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display: Display) -> RunResult | Path:
     """Phase 1: the staging file's path once every record is fetched, or the fetch's result if it stopped."""
-    state.create()
-    if restart:
-        state.clear()
+    await asyncio.to_thread(_prepare, state, restart)
     fetched = await run_export(
         fetch_spec(spec, state.path),
         state_path=state.path / FETCH_DIR,
@@ -72,17 +70,28 @@ async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display
     if fetched.status != "complete":
         fetched.message = f"fetching from {spec.source.type}: {fetched.message}"
         return fetched
-    if not staging.exists():
-        records = state.path / FETCH_DIR / "records.jsonl"
-        if not records.exists():
-            raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
-        await asyncio.to_thread(_stage, records, staging, spec.source.type)
+    await asyncio.to_thread(_stage_once, state.path / FETCH_DIR / "records.jsonl", staging, spec.source.type)
     return staging
 
 
-def _stage(records: Path, staging: Path, provider: str) -> None:
+def _prepare(state: StateDir, restart: bool) -> None:
+    state.create()
+    if restart:
+        state.clear()
+
+
+def _stage_once(records: Path, staging: Path, provider: str) -> None:
+    """Flatten the fetched records into the staging file, unless an earlier run already did."""
+    if staging.exists():
+        return
+    if not records.exists():
+        raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
     stage_rows(records, staging, provider)
     shutil.rmtree(records.parent / "parts", ignore_errors=True)  # records.jsonl holds them all
+
+
+def _is_empty(path: Path) -> bool:
+    return path.stat().st_size == 0
 
 
 async def run_migrate(
@@ -93,7 +102,7 @@ async def run_migrate(
     staged = await fetch_and_stage(spec, state, restart, display)
     if isinstance(staged, RunResult):
         return staged
-    if staged.stat().st_size == 0:
+    if await asyncio.to_thread(_is_empty, staged):
         result = RunResult(
             job=spec.job.name,
             status="complete",
@@ -101,10 +110,14 @@ async def run_migrate(
             counts={"created": 0, "rejected": 0, "total_rows": 0},
             state_dir=state.path,
         )
-        write_summary(state, result)
+        await asyncio.to_thread(write_summary, state, result)
         return result
     return await run_import(
-        send_spec(spec, staged), state_path=state_path, restart=False, display=display, retry_rejected=retry_rejected
+        await asyncio.to_thread(send_spec, spec, staged),
+        state_path=state_path,
+        restart=False,
+        display=display,
+        retry_rejected=retry_rejected,
     )
 
 
@@ -116,7 +129,10 @@ async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) 
         stop = FatalRemoteError if staged.status == "refused" else Interrupted
         raise stop(f"dry run: {staged.message}; {staged.advice}")
     fetch = await asyncio.to_thread(StateDir(state.path / FETCH_DIR).load)
-    report = DryRunReport() if staged.stat().st_size == 0 else await dry_run_import(send_spec(spec, staged))
+    if await asyncio.to_thread(_is_empty, staged):
+        report = DryRunReport()
+    else:
+        report = await dry_run_import(await asyncio.to_thread(send_spec, spec, staged))
     if fetch is not None:
         report.fetched = fetch.counts.get("records", 0)
         report.fetch_seconds = float(fetch.extra.get("fetch_seconds") or 0.0)

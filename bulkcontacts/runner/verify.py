@@ -93,9 +93,9 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     if spec.kind == "export":
         raise UsageError("verify checks a Rampwin channel against what a job sends: use it on import and migrate jobs")
     listing_job = listing_spec(spec, state_path)
-    expected = expected_spec(spec, state_path)
+    expected = await asyncio.to_thread(expected_spec, spec, state_path)
     state = StateDir(state_path)
-    state.create()
+    await asyncio.to_thread(state.create)
     listing = await run_export(
         listing_job, state_path=state_path / VERIFY_DIR, restart=True, display=display, activity="listing the channel"
     )
