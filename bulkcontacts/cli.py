@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -22,9 +21,6 @@ from bulkcontacts import __version__
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display, make_display, preview, shown_path
 from bulkcontacts.emulate import emulated
-from bulkcontacts.emulator.app import start_emulator
-from bulkcontacts.emulator.seed import DEFAULT_SCOPE, SHAPES, seed
-from bulkcontacts.emulator.state import EmulatorSettings
 from bulkcontacts.errors import (
     BulkContactsError,
     FatalRemoteError,
@@ -49,7 +45,7 @@ from bulkcontacts.runner import (
 )
 from bulkcontacts.runner.migrate import FETCH_DIR
 from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSource, JobSpec, is_loopback, load_spec, parse_rate
+from bulkcontacts.spec import FileSource, JobSpec, load_spec
 from bulkcontacts.text import shorten
 
 Outcome = TypeVar("Outcome")
@@ -415,102 +411,16 @@ def status(job: Path, state_dir: Path | None) -> None:
     _guarded(action)
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--db", default=":memory:", show_default=True, help="SQLite file for the store.")
-@click.option("--rate-limit", default=None, help='Per-credential limit, e.g. "300/s" (strict 1 s window).')
-@click.option("--latency", default=0.0, show_default=True, help="Seconds added to every answer.")
-@click.option("--latency-jitter", default=0.0, show_default=True, help="Up to this many seconds more, at random.")
-@click.option("--api-key-env", default=None, help="Accept only the x-api-key held in this environment variable.")
-@click.option("--token-env", default=None, help="Accept only the bearer token held in this environment variable.")
-@click.option(
-    "--seed-contacts",
-    default=0,
-    show_default=True,
-    help=f'Fill every provider with this many generated contacts (scope "{DEFAULT_SCOPE}").',
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    add_help_option=False,
 )
-@click.option("--token-ttl", default=3600.0, show_default=True, help="Seconds a token from a login endpoint lives.")
-@click.option(
-    "--set",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Any other setting, e.g. --set error_rate=0.05 --set drop_after_rate=0.01 --set faults_for=rampwin "
-    "(JSON values; see GET /_emulator/settings for the names).",
-)
-def emulator(
-    host: str,
-    port: int,
-    db: str,
-    rate_limit: str | None,
-    latency: float,
-    latency_jitter: float,
-    api_key_env: str | None,
-    token_env: str | None,
-    seed_contacts: int,
-    token_ttl: float,
-    extra: tuple[str, ...],
-) -> None:
-    """Serve the providers' endpoints on loopback, faithfully, with limits and faults."""
-
-    def action() -> int:
-        if not is_loopback(host):
-            raise UsageError("--host: the emulator serves on loopback only")
-        settings = EmulatorSettings(
-            rate_limit=parse_rate(rate_limit) if rate_limit else None,
-            latency=latency,
-            latency_jitter=latency_jitter,
-            api_key=_env(api_key_env),
-            token=_env(token_env),
-            token_ttl=token_ttl,
-        )
-        try:
-            settings.update({name: _json_or_text(value) for name, _, value in (item.partition("=") for item in extra)})
-        except ValueError as error:
-            raise UsageError(f"--set: {error}") from None
-        asyncio.run(_serve(settings, db, host, port, seed_contacts))
-        return 0
-
-    _guarded(action)
-
-
-def _json_or_text(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value
-
-
-def _env(name: str | None) -> str | None:
-    if name is None:
-        return None
-    value = os.environ.get(name)
-    if not value:
-        raise UsageError(f"environment variable {name} is not set")
-    return value
-
-
-async def _serve(settings: EmulatorSettings, db: str, host: str, port: int, seed_contacts: int) -> None:
-    try:
-        running = await start_emulator(settings, db=db, host=host, port=port)
-    except OSError as error:
-        raise UsageError(
-            f"--host {host} --port {port}: cannot listen there ({error.strerror}); "
-            "pick another --port (0 picks a free one)"
-        ) from None
-    for provider in SHAPES if seed_contacts else ():
-        if running.state.store.count(provider, DEFAULT_SCOPE) == 0:
-            seed(running.state.store, provider, seed_contacts)
-    print(f"bulkcontacts emulator listening on {running.url}", flush=True)
-    for name in SHAPES:
-        print(f"  {name}: {running.base_url(name)}", flush=True)
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopped.set)
-    await stopped.wait()
-    await running.stop()
+@click.argument("options", nargs=-1, type=click.UNPROCESSED)
+def emulator(options: tuple[str, ...]) -> None:
+    """Serve the providers' endpoints on loopback, faithfully, with limits and faults
+    (`bulkcontacts emulator --help` for its options)."""
+    # The emulator is its own package, never imported here: this process becomes it.
+    os.execv(sys.executable, [sys.executable, "-m", "bulkcontacts_emulator", *options])
 
 
 def main() -> Any:

@@ -2,27 +2,32 @@
 
 Each job's emulator store lives in its state directory (``<state>/emulator/store.sqlite``), so jobs never
 see each other's contacts, an interrupted run resumes against the same data, ``verify`` sees what ``run``
-created, and ``--restart`` starts from a clean store. The emulator runs on its own event loop in a
-background thread: its SQLite calls never hold up the job's loop.
+created, and ``--restart`` starts from a clean store. The emulator is a package of its own, never imported
+here: it runs as a child process (its SQLite and its handlers never share the job's event loop or its core),
+in a session of its own so that Ctrl-C reaches only the job, and it stops when the job's end of its standard
+input closes, even after a ``kill -9`` of the job.
 """
 
 from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display, shown_path
-from bulkcontacts.emulator.app import EmulatorThread, RunningEmulator
-from bulkcontacts.emulator.seed import DEFAULT_SCOPE, seed
-from bulkcontacts.emulator.state import EmulatorSettings
+from bulkcontacts.errors import Interrupted
 from bulkcontacts.spec import FileSource, JobSpec, RampwinSink
 
 EMULATE_SEED_CONTACTS = 1_000
 EMULATOR_DIR = "emulator"
+DEFAULT_SCOPE = "demo"  # the emulator's scope for providers whose spec names none
+START_SECONDS = 60.0
 
 
 def emulator_store(state_path: Path) -> Path:
@@ -37,20 +42,72 @@ def emulated(spec: JobSpec, state_path: Path, display: Display, *, restart: bool
     if restart:
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, exist_ok=True)
-    with EmulatorThread(EmulatorSettings(), db=emulator_store(state_path)) as emulator:
-        display.note(f"emulator: {emulator.url} (this job's store: {shown_path(emulator_store(state_path))})")
-        yield _pointed_at(spec, emulator, display)
+    options = ["--port", "0", "--db", str(emulator_store(state_path)), "--exit-with-stdin"]
+    if not isinstance(spec.source, FileSource):
+        options += ["--seed", f"{spec.source.type}:{_scope(spec)}:{EMULATE_SEED_CONTACTS}"]
+    log = folder / "emulator.log"  # its own complaints, never in the job's output
+    with open(log, "w", encoding="utf-8") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bulkcontacts_emulator", *options],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        url = _wait_until_listening(process, display, log)
+        display.note(f"emulator: {url} (this job's store: {shown_path(emulator_store(state_path))})")
+        yield _pointed_at(spec, url)
+    finally:
+        _stop(process)
 
 
-def _pointed_at(spec: JobSpec, emulator: RunningEmulator, display: Display) -> JobSpec:
+def _scope(spec: JobSpec) -> str:
+    source: Any = spec.source
+    return str(getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE)
+
+
+def _wait_until_listening(process: subprocess.Popen[str], display: Display, log: Path) -> str:
+    """The emulator's base URL, once it says it listens (it seeds first); its other lines become notes."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.strip())
+            if " listening on " in line:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(START_SECONDS)
+    if not lines or " listening on " not in lines[-1]:
+        _stop(process)
+        problem = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+        raise Interrupted(f"the built-in emulator did not start ({'; '.join(problem) or 'no answer'}; see {log})")
+    for line in lines[:-1]:
+        display.note(f"emulator: {line}")
+    return lines[-1].rsplit(" ", 1)[-1]
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _pointed_at(spec: JobSpec, url: str) -> JobSpec:
     updates: dict[str, Any] = {}
     if isinstance(spec.sink, RampwinSink):
-        updates["sink"] = spec.sink.model_copy(update={"base_url": emulator.base_url("rampwin")})
-    source = spec.source
-    if not isinstance(source, FileSource):
-        scope = getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE
-        if emulator.state.store.count(source.type, scope) == 0:
-            seed(emulator.state.store, source.type, EMULATE_SEED_CONTACTS, scope)
-            display.note(f"emulator: seeded {EMULATE_SEED_CONTACTS:,} {source.type} contacts")
-        updates["source"] = source.model_copy(update={"base_url": emulator.base_url(source.type)})
+        updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/rampwin"})
+    if not isinstance(spec.source, FileSource):
+        updates["source"] = spec.source.model_copy(update={"base_url": f"{url}/{spec.source.type}"})
     return spec.model_copy(update=updates)

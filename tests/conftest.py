@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bulkcontacts.emulator.app import EmulatorThread, RunningEmulator
+from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator
 from tests.helpers import ENV, EXPORT_ENV
 
 

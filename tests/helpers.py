@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.emulator.app import RunningEmulator
+from bulkcontacts_emulator.app import RunningEmulator
 
 API_KEY = "test-api-key-5f1c9a"
 INTEGRATION = "chan-test"

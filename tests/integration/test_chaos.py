@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from bulkcontacts.emulator.seed import seed
 from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     assert_exactly_once,
     contact_rows,

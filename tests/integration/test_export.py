@@ -7,9 +7,9 @@ import stat
 import pytest
 
 from bulkcontacts.display import make_display
-from bulkcontacts.emulator.seed import seed
 from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, run_export
 from bulkcontacts.spec import load_spec
+from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     emulator_stats,
     exported_ids,

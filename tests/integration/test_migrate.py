@@ -5,8 +5,8 @@ import signal
 
 import pytest
 
-from bulkcontacts.emulator.seed import seed
 from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     INTEGRATION,
     assert_exactly_once,

@@ -1,6 +1,6 @@
 """Known secret values, jobs that succeed and jobs that fail: no secret in any file or line of output."""
 
-from bulkcontacts.emulator.seed import seed
+from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     API_KEY,
     EXPORT_ENV,

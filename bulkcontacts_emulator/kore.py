@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.limits import retry_after_header
-from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts_emulator.limits import retry_after_header
+from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "kore"
 TOO_MANY = {

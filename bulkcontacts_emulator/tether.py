@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "tether"
 SCOPE = "demo"

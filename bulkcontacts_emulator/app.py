@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator import kore, rampwin, smartflo, tether
-from bulkcontacts.emulator.limits import retry_after_header
-from bulkcontacts.emulator.state import DropConnection, EmulatorSettings, EmulatorState
-from bulkcontacts.emulator.store import Store
+from bulkcontacts_emulator import kore, rampwin, smartflo, tether
+from bulkcontacts_emulator.limits import retry_after_header
+from bulkcontacts_emulator.state import DropConnection, EmulatorSettings, EmulatorState
+from bulkcontacts_emulator.store import Store
 
 Provider = tuple[str, Callable[[EmulatorState], list[web.RouteDef]], dict[str, Any]]
 PROVIDERS: list[Provider] = [

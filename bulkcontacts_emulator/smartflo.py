@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
 
 PROVIDER = "smartflo"
 SCOPE = "demo"

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.state import RAW_DOCUMENTS, DropConnection, EmulatorState, json_with_raw
-from bulkcontacts.emulator.store import DuplicateContact, now_iso
+from bulkcontacts_emulator.state import RAW_DOCUMENTS, DropConnection, EmulatorState, json_with_raw
+from bulkcontacts_emulator.store import DuplicateContact, now_iso
 
 PROVIDER = "rampwin"
 CORE_STRINGS = (

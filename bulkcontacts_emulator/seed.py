@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bulkcontacts.emulator.store import Store, new_object_id
+from bulkcontacts_emulator.store import Store, new_object_id
 
 FIRST = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Zoë", "José", "Meera", "Kabir", "Søren", "अमित", "Diya"]
 LAST = ["Sharma", "Patel", "Iyer", "Reddy", "Nair", "Müller", "García", "D'Souza", "Khan", "Das"]

@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts.emulator.limits import SlidingWindow
-from bulkcontacts.emulator.store import Store
+from bulkcontacts_emulator.limits import SlidingWindow
+from bulkcontacts_emulator.store import Store
 
 
 @dataclass
