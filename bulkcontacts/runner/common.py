@@ -249,3 +249,32 @@ def remember_ceiling(run: RunSpec, progress: Progress, pacer: Pacer) -> None:
     """Keep a ceiling lowered by a 429 in the checkpoint, so the resume does not overshoot again."""
     if pacer.ceiling < pacer_for(run).ceiling:
         progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)
+
+
+async def finish_run(
+    spec: JobSpec,
+    state: StateDir,
+    stats: PoolStats,
+    started: float,
+    *,
+    status: str,
+    message: str,
+    counts: dict[str, int],
+    files: dict[str, str],
+    done_this_run: int,
+    **timings: Any,
+) -> RunResult:
+    """The run's result, with the pool's counters, written to ``summary.json`` (off the event loop)."""
+    result = RunResult(
+        job=spec.job.name,
+        status=status,
+        message=message,
+        counts=counts,
+        state_dir=state.path,
+        files=files,
+        elapsed=time.monotonic() - started,
+        done_this_run=done_this_run,
+        **timings,
+    ).with_pool(stats)
+    await asyncio.to_thread(write_summary, state, result)
+    return result

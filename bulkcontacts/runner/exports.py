@@ -32,12 +32,12 @@ from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
+    finish_run,
     job_pacer,
     open_progress,
     pool_settings,
     remember_ceiling,
     snapshot_with_pool,
-    write_summary,
 )
 from bulkcontacts.sinks.files import PartStore, assemble
 from bulkcontacts.spec import FileSink, JobSpec, ProviderSource, source_identity
@@ -354,18 +354,16 @@ async def _result(
     stats: PoolStats,
     pages_now: int = 0,
 ) -> RunResult:
-    counts = dict(sorted(progress.counts.items()))
-    result = RunResult(
-        job=spec.job.name,
+    return await finish_run(
+        spec,
+        state,
+        stats,
+        started,
         status=status,
         message=message,
-        counts=counts,
-        state_dir=state.path,
+        counts=dict(sorted(progress.counts.items())),
         files=files,
-        elapsed=time.monotonic() - started,
         done_this_run=pages_now,
         unit="pages",
         fetch_seconds=progress.extra.get("fetch_seconds"),
-    ).with_pool(stats)
-    await asyncio.to_thread(write_summary, state, result)
-    return result
+    )

@@ -20,13 +20,13 @@ from bulkcontacts.pool import Outcome, PoolStats, Refused, Succeeded, Work, Work
 from bulkcontacts.runner.common import (
     RunResult,
     drive,
+    finish_run,
     job_pacer,
     open_progress,
     pool_settings,
     prefetched,
     remember_ceiling,
     snapshot_with_pool,
-    write_summary,
 )
 from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
 from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
@@ -326,16 +326,15 @@ async def _result(
     unlooked = counts.get("created:in_doubt_assumed", 0) + counts.get("rejected:gave_up_in_doubt", 0)
     if unlooked:  # answers lost, and no [sink] token to look the rows up
         counts["in_doubt_decided_without_lookup"] = unlooked
-    result = RunResult(
-        job=spec.job.name,
+    return await finish_run(
+        spec,
+        state,
+        stats,
+        started,
         status=status,
         message=message,
         counts=counts,
-        state_dir=state.path,
         files=files,
-        elapsed=time.monotonic() - started,
         done_this_run=done_now,
         send_seconds=progress.extra.get("send_seconds"),
-    ).with_pool(stats)
-    await asyncio.to_thread(write_summary, state, result)
-    return result
+    )

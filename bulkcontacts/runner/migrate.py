@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from pathlib import Path
 
 from bulkcontacts.checkpoint import StateDir
 from bulkcontacts.display import Display
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.pool import PoolStats
 from bulkcontacts.providers.migration import migration_mapping, stage_rows, staged_columns
-from bulkcontacts.runner.common import RunResult, write_summary
+from bulkcontacts.runner.common import RunResult, finish_run
 from bulkcontacts.runner.exports import run_export
 from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
 from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
@@ -103,15 +105,17 @@ async def run_migrate(
     if isinstance(staged, RunResult):
         return staged
     if await asyncio.to_thread(_is_empty, staged):
-        result = RunResult(
-            job=spec.job.name,
+        return await finish_run(
+            spec,
+            state,
+            PoolStats(),
+            time.monotonic(),
             status="complete",
             message=f"the {spec.source.type} source is empty",
             counts={"created": 0, "rejected": 0, "total_rows": 0},
-            state_dir=state.path,
+            files={},
+            done_this_run=0,
         )
-        await asyncio.to_thread(write_summary, state, result)
-        return result
     return await run_import(
         await asyncio.to_thread(send_spec, spec, staged),
         state_path=state_path,
