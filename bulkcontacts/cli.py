@@ -1,4 +1,4 @@
-"""The ``bulkcontacts`` command: parsing and printing only; the work is in ``runner/``."""
+"""The ``bulkcontacts`` command: parsing and printing only; the work is in ``jobs/``."""
 
 from __future__ import annotations
 
@@ -18,18 +18,16 @@ from rich.table import Table
 from rich.text import Text
 
 from bulkcontacts import __version__
-from bulkcontacts.checkpoint import StateDir
-from bulkcontacts.display import Display, make_display, preview, shown_path
-from bulkcontacts.emulate import emulated
+from bulkcontacts.config.spec import FileSource, JobSpec, load_spec
+from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.errors import (
     BulkContactsError,
     FatalRemoteError,
     Interrupted,
     UsageError,
 )
-from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
-from bulkcontacts.runner import (
+from bulkcontacts.io.readers import FileReader
+from bulkcontacts.jobs import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -43,10 +41,12 @@ from bulkcontacts.runner import (
     run_migrate,
     run_verify,
 )
-from bulkcontacts.runner.migrate import FETCH_DIR
-from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSource, JobSpec, load_spec
-from bulkcontacts.text import shorten
+from bulkcontacts.jobs.emulate import emulated
+from bulkcontacts.jobs.migrate import FETCH_DIR
+from bulkcontacts.providers.migration import DEFAULT_MAPPINGS
+from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.ui.display import Display, make_display, preview, shown_path
+from bulkcontacts.ui.text import shorten
 
 Outcome = TypeVar("Outcome")
 out = Console(highlight=False)

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
+from bulkcontacts.config.spec import is_loopback, parse_rate
 from bulkcontacts.errors import UsageError
-from bulkcontacts.spec import is_loopback, parse_rate
 from bulkcontacts_emulator.app import start_emulator
 from bulkcontacts_emulator.seed import DEFAULT_SCOPE, SHAPES, seed
 from bulkcontacts_emulator.state import EmulatorSettings

@@ -9,9 +9,9 @@ import json
 import time
 from typing import Any
 
+from bulkcontacts.config.spec import KoreSource
+from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
-from bulkcontacts.providers.normalize import shared_columns
-from bulkcontacts.spec import KoreSource
 
 
 def sign_jwt(client_id: str, client_secret: str, now: float | None = None) -> str:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files
-from bulkcontacts.mapping import CORE_FIELDS
-from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSource, MappingSpec
+from bulkcontacts.config.spec import FileSource, MappingSpec
+from bulkcontacts.contacts.mapping import CORE_FIELDS
+from bulkcontacts.io.readers import FileReader
+from bulkcontacts.state.checkpoint import PRIVATE_FILE, sync_files
 
 RAMPWIN_BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
 

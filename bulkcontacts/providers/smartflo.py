@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bulkcontacts.config.spec import SmartfloSource
+from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
-from bulkcontacts.providers.normalize import shared_columns
-from bulkcontacts.spec import SmartfloSource
 
 
 class SmartfloList:

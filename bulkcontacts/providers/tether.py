@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bulkcontacts.config.spec import TetherSource
+from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
-from bulkcontacts.providers.normalize import shared_columns
-from bulkcontacts.spec import TetherSource
 
 FILTERS = {
     "status": "status",

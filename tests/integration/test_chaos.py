@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS
 from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     assert_exactly_once,

@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from bulkcontacts.display import make_display
-from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, run_export
-from bulkcontacts.spec import load_spec
+from bulkcontacts.config.spec import load_spec
+from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK, run_export
+from bulkcontacts.ui.display import make_display
 from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     emulator_stats,

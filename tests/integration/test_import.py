@@ -5,7 +5,7 @@ import os
 import signal
 import stat
 
-from bulkcontacts.runner import (
+from bulkcontacts.jobs import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_REFUSED,

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS
 from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     INTEGRATION,

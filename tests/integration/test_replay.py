@@ -3,7 +3,7 @@
 import json
 import signal
 
-from bulkcontacts.runner import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
+from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
 from tests.helpers import (
     INTEGRATION,
     assert_exactly_once,

@@ -5,7 +5,7 @@ import json
 
 from aiohttp import web
 
-from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_REFUSED
+from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_REFUSED
 from tests.helpers import ServerThread, run_cli, write_export_spec
 
 

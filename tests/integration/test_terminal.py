@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pexpect
 
-from bulkcontacts.runner import EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTIONS
 from tests.helpers import ENV, EXPORT_ENV, read_csv
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,9 +2,9 @@ import json
 
 import polars as pl
 
-from bulkcontacts.sinks.files import PartStore, assemble
-from bulkcontacts.spec import FileSink
-from bulkcontacts.text import neutralize
+from bulkcontacts.config.spec import FileSink
+from bulkcontacts.io.writers import PartStore, assemble
+from bulkcontacts.ui.text import neutralize
 
 
 def test_duplicates_across_pages_are_dropped_first_wins_and_counted(tmp_path):

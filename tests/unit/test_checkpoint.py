@@ -1,6 +1,6 @@
 import stat
 
-from bulkcontacts.checkpoint import Progress, StateDir
+from bulkcontacts.state.checkpoint import Progress, StateDir
 
 
 def test_low_water_advances_over_out_of_order_completions():
@@ -28,7 +28,7 @@ def test_state_is_private_and_round_trips(tmp_path):
 
 
 def test_an_outcome_file_reopened_over_an_uncommitted_tail_reports_its_true_length(tmp_path):
-    from bulkcontacts.ledger import OutcomeFile
+    from bulkcontacts.state.ledger import OutcomeFile
 
     path = tmp_path / "rejected.csv"
     path.write_bytes(b"row,reason\r\n1,bad\r\n2,uncommitted tail\r\n")

@@ -6,7 +6,7 @@ import io
 import pytest
 from rich.console import Console
 
-from bulkcontacts.display import BarDisplay, Display, QuietDisplay, Snapshot, preview, shorten
+from bulkcontacts.ui.display import BarDisplay, Display, QuietDisplay, Snapshot, preview, shorten
 
 
 def terminal(width: int) -> tuple[Console, io.StringIO]:

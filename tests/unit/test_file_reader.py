@@ -1,7 +1,7 @@
 import json
 
-from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSource
+from bulkcontacts.config.spec import FileSource
+from bulkcontacts.io.readers import FileReader
 
 
 def test_jsonl_columns_are_every_lines_keys_not_just_the_first_lines(tmp_path):

@@ -29,7 +29,13 @@ def test_the_product_never_imports_the_emulator(path):
 
 @pytest.mark.parametrize("module", ["pool.py", "pacing.py"])
 def test_the_engine_knows_no_spec_providers_runners_or_http(module):
-    forbidden = ("bulkcontacts.spec", "bulkcontacts.providers", "bulkcontacts.runner", "bulkcontacts.http", "aiohttp")
+    forbidden = (
+        "bulkcontacts.config.spec",
+        "bulkcontacts.providers",
+        "bulkcontacts.jobs",
+        "bulkcontacts.providers.http",
+        "aiohttp",
+    )
     assert not {name for name in imported(PACKAGE / module) if name.startswith(forbidden)}
 
 

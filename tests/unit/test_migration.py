@@ -1,9 +1,9 @@
 import json
 
-from bulkcontacts.mapping import ContactMapper, Rejection
+from bulkcontacts.config.spec import MappingSpec
+from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.jobs.verify import differences_between
 from bulkcontacts.providers.migration import migration_mapping, stage_rows
-from bulkcontacts.runner.verify import differences_between
-from bulkcontacts.spec import MappingSpec
 
 SMARTFLO = {
     "id": 7,

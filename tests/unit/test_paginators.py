@@ -8,12 +8,12 @@ import json
 import pytest
 from pydantic import SecretStr
 
+from bulkcontacts.config.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
 from bulkcontacts.providers.base import PagePlan, PageResult, PagingError, signature
 from bulkcontacts.providers.kore import KoreList, sign_jwt
 from bulkcontacts.providers.rampwin import RampwinList
 from bulkcontacts.providers.smartflo import SmartfloList
 from bulkcontacts.providers.tether import TetherList
-from bulkcontacts.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
 
 
 def records(count, start=0, key="_id"):

@@ -1,6 +1,6 @@
 import pytest
 
-from bulkcontacts.phones import PhoneError, normalize_phone
+from bulkcontacts.contacts.phones import PhoneError, normalize_phone
 
 
 @pytest.mark.parametrize(

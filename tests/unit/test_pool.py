@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import (
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pool import (
     Fatal,
     PoolSettings,
     Refused,
@@ -135,8 +135,8 @@ async def test_pacer_never_lets_a_second_hold_much_more_than_the_rate():
 
 
 def test_auto_rate_is_adaptive_and_follows_the_server():
-    from bulkcontacts.runner.common import pacer_for
-    from bulkcontacts.spec import RunSpec
+    from bulkcontacts.config.spec import RunSpec
+    from bulkcontacts.jobs.common import pacer_for
 
     pacer = pacer_for(RunSpec.model_validate({"rate": "auto"}))
     assert pacer.adaptive and pacer.per_second == 50.0
@@ -155,8 +155,8 @@ def test_auto_rate_is_adaptive_and_follows_the_server():
 
 
 async def test_a_429_at_a_fixed_rate_takes_the_implied_overshoot_off_the_ceiling_once_per_second():
-    from bulkcontacts.runner.common import pacer_for
-    from bulkcontacts.spec import RunSpec
+    from bulkcontacts.config.spec import RunSpec
+    from bulkcontacts.jobs.common import pacer_for
 
     fixed = pacer_for(RunSpec.model_validate({"rate": "100/s"}))
     for _ in range(97):  # 97 written in the last second, and still the server counted more than 100

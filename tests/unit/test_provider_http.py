@@ -6,10 +6,10 @@ import pytest
 from aioresponses import aioresponses
 from pydantic import SecretStr
 
-from bulkcontacts.http import new_session
-from bulkcontacts.pool import Fatal, Retry, Succeeded
-from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
-from bulkcontacts.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
+from bulkcontacts.config.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
+from bulkcontacts.engine.pool import Fatal, Retry, Succeeded
+from bulkcontacts.providers.fetch import Credentials, PageFetcher, list_api
+from bulkcontacts.providers.http import new_session
 
 
 @pytest.fixture

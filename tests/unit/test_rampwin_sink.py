@@ -6,12 +6,12 @@ from aioresponses import aioresponses
 from pydantic import SecretStr
 from yarl import URL as URL_OF
 
-from bulkcontacts.http import new_session
-from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import Fatal, Refused, Retry, Succeeded
-from bulkcontacts.sinks.lookup import ChannelLookup
-from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
-from bulkcontacts.spec import RampwinSink
+from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pool import Fatal, Refused, Retry, Succeeded
+from bulkcontacts.providers.http import new_session
+from bulkcontacts.providers.rampwin_lookup import ChannelLookup
+from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
 
 URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
 PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "chan"}

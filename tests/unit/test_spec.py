@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from bulkcontacts.config.spec import load_spec, parse_rate
 from bulkcontacts.errors import UsageError
-from bulkcontacts.spec import load_spec, parse_rate
 
 GOOD = """
 [job]
@@ -113,7 +113,7 @@ def test_state_dir_and_paths_are_relative_to_the_spec_and_written_plainly(tmp_pa
 
 
 def test_a_provider_source_is_identified_by_its_data_not_its_address(tmp_path):
-    from bulkcontacts.runner.exports import source_fingerprint
+    from bulkcontacts.jobs.exports import source_fingerprint
 
     text = """
 [job]

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pa_parquet
 
+from bulkcontacts.config.spec import FileSource
 from bulkcontacts.errors import UsageError
-from bulkcontacts.spec import FileSource
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
 CSV_BLOCK_BYTES = 1 << 18  # 256 KiB: a few thousand rows, so the first ones are sent quickly

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import StateDir
-from bulkcontacts.display import Display, shown_path
+from bulkcontacts.config.spec import FileSource, JobSpec, RampwinSink
 from bulkcontacts.errors import Interrupted
-from bulkcontacts.spec import FileSource, JobSpec, RampwinSink
+from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.ui.display import Display, shown_path
 
 EMULATE_SEED_CONTACTS = 1_000
 EMULATOR_DIR = "emulator"

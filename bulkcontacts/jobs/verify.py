@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import StateDir, open_private, write_atomic
-from bulkcontacts.display import Display
+from bulkcontacts.config.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.errors import UsageError
-from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.runner.common import RunResult
-from bulkcontacts.runner.exports import run_export
-from bulkcontacts.runner.imports import mapped_batches
-from bulkcontacts.runner.migrate import STAGING, send_spec
-from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
-from bulkcontacts.text import neutralize
+from bulkcontacts.io.readers import FileReader
+from bulkcontacts.jobs.common import RunResult
+from bulkcontacts.jobs.exports import run_export
+from bulkcontacts.jobs.imports import mapped_batches
+from bulkcontacts.jobs.migrate import STAGING, send_spec
+from bulkcontacts.state.checkpoint import StateDir, open_private, write_atomic
+from bulkcontacts.ui.display import Display
+from bulkcontacts.ui.text import neutralize
 
 VERIFY_DIR = "verify"
 RECONCILIATION_HEADER = ["row", "phone_number", "status", "contact_id", "differences"]

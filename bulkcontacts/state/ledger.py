@@ -21,9 +21,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import Progress, StateDir, open_private, write_atomic
 from bulkcontacts.errors import UsageError
-from bulkcontacts.text import csv_cell
+from bulkcontacts.state.checkpoint import Progress, StateDir, open_private, write_atomic
+from bulkcontacts.ui.text import csv_cell
 
 CREATED_HEADER = ["row", "phone_number", "contact_id"]
 REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]

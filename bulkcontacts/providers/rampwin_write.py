@@ -8,15 +8,15 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.http import (
+from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.engine.pool import Attempt, Refused, Retry, Succeeded
+from bulkcontacts.providers.http import (
     classify_failure,
     read_json,
     transport_failure,
     window_full,
 )
-from bulkcontacts.pool import Attempt, Refused, Retry, Succeeded
-from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
-from bulkcontacts.spec import RampwinSink
+from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
 
 CREATE_PATH = "/api/contacts"
 UPSERT_PATH = "/api/contacts/insertOrUpdate"

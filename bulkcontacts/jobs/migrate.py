@@ -16,15 +16,15 @@ import shutil
 import time
 from pathlib import Path
 
-from bulkcontacts.checkpoint import StateDir
-from bulkcontacts.display import Display
+from bulkcontacts.config.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.engine.pool import PoolStats
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
-from bulkcontacts.pool import PoolStats
+from bulkcontacts.jobs.common import RunResult, finish_run
+from bulkcontacts.jobs.exports import run_export
+from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
 from bulkcontacts.providers.migration import migration_mapping, stage_rows, staged_columns
-from bulkcontacts.runner.common import RunResult, finish_run
-from bulkcontacts.runner.exports import run_export
-from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
-from bulkcontacts.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.ui.display import Display
 
 FETCH_DIR = "fetch"
 STAGING = "staging.jsonl"

@@ -16,20 +16,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
-from bulkcontacts.display import Display, Snapshot
-from bulkcontacts.http import new_session
-from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
-from bulkcontacts.providers.base import (
-    ListApi,
-    PagePlan,
-    PageResult,
-    PagingError,
-    signature,
-)
-from bulkcontacts.providers.client import Credentials, PageFetcher, list_api
-from bulkcontacts.runner.common import (
+from bulkcontacts.config.spec import FileSink, JobSpec, ProviderSource, source_identity
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pool import Attempt, Outcome, PoolStats, Succeeded, Work, WorkerPool
+from bulkcontacts.io.writers import PartStore, assemble
+from bulkcontacts.jobs.common import (
     RunResult,
     drive,
     finish_run,
@@ -39,8 +30,17 @@ from bulkcontacts.runner.common import (
     remember_ceiling,
     snapshot_with_pool,
 )
-from bulkcontacts.sinks.files import PartStore, assemble
-from bulkcontacts.spec import FileSink, JobSpec, ProviderSource, source_identity
+from bulkcontacts.providers.base import (
+    ListApi,
+    PagePlan,
+    PageResult,
+    PagingError,
+    signature,
+)
+from bulkcontacts.providers.fetch import Credentials, PageFetcher, list_api
+from bulkcontacts.providers.http import new_session
+from bulkcontacts.state.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.ui.display import Display, Snapshot
 
 WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
 

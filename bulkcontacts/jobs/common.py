@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import Progress, StateDir, write_atomic
-from bulkcontacts.display import Display, Snapshot
+from bulkcontacts.config.spec import AUTO_RATE_CEILING, AUTO_RATE_START, JobSpec, RunSpec
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.errors import UsageError
-from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import PoolSettings, PoolStats, Work, WorkerPool
-from bulkcontacts.spec import AUTO_RATE_CEILING, AUTO_RATE_START, JobSpec, RunSpec
+from bulkcontacts.state.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.ui.display import Display, Snapshot
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
 GRACE_SECONDS = 10.0

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bulkcontacts.config.spec import MappingSpec
+from bulkcontacts.contacts.phones import PhoneError, normalize_phone
 from bulkcontacts.errors import UsageError
-from bulkcontacts.phones import PhoneError, normalize_phone
-from bulkcontacts.spec import MappingSpec
-from bulkcontacts.text import shorten
+from bulkcontacts.ui.text import shorten
 
 CORE_FIELDS = (
     "phone_number",

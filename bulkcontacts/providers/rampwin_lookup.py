@@ -19,10 +19,10 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.http import classify_failure, read_json, transport_failure
-from bulkcontacts.pacing import Pacer
-from bulkcontacts.pool import Fatal, Retry
-from bulkcontacts.spec import RampwinSink
+from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pool import Fatal, Retry
+from bulkcontacts.providers.http import classify_failure, read_json, transport_failure
 
 LIST_PATH = "/api/contacts/v3/page"
 GATHER_SECONDS = 0.005  # how long the first look-up waits for others to join its request

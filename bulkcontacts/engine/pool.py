@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from bulkcontacts.pacing import Pacer
+from bulkcontacts.engine.pacing import Pacer
 
 Item = TypeVar("Item")
 

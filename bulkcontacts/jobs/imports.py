@@ -10,14 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.checkpoint import Progress, StateDir
-from bulkcontacts.display import Display, Snapshot
+from bulkcontacts.config.spec import JobSpec, RampwinSink
+from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
-from bulkcontacts.http import new_session
-from bulkcontacts.ledger import ImportLedger, begin_retry, retry_rows
-from bulkcontacts.mapping import ContactMapper, DuplicatePhones, Rejection
-from bulkcontacts.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
-from bulkcontacts.runner.common import (
+from bulkcontacts.io.readers import FileReader
+from bulkcontacts.jobs.common import (
     RunResult,
     drive,
     finish_run,
@@ -28,10 +26,12 @@ from bulkcontacts.runner.common import (
     remember_ceiling,
     snapshot_with_pool,
 )
-from bulkcontacts.sinks.lookup import ChannelLookup, LookupFailed
-from bulkcontacts.sinks.rampwin import InDoubtCreated, RampwinWriter
-from bulkcontacts.sources.files import FileReader
-from bulkcontacts.spec import JobSpec, RampwinSink
+from bulkcontacts.providers.http import new_session
+from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
+from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
+from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.state.ledger import ImportLedger, begin_retry, retry_rows
+from bulkcontacts.ui.display import Display, Snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,7 @@ import asyncio
 
 import aiohttp
 
-from bulkcontacts.http import classify_failure, read_json, transport_failure
-from bulkcontacts.pool import Attempt, Fatal, Retry, Succeeded
-from bulkcontacts.providers.base import ListApi, PageError
-from bulkcontacts.providers.kore import KoreList, sign_jwt
-from bulkcontacts.providers.rampwin import RampwinList
-from bulkcontacts.providers.smartflo import SmartfloList
-from bulkcontacts.providers.tether import TetherList
-from bulkcontacts.spec import (
+from bulkcontacts.config.spec import (
     KoreSource,
     LoginCredentials,
     ProviderSource,
@@ -26,6 +19,13 @@ from bulkcontacts.spec import (
     SmartfloSource,
     TetherSource,
 )
+from bulkcontacts.engine.pool import Attempt, Fatal, Retry, Succeeded
+from bulkcontacts.providers.base import ListApi, PageError
+from bulkcontacts.providers.http import classify_failure, read_json, transport_failure
+from bulkcontacts.providers.kore import KoreList, sign_jwt
+from bulkcontacts.providers.rampwin import RampwinList
+from bulkcontacts.providers.smartflo import SmartfloList
+from bulkcontacts.providers.tether import TetherList
 
 JSON_HEADERS = {"accept": "application/json, text/plain, */*", "content-type": "application/json;charset=UTF-8"}
 

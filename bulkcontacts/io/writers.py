@@ -20,9 +20,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
-from bulkcontacts.checkpoint import PRIVATE_FILE, sync_files, write_atomic
-from bulkcontacts.spec import FileSink
-from bulkcontacts.text import csv_cell
+from bulkcontacts.config.spec import FileSink
+from bulkcontacts.state.checkpoint import PRIVATE_FILE, sync_files, write_atomic
+from bulkcontacts.ui.text import csv_cell
 
 PARQUET_BATCH = 5_000
 

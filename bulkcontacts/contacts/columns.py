@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulkcontacts.phones import PhoneError, normalize_phone
+from bulkcontacts.contacts.phones import PhoneError, normalize_phone
 
 SHARED_COLUMNS = (
     "provider",

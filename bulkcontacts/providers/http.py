@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 
 from bulkcontacts import __version__
-from bulkcontacts.pool import Fatal, Refused, Retry
-from bulkcontacts.text import shorten
+from bulkcontacts.engine.pool import Fatal, Refused, Retry
+from bulkcontacts.ui.text import shorten
 
 USER_AGENT = f"bulkcontacts/{__version__}"
 HTML_TAG = re.compile(r"<[^>]*>")

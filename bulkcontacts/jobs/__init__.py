@@ -1,6 +1,6 @@
 """The only place that wires source → mapping → pool → sink → checkpoint (one module per kind of job)."""
 
-from bulkcontacts.runner.common import (
+from bulkcontacts.jobs.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_REFUSED,
@@ -8,10 +8,10 @@ from bulkcontacts.runner.common import (
     EXIT_USAGE,
     RunResult,
 )
-from bulkcontacts.runner.exports import run_export
-from bulkcontacts.runner.imports import DryRunReport, dry_run_import, run_import
-from bulkcontacts.runner.migrate import dry_run_migrate, run_migrate
-from bulkcontacts.runner.verify import VerifyReport, run_verify
+from bulkcontacts.jobs.exports import run_export
+from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
+from bulkcontacts.jobs.migrate import dry_run_migrate, run_migrate
+from bulkcontacts.jobs.verify import VerifyReport, run_verify
 
 __all__ = [
     "EXIT_INTERRUPTED",
