@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 
-from bulkcontacts.config.spec import is_loopback, parse_rate
+from bulkcontacts.config.rates import parse_rate
+from bulkcontacts.config.urls import is_loopback
 from bulkcontacts.errors import UsageError
 from bulkcontacts_emulator.app import start_emulator
-from bulkcontacts_emulator.seed import DEFAULT_SCOPE, SHAPES, seed
+from bulkcontacts_emulator.registry import emulated
+from bulkcontacts_emulator.seed import DEFAULT_SCOPE, seed
 from bulkcontacts_emulator.state import EmulatorSettings
 
 
@@ -85,7 +87,7 @@ def emulator(
         except ValueError as error:
             raise UsageError(f"--set: {error}") from None
         wanted = [_seed_request(item) for item in seeds]
-        wanted += [(provider, DEFAULT_SCOPE, seed_contacts) for provider in SHAPES if seed_contacts]
+        wanted += [(provider, DEFAULT_SCOPE, seed_contacts) for provider in emulated() if seed_contacts]
         asyncio.run(_serve(settings, db, host, port, wanted, exit_with_stdin))
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
@@ -95,8 +97,8 @@ def emulator(
 def _seed_request(item: str) -> tuple[str, str, int]:
     provider, _, rest = item.partition(":")
     scope, _, count = rest.rpartition(":")
-    if provider not in SHAPES or not scope or not count.isdigit():
-        raise UsageError(f"--seed {item!r}: write PROVIDER:SCOPE:COUNT, PROVIDER one of {', '.join(SHAPES)}")
+    if provider not in emulated() or not scope or not count.isdigit():
+        raise UsageError(f"--seed {item!r}: write PROVIDER:SCOPE:COUNT, PROVIDER one of {', '.join(emulated())}")
     return provider, scope, int(count)
 
 
@@ -131,7 +133,7 @@ async def _serve(
             await asyncio.to_thread(seed, running.state.store, provider, count, scope)
             print(f"seeded {count:,} {provider} contacts (scope {scope})", flush=True)
     print(f"bulkcontacts emulator listening on {running.url}", flush=True)
-    for name in SHAPES:
+    for name in emulated():
         print(f"  {name}: {running.base_url(name)}", flush=True)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

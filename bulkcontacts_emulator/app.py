@@ -1,6 +1,7 @@
 """The emulator's web app: each provider mounted under its own prefix, with limits, latency and faults.
 
-``http://HOST:PORT/rampwin`` is a Rampwin base URL, ``/tether``, ``/kore`` and ``/smartflo`` the others.
+``http://HOST:PORT/rampwin`` is a Rampwin base URL, ``/tether``, ``/kore`` and ``/smartflo`` the others (and
+``/<name>`` for a plugin's provider, ``registry.py``).
 ``/_emulator/...`` is for tests: settings, counters, and the store's contents.
 """
 
@@ -9,25 +10,17 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bulkcontacts_emulator import kore, rampwin, smartflo, tether
 from bulkcontacts_emulator.limits import retry_after_header
+from bulkcontacts_emulator.registry import emulated
 from bulkcontacts_emulator.state import DropConnection, EmulatorSettings, EmulatorState
 from bulkcontacts_emulator.store import Store
 
-Provider = tuple[str, Callable[[EmulatorState], list[web.RouteDef]], dict[str, Any]]
-PROVIDERS: list[Provider] = [
-    ("rampwin", rampwin.routes, rampwin.TOO_MANY),
-    ("tether", tether.routes, tether.TOO_MANY),
-    ("kore", kore.routes, kore.TOO_MANY),
-    ("smartflo", smartflo.routes, smartflo.TOO_MANY),
-]
 HTML_ERROR = "<html><head><title>503 Service Unavailable</title></head><body>upstream down</body></html>"
 
 
@@ -122,9 +115,9 @@ def _answer(stats: Any, response: web.StreamResponse) -> web.StreamResponse:
 
 def make_app(state: EmulatorState) -> web.Application:
     app = web.Application(client_max_size=4 * 1024 * 1024)
-    for name, routes, too_many in PROVIDERS:
-        provider_app = web.Application(middlewares=[_gate(state, name, too_many)])
-        provider_app.add_routes(routes(state))
+    for name, provider in emulated().items():
+        provider_app = web.Application(middlewares=[_gate(state, name, provider.too_many)])
+        provider_app.add_routes(provider.routes(state))
         app.add_subapp(f"/{name}/", provider_app)
     app.add_routes(_admin_routes(state))
     return app

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import random
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
+from bulkcontacts_emulator.registry import Emulated
+from bulkcontacts_emulator.seed_data import FIRST, LAST, iso
 from bulkcontacts_emulator.state import RAW_DOCUMENTS, DropConnection, EmulatorState, json_with_raw
-from bulkcontacts_emulator.store import DuplicateContact, now_iso
+from bulkcontacts_emulator.store import DuplicateContact, new_object_id, now_iso
 
 PROVIDER = "rampwin"
 CORE_STRINGS = (
@@ -30,113 +35,116 @@ TOO_MANY = {"success": False, "message": "Too many requests"}
 DOCUMENTED_LISTING = ("_id", "full_name", "phone_number", "is_user", "createdAt", "updatedAt")
 
 
-def routes(state: EmulatorState) -> list[web.RouteDef]:  # noqa: C901 - branchy; issue 12 splits it
-    async def create(request: web.Request) -> web.Response:
-        if not state.accepts_api_key(request.headers.get("x-api-key")):
-            return web.json_response({"success": False, "message": "Invalid API key"}, status=401)
-        body = await _json_body(request)
-        integration = request.query.get("integration_id")
-        problem = _create_problem(body, integration)
-        if problem:
-            return web.json_response(VALIDATION, status=400)
-        assert isinstance(body, dict)
-        stamp = now_iso()
-        doc = {
-            **body,
-            "phone_number": str(body["phone_number"]),
-            "is_user": False,
-            "createdAt": stamp,
-            "updatedAt": stamp,
-        }
-        try:
-            doc = state.store.insert(PROVIDER, str(integration), doc["phone_number"], doc)
-        except DuplicateContact:
-            return web.json_response(VALIDATION, status=400)
-        state.after_commit(request)
-        return web.json_response(
-            {
-                "success": True,
-                "message": "Contact created successfully",
-                "data": {
-                    "_id": doc["_id"],
-                    "phone_number": body["phone_number"],
-                    "full_name": body["full_name"],
-                    "integration_id": integration,
-                },
-            }
-        )
-
-    async def upsert(request: web.Request) -> web.Response:
-        if not state.accepts_api_key(request.headers.get("x-api-key")):
-            return web.json_response({"success": False, "message": "Invalid API key"}, status=401)
-        body = await _json_body(request)
-        channel = request.query.get("channel_id")
-        phone = body.get("phone_number") if isinstance(body, dict) else None
-        if (
-            not channel
-            or not isinstance(phone, str)
-            or not phone.startswith("+")
-            or not phone[1:].isdigit()
-            or not 8 <= len(phone) - 1 <= 15
-            or _field_problem(body)
-        ):
-            return web.json_response(VALIDATION, status=400)
-        assert isinstance(body, dict)
-        fields = {key: value for key, value in body.items() if key not in ("channel_id", "integration_id")}
-        fields["phone_number"] = phone[1:]
-        doc, _created = state.store.upsert(PROVIDER, channel, phone[1:], fields)
-        state.after_commit(request)
-        return web.json_response(
-            {
-                "success": True,
-                "message": "Contact inserted or updated successfully",
-                "data": {"_id": doc["_id"], "phone_number": phone, "channel_id": channel},
-            }
-        )
-
-    async def list_page(request: web.Request) -> web.Response:
-        if not state.accepts_token(_bearer(request)):
-            return web.json_response({"success": False, "errors": {"message": "Invalid token"}}, status=401)
-        body = await _json_body(request)
-        query = _list_query(body, state.max_page_size)
-        if query is None:
-            return web.json_response(BAD_LIST_REQUEST, status=400)
-        page, size, integration, descending, order, filters = query
-        sort = "updated_at" if order else "seq"
-        if any(filters) or body.get("showOnlyUsers") is True:
-            phones = _phone_lookup(filters)  # a look-up by phone is served from the store's index
-            candidates = (
-                state.store.by_phones(PROVIDER, integration, phones)
-                if phones is not None
-                else state.store.all(PROVIDER, integration)
-            )
-            contacts = [doc for doc in candidates if _matches(doc, filters, body)]
-            if order:
-                contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
-            offset, count = state.page_window((page - 1) * size, size)
-            total, chunk = len(contacts), contacts[offset : offset + count]
-        else:  # the plain listing, paged by the store and served as stored
-            total = state.store.count(PROVIDER, integration)
-            offset, count = state.page_window((page - 1) * size, size)
-            raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
-            if state.settings.list_shape == "documented":
-                raw = [json.dumps(_documented(json.loads(doc))) for doc in raw]
-            served: dict[str, Any] = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
-            if body.get("pageCountRequired") == "yes":
-                served["totalPages"] = math.ceil(total / size)
-            return json_with_raw({"success": True, "data": served}, raw)
-        if state.settings.list_shape == "documented":
-            chunk = [_documented(doc) for doc in chunk]
-        data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
-        if body.get("pageCountRequired") == "yes":
-            data["totalPages"] = math.ceil(total / size)
-        return web.json_response({"success": True, "data": data})
-
+def routes(state: EmulatorState) -> list[web.RouteDef]:
     return [
-        web.post("/api/contacts", create),
-        web.post("/api/contacts/insertOrUpdate", upsert),
-        web.post("/api/contacts/v3/page", list_page),
+        web.post("/api/contacts", partial(_create, state)),
+        web.post("/api/contacts/insertOrUpdate", partial(_upsert, state)),
+        web.post("/api/contacts/v3/page", partial(_list_page, state)),
     ]
+
+
+async def _create(state: EmulatorState, request: web.Request) -> web.Response:
+    if not state.accepts_api_key(request.headers.get("x-api-key")):
+        return web.json_response({"success": False, "message": "Invalid API key"}, status=401)
+    body = await _json_body(request)
+    integration = request.query.get("integration_id")
+    problem = _create_problem(body, integration)
+    if problem:
+        return web.json_response(VALIDATION, status=400)
+    assert isinstance(body, dict)
+    stamp = now_iso()
+    doc = {
+        **body,
+        "phone_number": str(body["phone_number"]),
+        "is_user": False,
+        "createdAt": stamp,
+        "updatedAt": stamp,
+    }
+    try:
+        doc = state.store.insert(PROVIDER, str(integration), doc["phone_number"], doc)
+    except DuplicateContact:
+        return web.json_response(VALIDATION, status=400)
+    state.after_commit(request)
+    return web.json_response(
+        {
+            "success": True,
+            "message": "Contact created successfully",
+            "data": {
+                "_id": doc["_id"],
+                "phone_number": body["phone_number"],
+                "full_name": body["full_name"],
+                "integration_id": integration,
+            },
+        }
+    )
+
+
+async def _upsert(state: EmulatorState, request: web.Request) -> web.Response:
+    if not state.accepts_api_key(request.headers.get("x-api-key")):
+        return web.json_response({"success": False, "message": "Invalid API key"}, status=401)
+    body = await _json_body(request)
+    channel = request.query.get("channel_id")
+    phone = body.get("phone_number") if isinstance(body, dict) else None
+    if (
+        not channel
+        or not isinstance(phone, str)
+        or not phone.startswith("+")
+        or not phone[1:].isdigit()
+        or not 8 <= len(phone) - 1 <= 15
+        or _field_problem(body)
+    ):
+        return web.json_response(VALIDATION, status=400)
+    assert isinstance(body, dict)
+    fields = {key: value for key, value in body.items() if key not in ("channel_id", "integration_id")}
+    fields["phone_number"] = phone[1:]
+    doc, _created = state.store.upsert(PROVIDER, channel, phone[1:], fields)
+    state.after_commit(request)
+    return web.json_response(
+        {
+            "success": True,
+            "message": "Contact inserted or updated successfully",
+            "data": {"_id": doc["_id"], "phone_number": phone, "channel_id": channel},
+        }
+    )
+
+
+async def _list_page(state: EmulatorState, request: web.Request) -> web.Response:
+    if not state.accepts_token(_bearer(request)):
+        return web.json_response({"success": False, "errors": {"message": "Invalid token"}}, status=401)
+    body = await _json_body(request)
+    query = _list_query(body, state.max_page_size)
+    if query is None:
+        return web.json_response(BAD_LIST_REQUEST, status=400)
+    page, size, integration, descending, order, filters = query
+    sort = "updated_at" if order else "seq"
+    if any(filters) or body.get("showOnlyUsers") is True:
+        phones = _phone_lookup(filters)  # a look-up by phone is served from the store's index
+        candidates = (
+            state.store.by_phones(PROVIDER, integration, phones)
+            if phones is not None
+            else state.store.all(PROVIDER, integration)
+        )
+        contacts = [doc for doc in candidates if _matches(doc, filters, body)]
+        if order:
+            contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
+        offset, count = state.page_window((page - 1) * size, size)
+        total, chunk = len(contacts), contacts[offset : offset + count]
+    else:  # the plain listing, paged by the store and served as stored
+        total = state.store.count(PROVIDER, integration)
+        offset, count = state.page_window((page - 1) * size, size)
+        raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
+        if state.settings.list_shape == "documented":
+            raw = [json.dumps(_documented(json.loads(doc))) for doc in raw]
+        served: dict[str, Any] = {"contacts": RAW_DOCUMENTS, "page": page, "pageSize": size}
+        if body.get("pageCountRequired") == "yes":
+            served["totalPages"] = math.ceil(total / size)
+        return json_with_raw({"success": True, "data": served}, raw)
+    if state.settings.list_shape == "documented":
+        chunk = [_documented(doc) for doc in chunk]
+    data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
+    if body.get("pageCountRequired") == "yes":
+        data["totalPages"] = math.ceil(total / size)
+    return web.json_response({"success": True, "data": data})
 
 
 def _documented(doc: dict[str, Any]) -> dict[str, Any]:
@@ -235,3 +243,22 @@ def _condition(doc: dict[str, Any], condition: Any) -> bool:
     if operator == "greater_than":
         return value > wanted
     return value == wanted
+
+
+def seed_record(index: int, rng: random.Random, moment: datetime, phone: str) -> dict[str, Any]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    return {
+        "_id": new_object_id(),
+        "full_name": f"{first} {last}",
+        "first_name": first,
+        "last_name": last,
+        "phone_number": phone,
+        "is_user": rng.random() < 0.3,
+        "email": f"c{index}@example.com",
+        "tags": rng.sample(["vip", "newsletter", "b2b"], rng.randrange(0, 3)),
+        "createdAt": iso(moment),
+        "updatedAt": iso(moment),
+    }
+
+
+EMULATED = Emulated(PROVIDER, routes, TOO_MANY, seed_record)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
+from bulkcontacts_emulator.registry import Emulated
+from bulkcontacts_emulator.seed_data import FIRST, LAST, iso
 from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts_emulator.store import new_object_id
 
 PROVIDER = "tether"
 SCOPE = "demo"
@@ -16,52 +22,54 @@ FILTERS = ("source", "leadSource", "status", "pipelineStage", "pipelineId", "own
 
 
 def routes(state: EmulatorState) -> list[web.RouteDef]:
-    async def login(request: web.Request) -> web.Response:
-        body = await _json(request)
-        token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
-        if token is None:
-            return web.json_response(
-                {"error": {"code": "invalid_credentials", "message": "Invalid credentials"}}, status=401
-            )
-        return web.json_response({"token": token, "user": {"email": body["email"], "role": "admin"}})
+    return [web.post("/api/auth/login", partial(_login, state)), web.get("/api/contacts", partial(_contacts, state))]
 
-    async def contacts(request: web.Request) -> web.Response:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer ") or not state.accepts_token(header[7:]):
-            return web.json_response({"error": "Invalid or expired token"}, status=401)
-        query = request.query
-        try:
-            page, size = int(query.get("page", "1")), int(query.get("size", "50"))
-            date_range = json.loads(query["dateRange"]) if "dateRange" in query else None
-        except (ValueError, json.JSONDecodeError):
-            return web.json_response(
-                {"error": {"code": "invalid_request", "message": "page, size and dateRange must be valid"}}, status=400
-            )
-        if page < 1 or size < 1:
-            return web.json_response(
-                {"error": {"code": "invalid_request", "message": "page and size must be >= 1"}}, status=400
-            )
-        if (
-            date_range
-            or query.get("ownerFilter", "my") not in ("all", "my", "team")
-            or any(name in query for name in FILTERS)
-        ):
-            docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
-            docs.sort(key=lambda doc: doc.get("createdAt", ""))
-            total = len(docs)
-            offset, count = state.page_window((page - 1) * size, size)
-            chunk = docs[offset : offset + count]
-        else:  # the plain listing, paged by the store and served as stored
-            total = state.store.count(PROVIDER, SCOPE)
-            raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
-            data = {"contacts": RAW_DOCUMENTS, "total": total, "page": page, "size": size}
-            return json_with_raw(
-                {"success": True, "data": data, "meta": {}, "contacts": RAW_DOCUMENTS, "total": total}, raw
-            )
-        data = {"contacts": chunk, "total": total, "page": page, "size": size}
-        return web.json_response({"success": True, "data": data, "meta": {}, "contacts": chunk, "total": total})
 
-    return [web.post("/api/auth/login", login), web.get("/api/contacts", contacts)]
+async def _login(state: EmulatorState, request: web.Request) -> web.Response:
+    body = await _json(request)
+    token = state.login(body.get("email"), body.get("password")) if isinstance(body, dict) else None
+    if token is None:
+        return web.json_response(
+            {"error": {"code": "invalid_credentials", "message": "Invalid credentials"}}, status=401
+        )
+    return web.json_response({"token": token, "user": {"email": body["email"], "role": "admin"}})
+
+
+async def _contacts(state: EmulatorState, request: web.Request) -> web.Response:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not state.accepts_token(header[7:]):
+        return web.json_response({"error": "Invalid or expired token"}, status=401)
+    query = request.query
+    try:
+        page, size = int(query.get("page", "1")), int(query.get("size", "50"))
+        date_range = json.loads(query["dateRange"]) if "dateRange" in query else None
+    except (ValueError, json.JSONDecodeError):
+        return web.json_response(
+            {"error": {"code": "invalid_request", "message": "page, size and dateRange must be valid"}}, status=400
+        )
+    if page < 1 or size < 1:
+        return web.json_response(
+            {"error": {"code": "invalid_request", "message": "page and size must be >= 1"}}, status=400
+        )
+    if (
+        date_range
+        or query.get("ownerFilter", "my") not in ("all", "my", "team")
+        or any(name in query for name in FILTERS)
+    ):
+        docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
+        docs.sort(key=lambda doc: doc.get("createdAt", ""))
+        total = len(docs)
+        offset, count = state.page_window((page - 1) * size, size)
+        chunk = docs[offset : offset + count]
+    else:  # the plain listing, paged by the store and served as stored
+        total = state.store.count(PROVIDER, SCOPE)
+        raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
+        data = {"contacts": RAW_DOCUMENTS, "total": total, "page": page, "size": size}
+        return json_with_raw(
+            {"success": True, "data": data, "meta": {}, "contacts": RAW_DOCUMENTS, "total": total}, raw
+        )
+    data = {"contacts": chunk, "total": total, "page": page, "size": size}
+    return web.json_response({"success": True, "data": data, "meta": {}, "contacts": chunk, "total": total})
 
 
 def _matches(doc: dict[str, Any], query: Any, date_range: dict[str, str] | None) -> bool:
@@ -86,3 +94,25 @@ async def _json(request: web.Request) -> Any:
         return await request.json()
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def seed_record(index: int, rng: random.Random, moment: datetime, phone: str) -> dict[str, Any]:
+    return {
+        "_id": new_object_id(),
+        "firstName": rng.choice(FIRST),
+        "lastName": rng.choice(LAST),
+        "phoneNumber": "+" + phone,
+        "email": f"c{index}@example.com",
+        "status": rng.choice(["new", "contacted", "qualified", "lost"]),
+        "pipelineId": "p1",
+        "pipelineStage": rng.choice(["lead", "demo", "won"]),
+        "organizationId": "org1",
+        "userId": "u1",
+        "createdBy": "u1",
+        "assignees": rng.sample(["u1", "u2", "u3"], rng.randrange(0, 3)),
+        "createdAt": iso(moment),
+        "updatedAt": iso(moment),
+    }
+
+
+EMULATED = Emulated(PROVIDER, routes, TOO_MANY, seed_record)

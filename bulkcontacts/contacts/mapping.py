@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bulkcontacts.config.spec import MappingSpec
+from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.contacts.phones import PhoneError, normalize_phone
 from bulkcontacts.errors import UsageError
-from bulkcontacts.ui.text import shorten
+from bulkcontacts.text import shorten
 
 CORE_FIELDS = (
     "phone_number",
@@ -178,11 +178,24 @@ class ContactMapper:
 
     # -- mapping rows (hot path) ---------------------------------------------------------------------
 
-    def map(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:  # noqa: C901 - branchy; issue 12 splits it
+    def map(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:
         """The create payload for one row, or why the row cannot be sent."""
         for column in self.reject_when_set:
             if not _is_empty(row.get(column)):
                 return Rejection(f"column {column!r} is set ({row[column]}): not sent", f"{column}_set")
+        payload = self._core(row)
+        if isinstance(payload, Rejection):
+            return payload
+        refused = self._add_attributes(row, payload)
+        if refused is not None:
+            return refused
+        tags = self._tags(row)
+        if tags:
+            payload["tags"] = tags
+        return payload
+
+    def _core(self, row: dict[str, Any]) -> dict[str, Any] | Rejection:
+        """Phone, names, email and the other core fields, checked; the integration."""
         fields: dict[str, Any] = {}
         for field, column in self.core_columns.items():
             value = row.get(column)
@@ -209,6 +222,9 @@ class ContactMapper:
         if email is not None and not EMAIL.match(email):
             return Rejection(f"email {email!r} is not an email address", "bad_email")
         payload["integration_id"] = self.integration_id
+        return payload
+
+    def _add_attributes(self, row: dict[str, Any], payload: dict[str, Any]) -> Rejection | None:
         for column, name, convert in self.attributes:
             value = row.get(column)
             if _is_empty(value):
@@ -217,10 +233,7 @@ class ContactMapper:
                 payload[name] = convert(value)
             except ValueError as error:
                 return Rejection(f"column {column!r}: {error}", "bad_value")
-        tags = self._tags(row)
-        if tags:
-            payload["tags"] = tags
-        return payload
+        return None
 
     def _tags(self, row: dict[str, Any]) -> list[str]:
         found: list[str] = []

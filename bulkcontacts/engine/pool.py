@@ -40,6 +40,11 @@ class Refused:
     status: int | None = None
     maybe_applied: bool = False  # given up after an attempt whose answer was lost: it may exist after all
 
+    @property
+    def described(self) -> str:
+        """The reason, saying when the item may have been applied after all."""
+        return f"{self.reason} (an attempt got no answer: the record may exist)" if self.maybe_applied else self.reason
+
 
 @dataclass(frozen=True, slots=True)
 class Retry:
@@ -307,9 +312,8 @@ class WorkerPool(Generic[Item]):
                 self.breaker.force_open()
                 self.stats.breaker_openings += 1
                 return None
-            unsure = " (an attempt got no answer: the record may exist)" if work.maybe_applied else ""
             return Refused(
-                f"gave up after {work.attempts} attempts: {result.reason}{unsure}",
+                f"gave up after {work.attempts} attempts: {result.reason}",
                 result.status,
                 maybe_applied=work.maybe_applied,
             )

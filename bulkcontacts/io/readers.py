@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pa_parquet
 
-from bulkcontacts.config.spec import FileSource
+from bulkcontacts.config.sources import FileSource
 from bulkcontacts.errors import UsageError
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)

@@ -1,7 +1,6 @@
-"""Export output: one part file per page (written atomically), assembled into the final CSV/Parquet/JSONL.
+"""Export output: the part files (``state/parts.py``) assembled into the final CSV/Parquet/JSONL.
 
-A page's part file exists only once fully written (temporary name, fsync, rename), so a crash never leaves
-half a page behind. Assembly reads the parts in page order, drops records whose provider id was already
+Assembly reads the parts in page order, drops records whose provider id was already
 written (offset paging over a changing account can show a record twice), and writes the final file under a
 temporary name, renaming it into place only when complete: never a half-written file under the final name.
 """
@@ -10,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,41 +17,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
-from bulkcontacts.config.spec import FileSink
-from bulkcontacts.state.checkpoint import PRIVATE_FILE, sync_files, write_atomic
-from bulkcontacts.ui.text import csv_cell
+from bulkcontacts.config.sinks import FileSink
+from bulkcontacts.state.atomic import replaced_on_success
+from bulkcontacts.state.parts import PartStore
+from bulkcontacts.text import csv_cell
 
 PARQUET_BATCH = 5_000
-
-
-class PartStore:
-    """``parts/page-000001.jsonl`` … in the state directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def create(self) -> None:
-        self.directory.mkdir(mode=0o700, exist_ok=True)
-
-    def path(self, index: int) -> Path:
-        return self.directory / f"page-{index + 1:07d}.jsonl"
-
-    def write(self, index: int, records: list[dict[str, Any]]) -> None:
-        """Atomic; made durable in batches by ``sync`` before the checkpoint marks the pages done."""
-        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        write_atomic(self.path(index), text.encode("utf-8"), durable=False)
-
-    def sync(self, indexes: list[int]) -> None:
-        sync_files([self.path(index) for index in indexes], self.directory)
-
-    def read(self, index: int) -> list[dict[str, Any]]:
-        with open(self.path(index), encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
-
-    def clear(self) -> None:
-        if self.directory.is_dir():
-            for part in self.directory.iterdir():
-                part.unlink()
 
 
 @dataclass
@@ -97,15 +65,8 @@ def assemble(
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[sink.file_format]
     target = sink.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    os.close(handle)
-    try:
-        os.chmod(temporary, PRIVATE_FILE)
-        writer(Path(temporary), records, sink)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replaced_on_success(target) as temporary:
+        writer(temporary, records, sink)
     return Assembled(stats["records"], stats["duplicates"], target, stats["newest"])
 
 
@@ -124,8 +85,6 @@ def _write_jsonl(path: Path, records: Callable[[], Iterator[dict[str, Any]]], _:
     with open(path, "w", encoding="utf-8") as out:
         for record in records():
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def _columns(records: Iterator[dict[str, Any]]) -> list[str]:
@@ -142,8 +101,6 @@ def _write_csv(path: Path, records: Callable[[], Iterator[dict[str, Any]]], sink
         writer.writerow(names)
         for record in records():
             writer.writerow([csv_cell(record.get(name), sink.neutralize_formulas) for name in names])
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def _batches(records: Iterator[dict[str, Any]], names: list[str] | None) -> Iterator[list[dict[str, Any]]]:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.config.spec import AUTO_RATE_CEILING, AUTO_RATE_START, JobSpec, RunSpec
+from bulkcontacts.config.jobs import JobSpec
+from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START
+from bulkcontacts.config.run import RunSpec
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.errors import UsageError
-from bulkcontacts.state.checkpoint import Progress, StateDir, write_atomic
+from bulkcontacts.state.atomic import write_atomic
+from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.ui.display import Display, Snapshot
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4

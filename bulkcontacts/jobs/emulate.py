@@ -19,8 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.config.spec import FileSource, JobSpec, RampwinSink
+from bulkcontacts.config.jobs import JobSpec
+from bulkcontacts.config.sinks import RampwinSink
+from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import Interrupted
+from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.ui.display import Display, shown_path
 
@@ -43,8 +46,9 @@ def emulated(spec: JobSpec, state_path: Path, display: Display, *, restart: bool
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, exist_ok=True)
     options = ["--port", "0", "--db", str(emulator_store(state_path)), "--exit-with-stdin"]
-    if not isinstance(spec.source, FileSource):
-        options += ["--seed", f"{spec.source.type}:{_scope(spec)}:{EMULATE_SEED_CONTACTS}"]
+    if isinstance(spec.source, ProviderSource):
+        scope = provider_of(spec.source).emulator_scope(spec.source) or DEFAULT_SCOPE
+        options += ["--seed", f"{spec.source.type}:{scope}:{EMULATE_SEED_CONTACTS}"]
     log = folder / "emulator.log"  # its own complaints, never in the job's output
     with open(log, "w", encoding="utf-8") as errors:
         process = subprocess.Popen(
@@ -61,11 +65,6 @@ def emulated(spec: JobSpec, state_path: Path, display: Display, *, restart: bool
         yield _pointed_at(spec, url)
     finally:
         _stop(process)
-
-
-def _scope(spec: JobSpec) -> str:
-    source: Any = spec.source
-    return str(getattr(source, "integration_id", None) or getattr(source, "contact_list_id", None) or DEFAULT_SCOPE)
 
 
 def _wait_until_listening(process: subprocess.Popen[str], display: Display, log: Path) -> str:
@@ -108,6 +107,6 @@ def _pointed_at(spec: JobSpec, url: str) -> JobSpec:
     updates: dict[str, Any] = {}
     if isinstance(spec.sink, RampwinSink):
         updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/rampwin"})
-    if not isinstance(spec.source, FileSource):
+    if isinstance(spec.source, ProviderSource):
         updates["source"] = spec.source.model_copy(update={"base_url": f"{url}/{spec.source.type}"})
     return spec.model_copy(update=updates)

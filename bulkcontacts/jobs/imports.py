@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.config.spec import JobSpec, RampwinSink
+from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
@@ -88,13 +88,12 @@ class DryRunReport:
         return self.to_send / self.per_second
 
 
-async def dry_run_import(spec: JobSpec) -> DryRunReport:
+async def dry_run_import(spec: ImportJob) -> DryRunReport:
     """Read, map and validate every row exactly as ``run`` would; send nothing, write nothing."""
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
-    source, sink = spec.import_ends
-    with await asyncio.to_thread(FileReader, source) as reader:  # it opens and sniffs the file
-        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), sink.integration_id)
+    with await asyncio.to_thread(FileReader, spec.source) as reader:  # it opens and sniffs the file
+        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
         rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
         duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
         async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
@@ -109,187 +108,215 @@ async def dry_run_import(spec: JobSpec) -> DryRunReport:
     return report
 
 
+@dataclass
+class ImportRun:
+    """One run of an import: the file and its mapping, the ledger, what earlier runs finished, and which rows
+    this run sends."""
+
+    spec: ImportJob
+    reader: FileReader
+    mapper: ContactMapper
+    ledger: ImportLedger
+    resumed: Progress  # what earlier runs finished; never changes during this run
+    selection: Selection
+    state: StateDir
+    started: float
+
+    @property
+    def files(self) -> dict[str, str]:
+        return {
+            "created": str(self.ledger.created.path),
+            "rejected": str(self.ledger.rejected.path),
+            "summary": str(self.state.file("summary.json")),
+        }
+
+    async def result(self, status: str, message: str, done_now: int = 0, stats: PoolStats | None = None) -> RunResult:
+        return await _result(
+            self.spec, status, message, self.ledger.progress, self.state, self.files, self.started, done_now, stats
+        )
+
+
 async def run_import(
-    spec: JobSpec, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
+    spec: ImportJob, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
 ) -> RunResult:
     """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
     again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
     started = time.monotonic()
-    source, sink = spec.import_ends
-    with await asyncio.to_thread(FileReader, source) as reader:  # it opens and sniffs the file
-        columns = await asyncio.to_thread(reader.columns)
-        mapper = ContactMapper(spec.mapping, columns, sink.integration_id)
-        # The whole file's structure is checked (and its rows counted) before anything is sent.
-        source_fingerprint, total = await asyncio.gather(
-            asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
-        )
-        state = StateDir(state_path)
-        progress = await asyncio.to_thread(
-            open_progress,
-            state,
-            "import",
-            source_fingerprint,
-            spec.mapping_fingerprint(),
-            restart,
-            accept_changes=retry_rejected,
-        )
-        if retry_rejected:
-            if progress.total is not None and progress.total != total:
-                raise UsageError(
-                    f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
-                    "the rows fixed in place (none added or removed) to keep their row numbers"
-                )
-            await asyncio.to_thread(begin_retry, state, progress)
-        selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None)
-        resumed = progress.copy()  # what earlier runs finished; never changes during this run
-        lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
-        ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
-        result_files = {
-            "created": str(ledger.created.path),
-            "rejected": str(ledger.rejected.path),
-            "summary": str(state.file("summary.json")),
-        }
-        if resumed.finished:
+    with await asyncio.to_thread(FileReader, spec.source) as reader:  # it opens and sniffs the file
+        run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started)
+        if run.resumed.finished:
             message = (
                 "no rejected rows to retry"
                 if retry_rejected
                 else "already complete (use --restart to run it again, or --retry-rejected)"
             )
-            return await _result(spec, "complete", message, progress, state, result_files, started, 0, PoolStats())
-        progress.total = resumed.total = total
-        await asyncio.to_thread(ledger.open)
+            return await run.result("complete", message)
+        await asyncio.to_thread(run.ledger.open)
         try:
-            return await _import_rows(
-                spec, reader, mapper, ledger, resumed, selection, display, state, result_files, started
-            )
+            return await _send_rows(run, display)
         finally:
-            await asyncio.to_thread(ledger.close)
+            await asyncio.to_thread(run.ledger.close)
 
 
-async def _import_rows(  # noqa: C901 - branchy; issue 12 splits it
-    spec: JobSpec,
-    reader: FileReader,
-    mapper: ContactMapper,
-    ledger: ImportLedger,
-    resumed: Progress,
-    selection: Selection,
-    display: Display,
-    state: StateDir,
-    files: dict[str, str],
-    started: float,
-) -> RunResult:
-    duplicates = DuplicatePhones(resumed.total or 0) if spec.mapping.reject_duplicate_phones else None
-    # Without duplicate detection, rows done earlier need not even be read again.
-    start = 0 if duplicates is not None else selection.first_row(resumed.low_water)
+async def _open(
+    spec: ImportJob, reader: FileReader, state: StateDir, restart: bool, retry_rejected: bool, started: float
+) -> ImportRun:
+    """Check the whole file's structure (and count its rows) before anything is sent; open the checkpoint."""
+    columns = await asyncio.to_thread(reader.columns)
+    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+    source_fingerprint, total = await asyncio.gather(
+        asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
+    )
+    progress = await asyncio.to_thread(
+        open_progress,
+        state,
+        "import",
+        source_fingerprint,
+        spec.mapping_fingerprint(),
+        restart,
+        accept_changes=retry_rejected,
+    )
+    if retry_rejected:
+        if progress.total is not None and progress.total != total:
+            raise UsageError(
+                f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
+                "the rows fixed in place (none added or removed) to keep their row numbers"
+            )
+        await asyncio.to_thread(begin_retry, state, progress)
+    selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None)
+    resumed = progress.copy()
+    if not resumed.finished:
+        progress.total = resumed.total = total
+    lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
+    ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
+    return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started)
 
-    settling: set[asyncio.Task[None]] = set()
 
-    def report(work: RowWork, outcome: Outcome) -> None:
+class RowOutcomes:
+    """What each row came to, into the ledger. A row given up after an answer was lost is looked up in the
+    channel first (when a lookup is possible): found, it was created; not found, it is rejected."""
+
+    def __init__(self, ledger: ImportLedger, lookup: ChannelLookup | None) -> None:
+        self.ledger = ledger
+        self.lookup = lookup
+        self.pool: WorkerPool[RowWork] | None = None  # set once the pool is built around these outcomes
+        self.settling: set[asyncio.Task[None]] = set()
+
+    def report(self, work: RowWork, outcome: Outcome) -> None:
+        ledger, phone = self.ledger, work.payload["phone_number"]
         if isinstance(outcome, Succeeded):
             created = outcome.value
             if isinstance(created, InDoubtCreated):
-                ledger.record_created(
-                    work.unit,
-                    work.row,
-                    work.payload["phone_number"],
-                    created.contact_id,
-                    f"created:in_doubt_{created.how}",
-                )
+                ledger.record_created(work.unit, work.row, phone, created.contact_id, f"created:in_doubt_{created.how}")
             else:
-                ledger.record_created(work.unit, work.row, work.payload["phone_number"], created)
-        elif outcome.maybe_applied and lookup is not None:  # given up, but it may exist: look before deciding
-            task = asyncio.ensure_future(settle(work, outcome))
-            settling.add(task)
-            task.add_done_callback(settling.discard)
+                ledger.record_created(work.unit, work.row, phone, created)
+        elif outcome.maybe_applied and self.lookup is not None:  # given up, but it may exist: look before deciding
+            task = asyncio.ensure_future(self._settle(work, outcome, self.lookup))
+            self.settling.add(task)
+            task.add_done_callback(self.settling.discard)
         else:
             code = (
                 f"http_{outcome.status}"
                 if outcome.status
                 else ("gave_up_in_doubt" if outcome.maybe_applied else "gave_up")
             )
-            ledger.record_rejected(work.unit, work.row, outcome.reason, outcome.status, code, work.source)
+            ledger.record_rejected(work.unit, work.row, outcome.described, outcome.status, code, work.source)
 
-    async def settle(work: RowWork, outcome: Refused) -> None:
-        assert lookup is not None
+    async def _settle(self, work: RowWork, outcome: Refused, lookup: ChannelLookup) -> None:
+        phone = work.payload["phone_number"]
         try:
-            found = await lookup.find(str(work.payload["phone_number"]))
+            found = await lookup.find(str(phone))
         except LookupFailed as error:
             # Left undone, under the lease: the next run looks it up again before anything else.
-            pool.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
+            assert self.pool is not None
+            self.pool.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
             return
         if found is not None:
-            ledger.record_created(work.unit, work.row, work.payload["phone_number"], found, "created:in_doubt_found")
-        else:
-            code = f"http_{outcome.status}" if outcome.status else "gave_up"
-            ledger.record_rejected(
-                work.unit,
-                work.row,
-                outcome.reason.replace(
-                    " (an attempt got no answer: the record may exist)", " (looked up: not in the channel)"
-                ),
-                outcome.status,
-                code,
-                work.source,
-            )
+            self.ledger.record_created(work.unit, work.row, phone, found, "created:in_doubt_found")
+            return
+        code = f"http_{outcome.status}" if outcome.status else "gave_up"
+        reason = f"{outcome.reason} (looked up: not in the channel)"
+        self.ledger.record_rejected(work.unit, work.row, reason, outcome.status, code, work.source)
 
-    async def works() -> AsyncIterator[Work[RowWork]]:
-        async for batch in prefetched(mapped_batches(reader, mapper, duplicates, start)):
-            for row, source, mapped in batch:
-                unit = selection.unit(row)
-                if unit is None or resumed.is_done(unit):
-                    continue
-                if isinstance(mapped, Rejection):
-                    ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, source)
-                    continue
-                await ledger.ensure_lease(unit)
-                yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
-    assert isinstance(spec.sink, RampwinSink)
+async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
+    """The rows this run sends, mapped; rows the mapping rejects go straight to the ledger."""
+    duplicates = DuplicatePhones(run.resumed.total or 0) if run.spec.mapping.reject_duplicate_phones else None
+    # Without duplicate detection, rows done earlier need not even be read again.
+    start = 0 if duplicates is not None else run.selection.first_row(run.resumed.low_water)
+    ledger, resumed = run.ledger, run.resumed
+    async for batch in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
+        for row, source, mapped in batch:
+            unit = run.selection.unit(row)
+            if unit is None or resumed.is_done(unit):
+                continue
+            if isinstance(mapped, Rejection):
+                ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, source)
+                continue
+            await ledger.ensure_lease(unit)
+            yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
+
+
+async def _send_rows(run: ImportRun, display: Display) -> RunResult:
+    spec, ledger = run.spec, run.ledger
     pacer = job_pacer(spec.run, ledger.progress)
     async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
         lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
-        sink = RampwinWriter(spec.sink, session, lookup)
+        outcomes = RowOutcomes(ledger, lookup)
+        writer = RampwinWriter(spec.sink, session, lookup)
         pool: WorkerPool[RowWork] = WorkerPool(
-            lambda work: sink.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), report
+            lambda work: writer.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), outcomes.report
         )
-        snapshot = Snapshot(total=resumed.total)
-        done_before = ledger.count("created") + ledger.count("rejected")  # rows, whatever the checkpoint counts
-        display.start(f"{spec.job.name}: sending", _snapshot(snapshot, ledger, pool, done_before, started))
+        outcomes.pool = pool
+        view = ImportView(run, pool)
+        display.start(f"{spec.job.name}: sending", view.snapshot())
         gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses
         sending = time.monotonic()
-        await drive(
-            pool,
-            works(),
-            display,
-            spec.run.checkpoint_every,
-            ledger.commit,
-            lambda: display.update(_snapshot(snapshot, ledger, pool, done_before, started)),
-        )
-        await asyncio.gather(*settling)
+
+        def update() -> None:
+            display.update(view.snapshot())
+
+        await drive(pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update)
+        await asyncio.gather(*outcomes.settling)
         remember_ceiling(spec.run, ledger.progress, pacer)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
         finished = pool.stop_reason is None
         await ledger.commit(finished=finished)
-        display.update(_snapshot(snapshot, ledger, pool, done_before, started))
+        update()
         display.stop()
-    done_now = ledger.progress.done_count - resumed.done_count
+    done_now = ledger.progress.done_count - run.resumed.done_count
     if finished:
         message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
-        return await _result(spec, "complete", message, ledger.progress, state, files, started, done_now, pool.stats)
-    status = "refused" if pool.fatal else "interrupted"
-    return await _result(
-        spec, status, pool.stop_reason or "stopped", ledger.progress, state, files, started, done_now, pool.stats
+        return await run.result("complete", message, done_now, pool.stats)
+    return await run.result(
+        "refused" if pool.fatal else "interrupted", pool.stop_reason or "stopped", done_now, pool.stats
     )
 
 
-def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:
+class ImportView:
+    """The progress line of an import: rows done in either outcome file, and the rate of this run."""
+
+    def __init__(self, run: ImportRun, pool: WorkerPool[Any]) -> None:
+        self.run, self.pool = run, pool
+        self.done_before = self._counts()["created"] + self._counts()["rejected"]  # rows, whatever the unit
+        self._snapshot = Snapshot(total=run.resumed.total)
+
+    def _counts(self) -> dict[str, int]:
+        return {"created": self.run.ledger.count("created"), "rejected": self.run.ledger.count("rejected")}
+
+    def snapshot(self) -> Snapshot:
+        snapshot = self._snapshot
+        snapshot.counts = self._counts()
+        snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
+        snapshot_with_pool(snapshot, self.pool.stats)
+        snapshot.rate = (snapshot.done - self.done_before) / max(1e-9, time.monotonic() - self.run.started)
+        return snapshot
+
+
+def _duplicates_hint(spec: ImportJob, counts: dict[str, int]) -> str:
     """When most sent rows got create's "validation error or duplicate contact", say what that likely means."""
     refused = counts.get("rejected:http_400", 0)
-    if (
-        not isinstance(spec.sink, RampwinSink)
-        or spec.sink.mode != "create"
-        or refused * 2 <= counts.get("created", 0) + refused
-    ):
+    if spec.sink.mode != "create" or refused * 2 <= counts.get("created", 0) + refused:
         return ""
     return (
         f'; but {refused:,} rows got Rampwin\'s "Validation error or duplicate contact": most likely the '
@@ -298,18 +325,8 @@ def _duplicates_hint(spec: JobSpec, counts: dict[str, int]) -> str:
     )
 
 
-def _snapshot(
-    snapshot: Snapshot, ledger: ImportLedger, pool: WorkerPool[Any], done_before: int, started: float
-) -> Snapshot:
-    snapshot.counts = {"created": ledger.count("created"), "rejected": ledger.count("rejected")}
-    snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
-    snapshot_with_pool(snapshot, pool.stats)
-    snapshot.rate = (snapshot.done - done_before) / max(1e-9, time.monotonic() - started)
-    return snapshot
-
-
 async def _result(
-    spec: JobSpec,
+    spec: ImportJob,
     status: str,
     message: str,
     progress: Progress,
@@ -317,7 +334,7 @@ async def _result(
     files: dict[str, str],
     started: float,
     done_now: int,
-    stats: PoolStats,
+    stats: PoolStats | None,
 ) -> RunResult:
     counts = {key: value for key, value in sorted(progress.counts.items())}
     counts.setdefault("created", 0)
@@ -329,7 +346,7 @@ async def _result(
     return await finish_run(
         spec,
         state,
-        stats,
+        stats or PoolStats(),
         started,
         status=status,
         message=message,

@@ -16,13 +16,18 @@ import shutil
 import time
 from pathlib import Path
 
-from bulkcontacts.config.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
+from bulkcontacts.config.sinks import FileSink, RampwinSink
+from bulkcontacts.config.sources import FileSource
+from bulkcontacts.contacts.defaults import migration_mapping
 from bulkcontacts.engine.pool import PoolStats
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.io.staging import Flatten, stage_rows, staged_columns
 from bulkcontacts.jobs.common import RunResult, finish_run
 from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
-from bulkcontacts.providers.migration import migration_mapping, stage_rows, staged_columns
+from bulkcontacts.providers.rampwin import RampwinSource
+from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.ui.display import Display
 
@@ -30,10 +35,10 @@ FETCH_DIR = "fetch"
 STAGING = "staging.jsonl"
 
 
-def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+def fetch_spec(spec: MigrateJob, state_path: Path) -> ExportJob:
     """The migration's first phase as an export job into the state directory."""
     source, target = spec.source, spec.sink
-    if getattr(source, "mode", "full") != "full":
+    if source.mode != "full":
         raise UsageError('[source] mode: a migration copies every contact once; use mode = "full"')
     if (
         isinstance(source, RampwinSource)
@@ -48,17 +53,18 @@ def fetch_spec(spec: JobSpec, state_path: Path) -> JobSpec:
     run = spec.run
     if run.fetch_rate is not None:
         run = run.model_copy(update={"rate": run.fetch_rate, "adaptive": False})
-    return spec.model_copy(update={"sink": sink, "run": run})
+    return ExportJob(job=spec.job, source=source, sink=sink, mapping=spec.mapping, run=run)
 
 
-def send_spec(spec: JobSpec, staging: Path) -> JobSpec:
+def send_spec(spec: MigrateJob, staging: Path) -> ImportJob:
     """The migration's second phase as an import job reading the staged rows."""
     source = FileSource(type="file", path=staging, format="jsonl")
-    mapping = migration_mapping(spec.source.type, spec.mapping, staged_columns(staging))
-    return spec.model_copy(update={"source": source, "mapping": mapping})
+    defaults = provider_of(spec.source).default_mapping
+    mapping = migration_mapping(defaults, spec.mapping, staged_columns(staging))
+    return ImportJob(job=spec.job, source=source, sink=spec.sink, mapping=mapping, run=spec.run)
 
 
-async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display: Display) -> RunResult | Path:
+async def fetch_and_stage(spec: MigrateJob, state: StateDir, restart: bool, display: Display) -> RunResult | Path:
     """Phase 1: the staging file's path once every record is fetched, or the fetch's result if it stopped."""
     await asyncio.to_thread(_prepare, state, restart)
     fetched = await run_export(
@@ -72,7 +78,8 @@ async def fetch_and_stage(spec: JobSpec, state: StateDir, restart: bool, display
     if fetched.status != "complete":
         fetched.message = f"fetching from {spec.source.type}: {fetched.message}"
         return fetched
-    await asyncio.to_thread(_stage_once, state.path / FETCH_DIR / "records.jsonl", staging, spec.source.type)
+    flatten = provider_of(spec.source).flatten
+    await asyncio.to_thread(_stage_once, state.path / FETCH_DIR / "records.jsonl", staging, flatten)
     return staging
 
 
@@ -82,13 +89,13 @@ def _prepare(state: StateDir, restart: bool) -> None:
         state.clear()
 
 
-def _stage_once(records: Path, staging: Path, provider: str) -> None:
+def _stage_once(records: Path, staging: Path, flatten: Flatten) -> None:
     """Flatten the fetched records into the staging file, unless an earlier run already did."""
     if staging.exists():
         return
     if not records.exists():
         raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
-    stage_rows(records, staging, provider)
+    stage_rows(records, staging, flatten)
     shutil.rmtree(records.parent / "parts", ignore_errors=True)  # records.jsonl holds them all
 
 
@@ -97,7 +104,7 @@ def _is_empty(path: Path) -> bool:
 
 
 async def run_migrate(
-    spec: JobSpec, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
+    spec: MigrateJob, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
 ) -> RunResult:
     """Move every contact of the provider source into the Rampwin sink; resumable at any instant."""
     state = StateDir(state_path)
@@ -125,7 +132,7 @@ async def run_migrate(
     )
 
 
-async def dry_run_migrate(spec: JobSpec, *, state_path: Path, display: Display) -> DryRunReport:
+async def dry_run_migrate(spec: MigrateJob, *, state_path: Path, display: Display) -> DryRunReport:
     """Fetch (and keep, for the real run) the provider's records; map and check them; send nothing."""
     state = StateDir(state_path)
     staged = await fetch_and_stage(spec, state, False, display)

@@ -12,14 +12,14 @@ import asyncio
 import collections
 import csv
 import json
-import os
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkcontacts.config.spec import FileSink, FileSource, JobSpec, RampwinSink, RampwinSource
+from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, SendJob
+from bulkcontacts.config.sinks import FileSink
 from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
@@ -27,9 +27,11 @@ from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.jobs.imports import mapped_batches
 from bulkcontacts.jobs.migrate import STAGING, send_spec
-from bulkcontacts.state.checkpoint import StateDir, open_private, write_atomic
+from bulkcontacts.providers.rampwin import RampwinSource
+from bulkcontacts.state.atomic import open_private, replaced_on_success, write_atomic
+from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.text import neutralize
 from bulkcontacts.ui.display import Display
-from bulkcontacts.ui.text import neutralize
 
 VERIFY_DIR = "verify"
 RECONCILIATION_HEADER = ["row", "phone_number", "status", "contact_id", "differences"]
@@ -52,10 +54,9 @@ class VerifyReport:
         return self.listing is None and not self.counts["missing"] and not self.counts["mismatched"]
 
 
-def listing_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+def listing_spec(spec: SendJob, state_path: Path) -> ExportJob:
     """The sink's channel as an export source (the v3/page endpoint, with the sink's ``token``)."""
     sink = spec.sink
-    assert isinstance(sink, RampwinSink)
     if sink.token is None:
         raise UsageError(
             "[sink] token: verify lists the channel through Rampwin's v3/page endpoint, which needs "
@@ -72,12 +73,12 @@ def listing_spec(spec: JobSpec, state_path: Path) -> JobSpec:
     output = FileSink(
         type="file", path=state_path / VERIFY_DIR / "channel.jsonl", format="jsonl", neutralize_formulas=False
     )
-    return spec.model_copy(update={"source": source, "sink": output})
+    return ExportJob(job=spec.job, source=source, sink=output, run=spec.run)
 
 
-def expected_spec(spec: JobSpec, state_path: Path) -> JobSpec:
+def expected_spec(spec: SendJob, state_path: Path) -> ImportJob:
     """What the job sends: the source file, or for a migration the rows it fetched and staged."""
-    if isinstance(spec.source, FileSource):
+    if isinstance(spec, ImportJob):
         return spec
     staging = StateDir(state_path).file(STAGING)
     if not staging.exists():
@@ -90,7 +91,7 @@ def expected_spec(spec: JobSpec, state_path: Path) -> JobSpec:
 
 async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> VerifyReport:
     started = time.monotonic()
-    if spec.kind == "export":
+    if isinstance(spec, ExportJob):
         raise UsageError("verify checks a Rampwin channel against what a job sends: use it on import and migrate jobs")
     listing_job = listing_spec(spec, state_path)
     expected = await asyncio.to_thread(expected_spec, spec, state_path)
@@ -124,15 +125,17 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
     return report
 
 
-def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
+def _reconcile(spec: ImportJob, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
     channel, carried = _by_phone(channel_file)
     checked: set[str] = set()
     not_verifiable: collections.Counter[str] = collections.Counter()
-    assert isinstance(spec.source, FileSource) and isinstance(spec.sink, RampwinSink)
     target = state.file("reconciliation.csv")
-    partial = target.with_name(f".{target.name}.tmp")
-    partial.unlink(missing_ok=True)
-    with FileReader(spec.source) as reader, open_private(partial, "w") as handle:
+    # A killed verify leaves the last complete reconciliation.
+    with (
+        replaced_on_success(target) as partial,
+        FileReader(spec.source) as reader,
+        open_private(partial, "w") as handle,
+    ):
         out = csv.writer(handle)
         out.writerow(RECONCILIATION_HEADER)
         empty = spec.source.path.stat().st_size == 0  # a migration from an empty source: every contact is extra
@@ -159,7 +162,6 @@ def _reconcile(spec: JobSpec, channel_file: Path, state: StateDir, report: Verif
         for phone, line in channel.items():
             report.counts["extra"] += 1
             out.writerow(["", phone, "extra", json.loads(line).get("_id", ""), ""])
-    os.replace(partial, target)  # a killed verify leaves the last complete reconciliation
     report.fields_checked = sorted(checked)
     report.not_verifiable = dict(sorted(not_verifiable.items()))
 

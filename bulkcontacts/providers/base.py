@@ -1,15 +1,20 @@
-"""What every provider's list API has in common, and the pure paging engine that drives them.
+"""What a provider is: one ``Provider`` object per provider, held by the registry (``registry.py``).
 
-A provider module says how to ask for page ``index`` (0-based), how to read a page, and what its stop rule
-is. ``PagePlan`` (no I/O) decides which pages to fetch, whether a page is short or repeats the one before,
-and when the export is certainly complete.
+A provider says how its ``[source]`` table looks (its pydantic model), how it authenticates, how to ask for
+page ``index`` (0-based) of its list endpoint, how to read a page and what its stop rule is, how its records
+become shared columns (exports with ``normalize``) and flat rows (migrations), and its default mapping onto
+Rampwin's create payload. ``paging.PagePlan`` drives any list API; nothing else needs to know the provider.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+
+import aiohttp
+
+from bulkcontacts.config.sources import ProviderSource
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,6 @@ class ListApi(Protocol):
     updated_field: str  # the field an incremental run's high-water mark is taken from
     page_size: int
 
-    @property
-    def login_path(self) -> str | None:
-        """Where email + password get a token (None: the provider has no login)."""
-        ...
-
     def request(self, index: int) -> HttpRequest: ...
 
     def parse(self, body: Any) -> PageResult: ...
@@ -60,80 +60,53 @@ class ListApi(Protocol):
         ...
 
 
-class PagingError(Exception):
-    """The pages do not add up: a short or empty page before the end, a repeated page, too many pages."""
+class LoginFailed(Exception):
+    """The provider will not give a token for these credentials: the user must change them."""
 
 
-@dataclass
-class PagePlan:
-    """Which pages an export needs and when it is complete. Built fresh per run from the checkpoint."""
+class LoginUnavailable(Exception):
+    """The login endpoint could not be reached or failed transiently: running again may work."""
 
-    page_size: int
-    max_pages: int
-    total_pages: int | None = None  # known when the provider tells a total
-    total_records: int | None = None
-    last_page: int | None = None  # known when the provider's stop rule fired (no total)
+
+class Auth(Protocol):
+    """How one source authenticates: where its first token comes from, how a new one is got after a 401,
+    and the headers that carry it."""
 
     @property
-    def knows_total(self) -> bool:
-        return self.total_pages is not None
+    def can_refresh(self) -> bool:
+        """Whether a 401 can be answered by getting a new token (else the run stops for new credentials)."""
+        ...
 
-    def learn(self, index: int, page: PageResult, api: ListApi) -> None:
-        """Take in what page ``index`` says about the whole; raise ``PagingError`` when it cannot be right."""
-        if page.total_records is not None and self.total_records is None:
-            self.total_records = page.total_records
-        if self.total_pages is None:
-            if page.total_pages is not None:
-                self.total_pages = page.total_pages
-            elif page.total_records is not None:
-                self.total_pages = math.ceil(page.total_records / self.page_size)
-        if self.total_pages is not None and self.total_pages > self.max_pages:
-            raise PagingError(
-                f"the provider reports {self.total_pages:,} pages, over the safety cap of "
-                f"{self.max_pages:,} ([source] max_pages)"
-            )
-        if self.total_pages is None and api.is_last(index, page):
-            self.last_page = index if self.last_page is None else min(self.last_page, index)
-        if self.total_pages is None and self.last_page is None and index + 1 >= self.max_pages:
-            raise PagingError(f"no last page after {self.max_pages:,} pages (the safety cap, [source] max_pages)")
+    async def token(self, session: aiohttp.ClientSession, base_url: str, *, first: bool) -> str:
+        """The token to use (``first``: none was used yet); raises ``LoginFailed`` or ``LoginUnavailable``."""
+        ...
 
-    def expected_records(self, index: int) -> int | None:
-        """How many records page ``index`` must hold at least, when the provider told a total."""
-        if self.total_pages is None:
-            return None
-        if self.total_pages == 0:
-            return 0  # an empty list: the one page asked for is rightly empty
-        if index < self.total_pages - 1:
-            return self.page_size
-        if self.total_records is None:
-            return 1  # only a page count: the last page still holds something
-        return max(0, self.total_records - (self.total_pages - 1) * self.page_size)
-
-    def shortfall(self, index: int, page: PageResult) -> str | None:
-        """Why page ``index`` cannot be right for a provider that told a total, or None."""
-        expected = self.expected_records(index)
-        if expected is not None and len(page.records) < expected:
-            total = f" (the provider's total is {self.total_records:,})" if self.total_records is not None else ""
-            least = "" if expected == self.page_size or self.total_records is not None else "at least "
-            return (
-                f"page {index + 1} of {self.total_pages} has {len(page.records)} records, "
-                f"expected {least}{expected}{total}"
-            )
-        return None
-
-    def pages_known(self) -> int | None:
-        """How many pages the export has, once that is certain."""
-        if self.total_pages is not None:
-            return self.total_pages
-        return None if self.last_page is None else self.last_page + 1
-
-    def complete(self, done: Any) -> bool:
-        count = self.pages_known()
-        return count is not None and all(done.is_done(index) for index in range(count))
+    def headers(self, token: str) -> dict[str, str]: ...
 
 
-def signature(records: list[dict[str, Any]], id_field: str) -> tuple[int, Any, Any] | None:
-    """What identifies a page's content cheaply: its size and its first and last ids (None when empty)."""
-    if not records:
-        return None
-    return len(records), records[0].get(id_field), records[-1].get(id_field)
+Source = TypeVar("Source", bound=ProviderSource)
+Record = dict[str, Any]
+
+
+def keep(record: Record) -> Record:
+    """A record that is already flat."""
+    return record
+
+
+def no_scope(source: Any) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Provider(Generic[Source]):
+    """Everything bulkcontacts knows about one provider. ``name`` is its ``[source] type``."""
+
+    name: str
+    title: str  # as people write it, for messages ("Kore.ai")
+    source_model: type[Source]
+    list_api: Callable[[Source, str | None], ListApi]  # (source, incremental high-water mark or None)
+    auth: Callable[[Source], Auth]
+    default_mapping: Mapping[str, Any]  # a [mapping] table for migrations; the job's own keys go over it
+    flatten: Callable[[Record], Record] = keep  # a record as one flat row (a migration's staged rows)
+    # Which of the emulator's scopes holds this source's contacts (None: the emulator's default scope).
+    emulator_scope: Callable[[Source], str | None] = no_scope

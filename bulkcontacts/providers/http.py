@@ -13,7 +13,7 @@ import aiohttp
 
 from bulkcontacts import __version__
 from bulkcontacts.engine.pool import Fatal, Refused, Retry
-from bulkcontacts.ui.text import shorten
+from bulkcontacts.text import shorten
 
 USER_AGENT = f"bulkcontacts/{__version__}"
 HTML_TAG = re.compile(r"<[^>]*>")

@@ -7,11 +7,35 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import Any, Literal
 
-from bulkcontacts.config.spec import KoreSource
+import aiohttp
+from pydantic import Field, SecretStr, model_validator
+
+from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
+from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageError, PageResult, Provider
+
+
+class KoreSource(ProviderSource):
+    type: Literal["kore"]
+    base_url: str = "https://platform.kore.ai"
+    page_size: int = Field(default=50, ge=1, le=100)
+    stream_id: str = Field(min_length=1)
+    contact_list_id: str = Field(min_length=1)
+    account_id: str = Field(min_length=1)
+    iid: str = Field(min_length=1)
+    jwt: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials(self) -> KoreSource:
+        if self.jwt is None and (self.client_id is None or self.client_secret is None):
+            raise ValueError('give jwt = "${KORE_JWT}", or client_id and client_secret = "${KORE_CLIENT_SECRET}"')
+        if self.mode == "incremental":
+            raise ValueError('Kore.ai\'s contact list cannot be filtered by update time: use mode = "full"')
+        return self
 
 
 def sign_jwt(client_id: str, client_secret: str, now: float | None = None) -> str:
@@ -35,7 +59,6 @@ class KoreList:
     provider = "kore"
     id_field = "_id"
     updated_field = "updatedAt"
-    login_path = None
 
     def __init__(self, source: KoreSource, since: str | None = None) -> None:
         self.source = source
@@ -84,3 +107,38 @@ class KoreList:
             updated_at=record.get("updatedAt"),
             region=self.source.phone_region,
         )
+
+
+class SignedJwt:
+    """The spec's ``jwt``, or one signed from ``client_id`` + ``client_secret`` (and signed again after a 401)."""
+
+    def __init__(self, source: KoreSource) -> None:
+        self.source = source
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.source.client_secret is not None
+
+    async def token(self, session: aiohttp.ClientSession, base_url: str, *, first: bool) -> str:
+        source = self.source
+        if source.jwt is not None and first:
+            return source.jwt.get_secret_value()
+        if source.client_id is not None and source.client_secret is not None:
+            return sign_jwt(source.client_id, source.client_secret.get_secret_value())
+        raise LoginFailed("the Kore.ai JWT was refused and no client_id/client_secret are given to sign a new one")
+
+    def headers(self, token: str) -> dict[str, str]:
+        source = self.source
+        return {"auth": token, "iid": source.iid, "accountId": source.account_id, "accept": "application/json"}
+
+
+PROVIDER = Provider(
+    name="kore",
+    title="Kore.ai",
+    source_model=KoreSource,
+    list_api=KoreList,
+    auth=SignedJwt,
+    # Kore.ai's contact list holds only phone numbers: the number is the contact's name too.
+    default_mapping={"phone_number": "phoneNumber", "custom_attributes": "none", "missing_name": "phone"},
+    emulator_scope=lambda source: source.contact_list_id,
+)

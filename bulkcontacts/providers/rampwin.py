@@ -1,12 +1,36 @@
-"""Rampwin's list endpoint, ``POST /api/contacts/v3/page`` (page + pageSize, ``totalPages``)."""
+"""Rampwin as a source: its list endpoint, ``POST /api/contacts/v3/page`` (page + pageSize, ``totalPages``).
+(Rampwin as the sink, the create/upsert writer, is ``rampwin_write.py``.)"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from bulkcontacts.config.spec import RampwinSource
+from pydantic import Field, SecretStr
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
+from bulkcontacts.providers.auth import StaticToken
+from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
+
+
+class RampwinCondition(Strict):
+    """One condition of a Rampwin ``fitlers`` group: ``{field_name, operator, field_value}``."""
+
+    field_name: str = Field(min_length=1)
+    operator: str = Field(min_length=1)  # "equals", "contains", ... (the list is not documented in full)
+    field_value: str | int | float | bool
+
+
+class RampwinSource(ProviderSource):
+    type: Literal["rampwin"]
+    base_url: str = "https://api.rampwin.com"
+    token: SecretStr
+    integration_id: str = Field(min_length=1)
+    show_only_users: bool = False
+    # Sent as "fitlers", the API's spelling: groups of conditions, each group all-of.
+    filters: list[list[RampwinCondition]] = []
+    sort: Literal["asc", "desc"] | None = None  # sortFilter on updatedAt
 
 
 class RampwinList:
@@ -16,7 +40,6 @@ class RampwinList:
     provider = "rampwin"
     id_field = "_id"
     updated_field = "updatedAt"
-    login_path = None
 
     def __init__(self, source: RampwinSource, since: str | None = None) -> None:
         self.source = source
@@ -67,3 +90,32 @@ class RampwinList:
             updated_at=record.get("updatedAt"),
             region=self.source.phone_region,
         )
+
+
+BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
+
+
+def flatten(record: Record) -> Record:
+    phone = record.get("phone_number")
+    if isinstance(phone, (str, int)) and str(phone).isdigit():
+        record = {**record, "phone_number": f"+{phone}"}  # stored with its country code, without the "+"
+    return record
+
+
+PROVIDER = Provider(
+    name="rampwin",
+    title="Rampwin",
+    source_model=RampwinSource,
+    list_api=RampwinList,
+    auth=lambda source: StaticToken(source.token, "Rampwin refused the token; set a fresh [source] token"),
+    # Rampwin → Rampwin keeps every attribute and tag; only the source channel's bookkeeping stays behind.
+    default_mapping={
+        "phone_number": "phone_number",
+        "full_name": "full_name",
+        "tags": {"column": "tags"},
+        "custom_attributes": "rest",
+        "ignore": BOOKKEEPING,
+    },
+    flatten=flatten,
+    emulator_scope=lambda source: source.integration_id,
+)

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Fatal, Retry
 from bulkcontacts.providers.http import classify_failure, read_json, transport_failure

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.engine.pool import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import (
     classify_failure,

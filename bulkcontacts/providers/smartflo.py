@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from bulkcontacts.config.spec import SmartfloSource
+from pydantic import Field
+
+from bulkcontacts.config.sources import IsoDateTime, LoginCredentials
 from bulkcontacts.contacts.columns import shared_columns
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
+from bulkcontacts.providers.auth import EmailLogin
+from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
+
+
+class SmartfloSource(LoginCredentials):
+    type: Literal["smartflo"]
+    base_url: str = "https://api-smartflo.tatateleservices.com"
+    page_size: int = Field(default=100, ge=1, le=100)
+    contact_group_id: str | None = None
+    updated_after: IsoDateTime | None = None
 
 
 class SmartfloList:
@@ -16,7 +27,6 @@ class SmartfloList:
     provider = "smartflo"
     id_field = "id"
     updated_field = "updated_at"
-    login_path = "/v1/auth/login"
 
     def __init__(self, source: SmartfloSource, since: str | None = None) -> None:
         self.source = source
@@ -40,10 +50,6 @@ class SmartfloList:
     def is_last(self, index: int, page: PageResult) -> bool:
         return len(page.records) < self.page_size
 
-    @staticmethod
-    def token_from_login(body: Any) -> str | None:
-        return body.get("access_token") if isinstance(body, dict) else None
-
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
         return shared_columns(
             self.provider,
@@ -55,3 +61,39 @@ class SmartfloList:
             updated_at=record.get("updated_at"),
             region=self.source.phone_region,
         )
+
+
+def token_from_login(body: Any) -> str | None:
+    return body.get("access_token") if isinstance(body, dict) else None
+
+
+def flatten(record: Record) -> Record:
+    """Custom fields become columns by their own names (``custom_<name>`` where a field has that name)."""
+    row = {key: value for key, value in record.items() if key != "custom_fields"}
+    for field in record.get("custom_fields") or []:
+        if isinstance(field, dict) and field.get("name"):
+            name = str(field["name"])
+            row[f"custom_{name}" if name in record else name] = field.get("value")
+    return row
+
+
+PROVIDER = Provider(
+    name="smartflo",
+    title="Smartflo",
+    source_model=SmartfloSource,
+    list_api=SmartfloList,
+    auth=lambda source: EmailLogin(source, "Smartflo", "/v1/auth/login", token_from_login),
+    # Custom fields become attributes by their own names; the contact group becomes a tag.
+    default_mapping={
+        "phone_number": "phone_number",
+        "full_name": "name",
+        "email": "email_id",
+        "company": "company_name",
+        "address": "address",
+        "tags": {"columns": ["contact_group_name"]},
+        "custom_attributes": "rest",
+        "reject_when_set": ["deleted_at"],  # soft-deleted in Smartflo
+        "ignore": ["id", "contact_group_id", "created_at", "updated_at"],
+    },
+    flatten=flatten,
+)

@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-from bulkcontacts.config.spec import TetherSource
+from pydantic import Field, model_validator
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.sources import IsoDateTime, LoginCredentials, instant
 from bulkcontacts.contacts.columns import shared_columns
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult
+from bulkcontacts.providers.auth import EmailLogin
+from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider
+
+
+class DateRange(Strict):
+    """Tether's ``dateRange`` (on createdAt, inferred): sent as a JSON string."""
+
+    start: IsoDateTime | None = None
+    end: IsoDateTime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.start is None and self.end is None:
+            raise ValueError("give start, end or both")
+        if self.start and self.end and instant(self.start) > instant(self.end):
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class TetherSource(LoginCredentials):
+    type: Literal["tether"]
+    page_size: int = Field(default=50, ge=1, le=1000)
+    owner_filter: str = "all"
+    status: str | None = None
+    pipeline_id: str | None = None
+    pipeline_stage: str | None = None
+    source: str | None = None
+    lead_source: str | None = None
+    owner: str | None = None
+    assignee: str | None = None
+    message_status: str | None = None
+    date_range: DateRange | None = None  # {start, end} on createdAt (inferred)
+
 
 FILTERS = {
     "status": "status",
@@ -30,7 +65,6 @@ class TetherList:
     provider = "tether"
     id_field = "_id"
     updated_field = "createdAt"  # the high-water mark's field: what dateRange filters on
-    login_path = "/api/auth/login"
 
     def __init__(self, source: TetherSource, since: str | None = None) -> None:
         self.source = source
@@ -60,10 +94,6 @@ class TetherList:
     def is_last(self, index: int, page: PageResult) -> bool:
         return len(page.records) < self.page_size
 
-    @staticmethod
-    def token_from_login(body: Any) -> str | None:
-        return body.get("token") if isinstance(body, dict) else None
-
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
         return shared_columns(
             self.provider,
@@ -76,3 +106,23 @@ class TetherList:
             updated_at=record.get("updatedAt"),
             region=self.source.phone_region,
         )
+
+
+def token_from_login(body: Any) -> str | None:
+    return body.get("token") if isinstance(body, dict) else None
+
+
+PROVIDER = Provider(
+    name="tether",
+    title="Tether",
+    source_model=TetherSource,
+    list_api=TetherList,
+    auth=lambda source: EmailLogin(source, "Tether", "/api/auth/login", token_from_login),
+    default_mapping={
+        "phone_number": "phoneNumber",
+        "first_name": "firstName",
+        "last_name": "lastName",
+        "email": "email",
+        "custom_attributes": ["status", "pipelineStage"],
+    },
+)

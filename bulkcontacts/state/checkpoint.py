@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bulkcontacts.errors import UsageError
+from bulkcontacts.state.atomic import PRIVATE_DIR, write_atomic
 
 CHECKPOINT_VERSION = 1
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
 
 
 @dataclass
@@ -118,44 +116,3 @@ class StateDir:
             for child in self.path.iterdir():
                 if child.is_file() and child.name not in keep:
                     child.unlink()
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, never a mix (0600).
-    ``durable=False`` skips the fsyncs (still atomic against a killed process); the caller then calls
-    ``sync_files`` before relying on it surviving a power cut."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, PRIVATE_FILE)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            if durable:
-                os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    if durable:
-        sync_files([], path.parent)
-
-
-def sync_files(paths: list[Path], directory: Path) -> None:
-    """fsync each file, then the directory that holds them (their names)."""
-    for path in paths:
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def open_private(path: Path, mode: str = "a") -> Any:
-    """Open a state file for text writing, created 0600."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else 0), PRIVATE_FILE)
-    return os.fdopen(descriptor, mode, encoding="utf-8", newline="")

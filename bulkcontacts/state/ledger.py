@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.errors import UsageError
-from bulkcontacts.state.checkpoint import Progress, StateDir, open_private, write_atomic
-from bulkcontacts.ui.text import csv_cell
+from bulkcontacts.state.atomic import open_private, write_atomic
+from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.text import csv_cell
 
 CREATED_HEADER = ["row", "phone_number", "contact_id"]
 REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]

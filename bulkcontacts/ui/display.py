@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from bulkcontacts.ui.text import shorten
+from bulkcontacts.text import shorten
 
 
 def shown_path(path: Path | str) -> str:

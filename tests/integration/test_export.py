@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from bulkcontacts.config.spec import load_spec
+from bulkcontacts.config.load import load_spec
 from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK, run_export
 from bulkcontacts.ui.display import make_display
 from bulkcontacts_emulator.seed import seed

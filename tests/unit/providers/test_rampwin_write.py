@@ -6,7 +6,7 @@ from aioresponses import aioresponses
 from pydantic import SecretStr
 from yarl import URL as URL_OF
 
-from bulkcontacts.config.spec import RampwinSink
+from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import new_session

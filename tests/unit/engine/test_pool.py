@@ -135,7 +135,7 @@ async def test_pacer_never_lets_a_second_hold_much_more_than_the_rate():
 
 
 def test_auto_rate_is_adaptive_and_follows_the_server():
-    from bulkcontacts.config.spec import RunSpec
+    from bulkcontacts.config.run import RunSpec
     from bulkcontacts.jobs.common import pacer_for
 
     pacer = pacer_for(RunSpec.model_validate({"rate": "auto"}))
@@ -155,7 +155,7 @@ def test_auto_rate_is_adaptive_and_follows_the_server():
 
 
 async def test_a_429_at_a_fixed_rate_takes_the_implied_overshoot_off_the_ceiling_once_per_second():
-    from bulkcontacts.config.spec import RunSpec
+    from bulkcontacts.config.run import RunSpec
     from bulkcontacts.jobs.common import pacer_for
 
     fixed = pacer_for(RunSpec.model_validate({"rate": "100/s"}))

@@ -8,12 +8,12 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from bulkcontacts.config.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
-from bulkcontacts.providers.base import PagePlan, PageResult, PagingError, signature
-from bulkcontacts.providers.kore import KoreList, sign_jwt
-from bulkcontacts.providers.rampwin import RampwinList
-from bulkcontacts.providers.smartflo import SmartfloList
-from bulkcontacts.providers.tether import TetherList
+from bulkcontacts.providers.base import PageResult
+from bulkcontacts.providers.kore import KoreList, KoreSource, sign_jwt
+from bulkcontacts.providers.paging import PagePlan, PagingError, signature
+from bulkcontacts.providers.rampwin import RampwinList, RampwinSource
+from bulkcontacts.providers.smartflo import SmartfloList, SmartfloSource
+from bulkcontacts.providers.tether import TetherList, TetherSource
 
 
 def records(count, start=0, key="_id"):

@@ -6,10 +6,14 @@ import pytest
 from aioresponses import aioresponses
 from pydantic import SecretStr
 
-from bulkcontacts.config.spec import KoreSource, RampwinSource, SmartfloSource, TetherSource
 from bulkcontacts.engine.pool import Fatal, Retry, Succeeded
-from bulkcontacts.providers.fetch import Credentials, PageFetcher, list_api
+from bulkcontacts.providers.fetch import Credentials, PageFetcher
 from bulkcontacts.providers.http import new_session
+from bulkcontacts.providers.kore import KoreSource
+from bulkcontacts.providers.rampwin import RampwinSource
+from bulkcontacts.providers.registry import provider_of
+from bulkcontacts.providers.smartflo import SmartfloSource
+from bulkcontacts.providers.tether import TetherSource
 
 
 @pytest.fixture
@@ -19,8 +23,9 @@ async def session():
 
 
 def fetcher_for(source, session):
-    api = list_api(source)
-    return PageFetcher(api, Credentials(source, api, session), session)
+    known = provider_of(source)
+    api = known.list_api(source, None)
+    return PageFetcher(api, Credentials(known.auth(source), source.base_url, session), session)
 
 
 def sent(mocked):

@@ -1,9 +1,11 @@
 import json
 
-from bulkcontacts.config.spec import MappingSpec
+from bulkcontacts.config.mapping import MappingSpec
+from bulkcontacts.contacts.defaults import migration_mapping
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.io.staging import stage_rows
 from bulkcontacts.jobs.verify import differences_between
-from bulkcontacts.providers.migration import migration_mapping, stage_rows
+from bulkcontacts.providers.registry import provider
 
 SMARTFLO = {
     "id": 7,
@@ -25,15 +27,15 @@ SMARTFLO = {
 }
 
 
-def staged(tmp_path, provider, records):
+def staged(tmp_path, name, records):
     source = tmp_path / "records.jsonl"
     source.write_text("".join(json.dumps(record) + "\n" for record in records))
-    assert stage_rows(source, tmp_path / "rows.jsonl", provider) == len(records)
+    assert stage_rows(source, tmp_path / "rows.jsonl", provider(name).flatten) == len(records)
     return [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
 
 
-def payload(provider, row, **own):
-    mapping = migration_mapping(provider, MappingSpec(**own), list(row))
+def payload(name, row, **own):
+    mapping = migration_mapping(provider(name).default_mapping, MappingSpec(**own), list(row))
     return ContactMapper(mapping, list(row), "chan").map(row)
 
 

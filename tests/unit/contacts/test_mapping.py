@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bulkcontacts.config.spec import MappingSpec
+from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
 from bulkcontacts.errors import UsageError
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bulkcontacts.config.spec import load_spec, parse_rate
+from bulkcontacts.config.load import load_spec
+from bulkcontacts.config.rates import parse_rate
 from bulkcontacts.errors import UsageError
 
 GOOD = """

@@ -1,6 +1,6 @@
 import json
 
-from bulkcontacts.config.spec import FileSource
+from bulkcontacts.config.sources import FileSource
 from bulkcontacts.io.readers import FileReader
 
 

@@ -2,9 +2,10 @@ import json
 
 import polars as pl
 
-from bulkcontacts.config.spec import FileSink
-from bulkcontacts.io.writers import PartStore, assemble
-from bulkcontacts.ui.text import neutralize
+from bulkcontacts.config.sinks import FileSink
+from bulkcontacts.io.writers import assemble
+from bulkcontacts.state.parts import PartStore
+from bulkcontacts.text import neutralize
 
 
 def test_duplicates_across_pages_are_dropped_first_wins_and_counted(tmp_path):

@@ -1,0 +1,45 @@
+"""``${ENV}`` interpolation: secrets come from the environment, never from the spec file."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from bulkcontacts.errors import UsageError
+
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SECRET_KEYS = frozenset({"api_key", "token", "password", "jwt", "client_secret"})
+
+
+def interpolate(node: Any, where: tuple[str, ...], emulate: bool, missing: list[str]) -> Any:
+    if isinstance(node, dict):
+        return {key: interpolate(value, (*where, key), emulate, missing) for key, value in node.items()}
+    if isinstance(node, list):
+        return [interpolate(value, where, emulate, missing) for value in node]
+    if not isinstance(node, str):
+        return node
+    key = where[-1] if where else ""
+    if key in SECRET_KEYS and not ENV_REFERENCE.fullmatch(node.strip()):
+        raise UsageError(
+            f'{key_name(where)}: secrets are read from the environment; write {key} = "${{NAME}}" '
+            "and export NAME, instead of putting the value in the file"
+        )
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = os.environ.get(name)
+        if value is None or value == "":
+            if not emulate:
+                missing.append(name)
+            return f"emulated-{name.lower()}"
+        return value
+
+    return ENV_REFERENCE.sub(substitute, node)
+
+
+def key_name(where: tuple[str | int, ...] | list[str | int]) -> str:
+    if not where:
+        return "spec"
+    table, *rest = where
+    return f"[{table}] " + ".".join(str(part) for part in rest) if rest else f"[{table}]"

@@ -1,0 +1,78 @@
+"""The three kinds of job, one typed model each: an import (file → Rampwin), an export (provider → file) and
+a migration (provider → Rampwin). The loader decides which from the source and sink tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.mapping import MappingSpec
+from bulkcontacts.config.run import JobTable, RunSpec
+from bulkcontacts.config.sinks import FileSink, RampwinSink
+from bulkcontacts.config.sources import FileSource, ProviderSource, source_identity
+
+JobKind = Literal["import", "export", "migrate"]
+
+
+class JobBase(Strict):
+    kind: ClassVar[JobKind]
+    job: JobTable
+    mapping: MappingSpec = MappingSpec()
+    run: RunSpec = RunSpec()
+
+    def state_dir(self, override: Path | None = None) -> Path:
+        """``--state-dir``, else ``[run] state_dir``, else ``.bulkcontacts/<job name>`` beside the spec file
+        (the loader resolves both against the spec's folder: the same job finds the same state from any
+        working directory)."""
+        return override or self.run.state_dir or Path(".bulkcontacts") / self.job.name
+
+    def mapping_fingerprint(self) -> str:
+        """Hash of everything that shapes what is sent or written: a change refuses a resume."""
+        shaping = json.dumps(self._shaping(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(shaping).hexdigest()[:16]
+
+    def _shaping(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class ImportJob(JobBase):
+    kind: ClassVar[JobKind] = "import"
+    source: FileSource
+    sink: RampwinSink
+
+    def _shaping(self) -> dict[str, Any]:
+        # The sink's mode is left out: switching create ↔ upsert may resume (both send the same payloads).
+        return {
+            "mapping": self.mapping.model_dump(mode="json"),
+            "integration_id": self.sink.integration_id,
+            "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
+        }
+
+
+class ExportJob(JobBase):
+    kind: ClassVar[JobKind] = "export"
+    source: ProviderSource
+    sink: FileSink
+
+    def _shaping(self) -> dict[str, Any]:
+        return {"sink": self.sink.model_dump(mode="json", exclude={"path"}), "source": source_identity(self.source)}
+
+
+class MigrateJob(JobBase):
+    kind: ClassVar[JobKind] = "migrate"
+    source: ProviderSource
+    sink: RampwinSink
+
+    def _shaping(self) -> dict[str, Any]:
+        return {
+            "mapping": self.mapping.model_dump(mode="json"),
+            "integration_id": self.sink.integration_id,
+            "source": source_identity(self.source),
+        }
+
+
+JobSpec = ImportJob | ExportJob | MigrateJob
+SendJob = ImportJob | MigrateJob  # the jobs that write to a Rampwin channel (what ``verify`` checks)

@@ -1,0 +1,182 @@
+"""Load a job spec: read the TOML, check its tables, interpolate ``${ENV}``, validate, and decide which kind
+of job it is. Every problem becomes a ``UsageError`` whose one-line message names the table and key
+(``[sink] api_key``) and the fix, before any request is sent.
+
+``[source]`` is validated by the model its ``type`` names in the provider registry: the one place the spec
+meets the providers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+from pydantic import Field, TypeAdapter, ValidationError, WrapValidator
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.env import SECRET_KEYS, interpolate, key_name
+from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
+from bulkcontacts.config.mapping import MappingSpec
+from bulkcontacts.config.run import JobTable, RunSpec
+from bulkcontacts.config.sinks import FileSink, RampwinSink
+from bulkcontacts.config.sources import FileSource, ProviderSource
+from bulkcontacts.config.urls import check_base_url
+from bulkcontacts.errors import UsageError
+
+
+@cache
+def _sources(names: tuple[str, ...]) -> TypeAdapter[Any]:
+    from bulkcontacts.providers.registry import providers
+
+    models = (FileSource, *(providers()[name].source_model for name in names))
+    return TypeAdapter(Annotated[Union[models], Field(discriminator="type")])  # noqa: UP007 - built at run time
+
+
+def _source(value: Any, handler: Any) -> Any:
+    if isinstance(value, FileSource | ProviderSource):
+        return value
+    from bulkcontacts.providers.registry import providers
+
+    return _sources(tuple(providers())).validate_python(value)
+
+
+class Tables(Strict):
+    """The spec as written, before the kind of job is known."""
+
+    job: JobTable
+    source: Annotated[FileSource | ProviderSource, WrapValidator(_source)]
+    sink: Annotated[RampwinSink | FileSink, Field(discriminator="type")]
+    mapping: MappingSpec = MappingSpec()
+    run: RunSpec = RunSpec()
+
+
+def _typed(tables: Tables) -> JobSpec:
+    source, sink, job, mapping, run = tables.source, tables.sink, tables.job, tables.mapping, tables.run
+    if isinstance(source, FileSource) and isinstance(sink, RampwinSink):
+        return ImportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
+    if isinstance(source, ProviderSource) and isinstance(sink, FileSink):
+        return ExportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
+    if isinstance(source, ProviderSource) and isinstance(sink, RampwinSink):
+        return MigrateJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
+    raise UsageError(
+        'a file source with a file sink is not a job bulkcontacts runs; use type = "file" → '
+        '"rampwin" (import), a provider → "file" (export) or a provider → "rampwin" (migrate)'
+    )
+
+
+TABLES = ("job", "source", "sink", "mapping", "run")
+
+
+def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
+    """Read, interpolate and validate a job spec; raise ``UsageError`` naming the first problem."""
+    raw = _read_toml(path)
+    _check_tables(path, raw)
+    missing: list[str] = []
+    raw = interpolate(raw, (), emulate, missing)
+    if missing:
+        names = sorted(set(missing))
+        exports = " ".join(f"{name}=..." for name in names)
+        raise UsageError(
+            f"job spec {path}: environment variable{'s' if len(names) > 1 else ''} "
+            f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} not set; export {exports} "
+            "(or try the job with --emulate)"
+        )
+    try:
+        tables = Tables.model_validate(raw)
+    except ValidationError as error:
+        raise UsageError(f"job spec {path}: {_describe(error)}") from None
+    spec = _resolve_paths(_typed(tables), path.parent)
+    _check_transport(spec)
+    return spec
+
+
+def _check_tables(path: Path, raw: dict[str, Any]) -> None:
+    unknown = [name for name in raw if name not in TABLES]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, TABLES, n=1)
+        hint = f"did you mean [{close[0]}]?" if close else f"the tables are {', '.join(f'[{t}]' for t in TABLES)}"
+        raise UsageError(f"job spec {path}: [{name}] is not a table bulkcontacts knows; {hint}")
+    for table in TABLES:
+        if table in raw and not isinstance(raw[table], dict):
+            raise UsageError(f"job spec {path}: {table} must be a table ([{table}]), not a single value")
+    for table in ("job", "source", "sink"):
+        if table not in raw:
+            raise UsageError(f"job spec {path}: the [{table}] table is missing; see jobs/import-contacts.toml")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"job spec {path} does not exist{_spec_hint(path)}") from None
+    except IsADirectoryError:
+        raise UsageError(f"job spec {path} is a folder; give the spec file, e.g. {path / 'job.toml'}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"job spec {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"job spec {path} cannot be read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"job spec {path} is not valid TOML: {error}") from None
+
+
+def _spec_hint(path: Path) -> str:
+    """For ``run import-contacts``: the spec files it may have meant."""
+    name = path.name if path.suffix == ".toml" else f"{path.name}.toml"
+    candidates = [
+        candidate for candidate in (Path("jobs") / name, Path(name), path.parent / "jobs" / name) if candidate.is_file()
+    ]
+    if candidates:
+        return f"; did you mean {candidates[0]}?"
+    return "; a job is run by its spec file, e.g. jobs/import-contacts.toml"
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    if len(loc) > 2 and loc[0] in ("source", "sink"):
+        del loc[1]  # the discriminator tag pydantic inserts, e.g. ("source", "file", "path")
+    kind, message = first["type"], first["msg"]
+    if kind == "extra_forbidden":
+        return f"{key_name(loc)}: unknown key; remove it or check its spelling"
+    if kind == "missing":
+        return f"{key_name(loc)}: required key is missing; add it"
+    if kind == "union_tag_invalid":
+        return f"{key_name(loc)} type: {first['ctx']['tag']!r} is not a known type ({first['ctx']['expected_tags']})"
+    if kind == "union_tag_not_found":
+        return f"{key_name(loc)}: add a type key"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f'{key_name(loc)}: must be a table, e.g. {loc[-1]} = {{ key = "value" }}'
+    message = message.removeprefix("Value error, ").replace("Input should be", "must be")
+    shown = first.get("input")
+    if loc and loc[-1] in SECRET_KEYS or isinstance(shown, (dict, list)):
+        return f"{key_name(loc)}: {message}"  # never echo a secret or a whole table
+    return f"{key_name(loc)}: {message} (got {shown!r})"
+
+
+def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
+    """Every path relative to the spec's folder, written plainly (``exports/x.csv``, not
+    ``jobs/../exports/x.csv``); the state directory too, by default ``.bulkcontacts/<name>`` there."""
+
+    def beside(path: Path) -> Path:
+        return Path(os.path.normpath(base / path))
+
+    updates: dict[str, Any] = {}
+    source, sink = spec.source, spec.sink
+    if isinstance(source, FileSource):
+        updates["source"] = source.model_copy(update={"path": beside(source.path)})
+    if isinstance(sink, FileSink):
+        updates["sink"] = sink.model_copy(update={"path": beside(sink.path)})
+    state = spec.run.state_dir or Path(".bulkcontacts") / spec.job.name
+    updates["run"] = spec.run.model_copy(update={"state_dir": beside(state)})
+    return spec.model_copy(update=updates)
+
+
+def _check_transport(spec: JobSpec) -> None:
+    for table, end in (("source", spec.source), ("sink", spec.sink)):
+        if isinstance(end, ProviderSource | RampwinSink):
+            check_base_url(f"[{table}] base_url", end.base_url, allow_insecure_http=end.allow_insecure_http)

@@ -1,0 +1,53 @@
+"""The ``[job]`` and ``[run]`` tables: the job's name, and how fast, how hard and where it runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.rates import AUTO_RATE_CEILING, parse_rate
+
+JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class JobTable(Strict):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not JOB_NAME.match(name):
+            raise ValueError("use letters, digits, '.', '_' or '-' (it names the state directory)")
+        return name
+
+
+class RunSpec(Strict):
+    rate: float = 10.0
+    fetch_rate: float | None = None  # a migration's fetch from the provider (default: rate)
+    adaptive: bool = False  # follow the server: back off on 429 / full-window headers, speed up otherwise
+    concurrency: int = Field(default=8, ge=1, le=512)
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    backoff_base: float = Field(default=0.5, gt=0)
+    backoff_max: float = Field(default=30.0, gt=0)
+    request_timeout: float = Field(default=30.0, gt=0)
+    give_up_after: float = Field(default=300.0, gt=0)
+    rate_headroom: float = Field(default=0.02, ge=0, lt=0.5)
+    checkpoint_every: float = Field(default=0.5, gt=0)
+    neutralize_formulas: bool = True  # rejected.csv: cells starting with = @ (or + - and not a number) get a '
+    state_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _auto(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("rate") == "auto":
+            return {**values, "rate": AUTO_RATE_CEILING, "adaptive": True}
+        return values
+
+    @field_validator("rate", "fetch_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> float | None:
+        return None if value is None else parse_rate(value)

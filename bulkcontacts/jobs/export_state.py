@@ -1,0 +1,68 @@
+"""An export's committed state: the pages done (the checkpoint), what the pages said about the whole (the
+plan) and the signatures near the frontier (loop detection across resumes), written together."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bulkcontacts.providers.paging import PagePlan
+from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.state.parts import PartStore
+
+
+class ExportState:
+    """Pages done (the checkpoint) and what the pages said about the whole (the plan), committed together."""
+
+    def __init__(self, state: StateDir, progress: Progress, plan: PagePlan, parts: PartStore) -> None:
+        self.state = state
+        self.parts = parts
+        self.progress = progress
+        self.plan = plan
+        self.pending: list[tuple[int, int]] = []  # (page, records) landed since the last commit
+        self.landed_pages: set[int] = set()  # landed in this run (committed or not)
+        # Each page's signature near the frontier, kept in the checkpoint: a loop found before a stop is found
+        # again on resume (the repeated page is compared with its neighbour fetched in an earlier run).
+        self.signatures: dict[int, list[Any]] = {
+            int(index): mark for index, mark in progress.extra.get("signatures", {}).items()
+        }
+        self._lock = asyncio.Lock()
+
+    def landed(self, index: int, records: int) -> None:
+        self.pending.append((index, records))
+        self.landed_pages.add(index)
+
+    async def commit(self, *, finished: bool = False) -> None:
+        async with self._lock:
+            pending, self.pending = self.pending, []
+            progress = self.progress
+            for index, records in pending:
+                progress.mark_done(index)
+                progress.counts["pages"] = progress.counts.get("pages", 0) + 1
+                progress.counts["records_fetched"] = progress.counts.get("records_fetched", 0) + records
+            progress.extra.update(
+                total_pages=self.plan.total_pages, total_records=self.plan.total_records, last_page=self.plan.last_page
+            )
+            frontier = progress.low_water - 1  # a page below it has no neighbour left to fetch
+            self.signatures = {index: mark for index, mark in self.signatures.items() if index >= frontier}
+            progress.extra["signatures"] = {
+                str(index): mark for index, mark in sorted(self.signatures.items()) if progress.is_done(index)
+            }
+            progress.finished = finished
+            await asyncio.to_thread(self._save, [index for index, _ in pending])
+
+    def _save(self, landed: list[int]) -> None:
+        if landed:
+            self.parts.sync(landed)  # the parts are durable before the checkpoint says they are done
+        self.state.save(self.progress)
+
+    def is_done(self, index: int) -> bool:
+        return index in self.landed_pages or self.progress.is_done(index)
+
+    @classmethod
+    def plan_of(cls, progress: Progress, page_size: int, max_pages: int) -> PagePlan:
+        """The plan as the last commit left it (a resume knows the total it learned)."""
+        extra = progress.extra
+        return PagePlan(
+            page_size, max_pages, extra.get("total_pages"), extra.get("total_records"), extra.get("last_page")
+        )

@@ -1,0 +1,86 @@
+"""``run``, ``verify``: a loaded job to the right runner, on a fresh event loop, on this job's emulator when
+asked. The CLI calls these and prints what they return."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
+from bulkcontacts.config.load import load_spec
+from bulkcontacts.errors import UsageError
+from bulkcontacts.jobs.common import RunResult
+from bulkcontacts.jobs.emulate import emulated
+from bulkcontacts.jobs.exports import run_export
+from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
+from bulkcontacts.jobs.migrate import dry_run_migrate, run_migrate
+from bulkcontacts.jobs.verify import VerifyReport, run_verify
+from bulkcontacts.ui.display import Display
+
+Outcome = TypeVar("Outcome")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    emulate: bool = False
+    state_dir: Path | None = None
+    restart: bool = False
+    dry_run: bool = False
+    retry_rejected: bool = False
+
+
+def load_for_run(job: Path, options: RunOptions) -> JobSpec:
+    """The spec, checked against the options: a dry run accepts unset secrets, except a migration's (it reads
+    the provider), and an export has no rows to dry-run or retry."""
+    if options.retry_rejected and (options.restart or options.dry_run):
+        raise UsageError(
+            "--retry-rejected goes on from the last run: it cannot be combined with "
+            f"{'--restart' if options.restart else '--dry-run'}"
+        )
+    spec = load_spec(job, emulate=options.emulate or options.dry_run)
+    if isinstance(spec, MigrateJob) and options.dry_run and not options.emulate:
+        spec = load_spec(job)  # a migration's dry run reads the provider: it needs the real credentials
+    if isinstance(spec, ExportJob) and (options.dry_run or options.retry_rejected):
+        raise UsageError(
+            f"{'--dry-run' if options.dry_run else '--retry-rejected'} is about rows sent to Rampwin: "
+            "it applies to import and migrate jobs; an export is checked page by page as it runs"
+        )
+    return spec
+
+
+def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
+    """Run (or resume) the job."""
+    common: dict[str, Any] = {"state_path": spec.state_dir(options.state_dir), "restart": options.restart}
+    common["display"] = display
+    if isinstance(spec, ExportJob):
+        return _on_loop(spec, options, display, partial(run_export, **common))
+    if isinstance(spec, ImportJob):
+        return _on_loop(spec, options, display, partial(run_import, retry_rejected=options.retry_rejected, **common))
+    return _on_loop(spec, options, display, partial(run_migrate, retry_rejected=options.retry_rejected, **common))
+
+
+def dry_run_job(spec: ImportJob | MigrateJob, options: RunOptions, display: Display) -> DryRunReport:
+    """What a run would send and reject, sending nothing (a migration fetches, and keeps what it fetched)."""
+    if isinstance(spec, ImportJob):  # an import's dry run sends nothing anywhere: no emulator
+        return asyncio.run(dry_run_import(spec))
+    state_path = spec.state_dir(options.state_dir)
+    return _on_loop(spec, options, display, partial(dry_run_migrate, state_path=state_path, display=display))
+
+
+def verify_job(spec: JobSpec, options: RunOptions, display: Display) -> VerifyReport:
+    state_path = spec.state_dir(options.state_dir)
+    return _on_loop(spec, options, display, partial(run_verify, state_path=state_path, display=display))
+
+
+def _on_loop(
+    spec: Any, options: RunOptions, display: Display, job: Callable[[Any], Coroutine[Any, Any, Outcome]]
+) -> Outcome:
+    """Run ``job`` on a fresh event loop, pointed at this job's emulator when asked."""
+    if not options.emulate:
+        return asyncio.run(job(spec))
+    with emulated(spec, spec.state_dir(options.state_dir), display, restart=options.restart) as pointed:
+        return asyncio.run(job(pointed))

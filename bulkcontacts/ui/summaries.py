@@ -1,0 +1,169 @@
+"""What a person reads at the end of a command: the run's summary, a dry run's counts, verify's verdict,
+``validate``'s check and ``status``. Printed to standard output; never wrapped into a mess, never markup."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bulkcontacts.config.jobs import JobSpec
+from bulkcontacts.contacts.mapping import Rejection
+from bulkcontacts.jobs.common import RunResult
+from bulkcontacts.jobs.imports import DryRunReport
+from bulkcontacts.jobs.status import PhaseStatus
+from bulkcontacts.jobs.validate import FileCheck, ProviderCheck
+from bulkcontacts.jobs.verify import VerifyReport
+from bulkcontacts.text import shorten
+from bulkcontacts.ui.display import preview, shown_path
+
+out = Console(highlight=False)
+
+
+def line(text: str) -> None:
+    out.print(text, markup=False, soft_wrap=True)
+
+
+def print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
+    out.print(f"{spec.job.name}: dry run (nothing sent)", markup=False)
+    table = Table(show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    if report.rejected:
+        table.add_column(overflow="fold")
+    if report.fetched is not None:
+        table.add_row("records fetched", f"{report.fetched:,}", *_blank(report))
+    table.add_row("rows read", f"{report.rows:,}", *_blank(report))
+    table.add_row("would send", f"{report.to_send:,}", *_blank(report))
+    for code, count in sorted(report.rejected.items(), key=lambda item: -item[1]):
+        table.add_row(f"rejected: {code}", f"{count:,}", Text(f"e.g. {shorten(report.examples[code])}"))
+    out.print(table)
+    if spec.run.adaptive:
+        pace = "an adaptive rate: as fast as the server allows, so no estimate"
+    else:
+        pace = f"{spec.run.rate:g}/s ≈ {_duration(report.estimate_seconds)}"
+    out.print(
+        f"{report.to_send:,} requests at {pace} (read and checked in {report.elapsed:,.1f} s)",
+        markup=False,
+        soft_wrap=True,
+    )
+    if report.fetched is not None:
+        out.print(
+            f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
+            "sending at once",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _blank(report: DryRunReport) -> tuple[str, ...]:
+    return ("",) if report.rejected else ()
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{value} {unit}" for value, unit in parts if value][:2]
+    return " ".join(shown) or "0 s"
+
+
+def print_result(result: RunResult) -> None:
+    colour = {"complete": "green", "interrupted": "yellow", "refused": "red"}[result.status]
+    table = Table(title=f"{result.job}: [{colour}]{result.status}[/]", show_header=False, title_justify="left")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in result.counts.items():
+        table.add_row(key, f"{value:,}")
+    rate = result.done_this_run / result.elapsed if result.elapsed else 0.0
+    table.add_row("this run", f"{result.done_this_run:,} {result.unit} in {result.elapsed:,.1f} s ({rate:,.1f}/s)")
+    table.add_row("retries / 429s", f"{result.stats.get('retries', 0):,} / {result.stats.get('throttled', 0):,}")
+    out.print(table)
+    for name, path in result.files.items():
+        out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
+    if result.last_error is not None:
+        out.print(
+            f"last error: {shorten(result.last_error)} (×{result.last_error_count:,} in a row)",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print(result.message, markup=False, soft_wrap=True)
+    if result.advice:
+        out.print(
+            result.advice,
+            style={"refused": "red", "interrupted": "yellow"}.get(result.status),
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def print_verify(spec: JobSpec, report: VerifyReport) -> None:
+    verdict = "[green]nothing missing[/]" if report.ok else "[red]contacts missing or different[/]"
+    table = Table(title=f"{spec.job.name}: verify — {verdict}", show_header=False, title_justify="left")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
+    notes = {
+        "created": "in the channel as sent",
+        "missing": "valid in the source, not in the channel",
+        "mismatched": "in the channel, a field differs",
+        "extra": "in the channel, not from this source",
+        "invalid": "rejected by the mapping: never expected",
+    }
+    for key, count in report.counts.items():
+        table.add_row(key, f"{count:,}", notes[key])
+    out.print(table)
+    for name, path in report.files.items():
+        out.print(f"{name} file: {shown_path(path)}", markup=False, soft_wrap=True)
+    out.print(f"fields compared: {', '.join(report.fields_checked) or '(none)'}", markup=False, soft_wrap=True)
+    if report.not_verifiable:
+        fields = ", ".join(f"{name} ({count:,} rows)" for name, count in report.not_verifiable.items())
+        out.print(
+            f"not verifiable (the channel's listing does not carry them): {shorten(fields, 600)}",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print(f"reconciled in {report.elapsed:,.1f} s", markup=False)
+
+
+def print_check(spec: JobSpec, job: str, check: FileCheck | ProviderCheck) -> None:
+    """``validate``'s answer."""
+    if isinstance(check, ProviderCheck):
+        how = (
+            "`run --dry-run` fetches the records and checks every one"
+            if check.mapping is not None
+            else "`run` fetches the pages and checks each as it comes"
+        )
+        out.print(f"[green]spec ok[/]: {job} ({spec.kind} from {check.provider}); {how}", soft_wrap=True)
+        if check.mapping is not None:
+            line(f"mapping (the provider's defaults, then [mapping]): {shorten(json.dumps(check.mapping), 2000)}")
+        return
+    line(
+        f"spec ok: {job} → {spec.sink.type} ({check.file_format} source, {check.rows:,} rows, "
+        f"{len(check.columns):,} columns: {shorten(', '.join(check.columns), 400)})"
+    )
+    attributes = ", ".join(check.attributes) or "(none)"
+    line(f"core fields: {json.dumps(check.core_columns)}; custom attributes: {shorten(attributes, 400)}")
+    for row, mapped in check.first_rows:
+        shown = f"rejected — {mapped.reason}" if isinstance(mapped, Rejection) else preview(mapped)
+        line(f"row {row}: {shown}")
+
+
+def print_status(name: str, phases: list[PhaseStatus]) -> None:
+    for phase in phases:
+        label = f"{name}{f' ({phase.phase})' if phase.phase else ''}"
+        progress = phase.progress
+        if progress is None:
+            line(f"{label}: not started (no checkpoint in {shown_path(phase.where)})")
+            continue
+        total = f" of {progress.total:,}" if progress.total is not None else ""
+        condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
+        done, unit = phase.done
+        saved = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(progress.updated_at))
+        line(f"{label}: {condition}; {done:,}{total} {unit} done; last saved {saved}")
+        for key, value in sorted(progress.counts.items()):
+            out.print(f"  {key}: {value:,}", markup=False)
