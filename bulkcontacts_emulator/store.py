@@ -118,13 +118,6 @@ class Store:
             ).fetchall()
         return [doc for (doc,) in rows]
 
-    def page(
-        self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq", descending: bool = False
-    ) -> list[dict[str, Any]]:
-        return [
-            json.loads(doc) for doc in self.page_raw(provider, scope, offset, limit, order=order, descending=descending)
-        ]
-
     def by_phones(self, provider: str, scope: str, phones: list[str]) -> list[dict[str, Any]]:
         """The contacts of ``scope`` with these phones (by the store's unique index), in insertion order."""
         marks = ",".join("?" * len(phones))

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.rates import AUTO_RATE_CEILING, parse_rate
+from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START, parse_rate
 
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -29,6 +29,7 @@ class RunSpec(Strict):
     rate: float = 10.0
     fetch_rate: float | None = None  # a migration's fetch from the provider (default: rate)
     adaptive: bool = False  # follow the server: back off on 429 / full-window headers, speed up otherwise
+    start_rate: float | None = None  # where an adaptive rate starts (default: a quarter of ``rate``)
     concurrency: int = Field(default=8, ge=1, le=512)
     max_attempts: int = Field(default=6, ge=1, le=100)
     backoff_base: float = Field(default=0.5, gt=0)
@@ -44,10 +45,10 @@ class RunSpec(Strict):
     @classmethod
     def _auto(cls, values: Any) -> Any:
         if isinstance(values, dict) and values.get("rate") == "auto":
-            return {**values, "rate": AUTO_RATE_CEILING, "adaptive": True}
+            return {"start_rate": AUTO_RATE_START, **values, "rate": AUTO_RATE_CEILING, "adaptive": True}
         return values
 
-    @field_validator("rate", "fetch_rate", mode="before")
+    @field_validator("rate", "fetch_rate", "start_rate", mode="before")
     @classmethod
     def _rate(cls, value: Any) -> float | None:
         return None if value is None else parse_rate(value)

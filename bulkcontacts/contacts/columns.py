@@ -6,18 +6,6 @@ from typing import Any
 
 from bulkcontacts.contacts.phones import PhoneError, normalize_phone
 
-SHARED_COLUMNS = (
-    "provider",
-    "provider_id",
-    "phone_number",
-    "full_name",
-    "first_name",
-    "last_name",
-    "email",
-    "created_at",
-    "updated_at",
-)
-
 
 def shared_columns(
     provider: str,

@@ -55,12 +55,6 @@ class FileReader:
         self._jsonl_rows: int | None = None  # counted while the columns were collected
         self.encoding = _encoding_of(self.path, spec.encoding)
 
-    def __enter__(self) -> FileReader:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        pass
-
     def columns(self) -> list[str]:
         if self._columns is None:
             names = self._guard(self._read_columns)

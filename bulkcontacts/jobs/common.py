@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import JobSpec
-from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START
 from bulkcontacts.config.run import RunSpec
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
@@ -233,25 +232,22 @@ async def drive(
 def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
     """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
     ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
-    start = AUTO_RATE_START if run.adaptive and run.rate == AUTO_RATE_CEILING else None
+    start = run.start_rate if run.adaptive else None
     pacer = Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
     if learned_ceiling is not None and not run.adaptive:
         pacer.lower_ceiling(learned_ceiling)
     return pacer
 
 
-LEARNED_CEILING = "learned_ceiling"  # requests/s a 429 taught this job not to exceed (kept for its resumes)
-
-
 def job_pacer(run: RunSpec, progress: Progress) -> Pacer:
     """The job's pacer, under any ceiling an earlier run of it learned."""
-    return pacer_for(run, progress.extra.get(LEARNED_CEILING))
+    return pacer_for(run, progress.extra.get("learned_ceiling"))
 
 
 def remember_ceiling(run: RunSpec, progress: Progress, pacer: Pacer) -> None:
     """Keep a ceiling lowered by a 429 in the checkpoint, so the resume does not overshoot again."""
     if pacer.ceiling < pacer_for(run).ceiling:
-        progress.extra[LEARNED_CEILING] = round(pacer.ceiling, 3)
+        progress.extra["learned_ceiling"] = round(pacer.ceiling, 3)
 
 
 async def finish_run(

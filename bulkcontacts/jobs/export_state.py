@@ -40,8 +40,11 @@ class ExportState:
                 progress.mark_done(index)
                 progress.counts["pages"] = progress.counts.get("pages", 0) + 1
                 progress.counts["records_fetched"] = progress.counts.get("records_fetched", 0) + records
-            progress.extra.update(
-                total_pages=self.plan.total_pages, total_records=self.plan.total_records, last_page=self.plan.last_page
+            marks, plan = progress.extra, self.plan
+            marks["total_pages"], marks["total_records"], marks["last_page"] = (
+                plan.total_pages,
+                plan.total_records,
+                plan.last_page,
             )
             frontier = progress.low_water - 1  # a page below it has no neighbour left to fetch
             self.signatures = {index: mark for index, mark in self.signatures.items() if index >= frontier}

@@ -92,18 +92,18 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
     """Read, map and validate every row exactly as ``run`` would; send nothing, write nothing."""
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
-    with await asyncio.to_thread(FileReader, spec.source) as reader:  # it opens and sniffs the file
-        mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
-        rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
-        duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
-        async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
-            report.rows += len(batch)
-            for _, _, mapped in batch:
-                if isinstance(mapped, Rejection):
-                    report.rejected[mapped.code] = report.rejected.get(mapped.code, 0) + 1
-                    report.examples.setdefault(mapped.code, mapped.reason)
-                else:
-                    report.to_send += 1
+    reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
+    mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
+    rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
+    duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
+    async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
+        report.rows += len(batch)
+        for _, _, mapped in batch:
+            if isinstance(mapped, Rejection):
+                report.rejected[mapped.code] = report.rejected.get(mapped.code, 0) + 1
+                report.examples.setdefault(mapped.code, mapped.reason)
+            else:
+                report.to_send += 1
     report.elapsed = time.monotonic() - started
     return report
 
@@ -142,20 +142,20 @@ async def run_import(
     """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
     again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
     started = time.monotonic()
-    with await asyncio.to_thread(FileReader, spec.source) as reader:  # it opens and sniffs the file
-        run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started)
-        if run.resumed.finished:
-            message = (
-                "no rejected rows to retry"
-                if retry_rejected
-                else "already complete (use --restart to run it again, or --retry-rejected)"
-            )
-            return await run.result("complete", message)
-        await asyncio.to_thread(run.ledger.open)
-        try:
-            return await _send_rows(run, display)
-        finally:
-            await asyncio.to_thread(run.ledger.close)
+    reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
+    run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started)
+    if run.resumed.finished:
+        message = (
+            "no rejected rows to retry"
+            if retry_rejected
+            else "already complete (use --restart to run it again, or --retry-rejected)"
+        )
+        return await run.result("complete", message)
+    await asyncio.to_thread(run.ledger.open)
+    try:
+        return await _send_rows(run, display)
+    finally:
+        await asyncio.to_thread(run.ledger.close)
 
 
 async def _open(

@@ -41,17 +41,17 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
             own = spec.mapping.model_dump(mode="json", include=spec.mapping.model_fields_set)
             mapping = {**provider_of(spec.source).default_mapping, **own}
         return ProviderCheck(spec.source.type, mapping)
-    with FileReader(spec.source) as reader:
-        columns = reader.columns()
-        mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
-        return FileCheck(
-            spec.source.file_format,
-            reader.count_rows(),
-            columns,
-            mapper.core_columns,
-            [name for _, name, _ in mapper.attributes],
-            list(_first_rows(reader, mapper, DuplicatePhones(), rows)),
-        )
+    reader = FileReader(spec.source)
+    columns = reader.columns()
+    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+    return FileCheck(
+        spec.source.file_format,
+        reader.count_rows(),
+        columns,
+        mapper.core_columns,
+        [name for _, name, _ in mapper.attributes],
+        list(_first_rows(reader, mapper, DuplicatePhones(), rows)),
+    )
 
 
 def _first_rows(

@@ -131,11 +131,8 @@ def _reconcile(spec: ImportJob, channel_file: Path, state: StateDir, report: Ver
     not_verifiable: collections.Counter[str] = collections.Counter()
     target = state.file("reconciliation.csv")
     # A killed verify leaves the last complete reconciliation.
-    with (
-        replaced_on_success(target) as partial,
-        FileReader(spec.source) as reader,
-        open_private(partial, "w") as handle,
-    ):
+    reader = FileReader(spec.source)
+    with replaced_on_success(target) as partial, open_private(partial, "w") as handle:
         out = csv.writer(handle)
         out.writerow(RECONCILIATION_HEADER)
         empty = spec.source.path.stat().st_size == 0  # a migration from an empty source: every contact is extra

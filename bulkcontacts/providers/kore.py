@@ -61,6 +61,7 @@ class KoreList:
     updated_field = "updatedAt"
 
     def __init__(self, source: KoreSource, since: str | None = None) -> None:
+        # ``since`` is always None: Kore.ai cannot filter by update time, so KoreSource refuses incremental.
         self.source = source
         self.page_size = source.page_size
 

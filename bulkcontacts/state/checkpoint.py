@@ -12,12 +12,29 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.atomic import PRIVATE_DIR, write_atomic
 
 CHECKPOINT_VERSION = 1
+
+
+class Marks(TypedDict, total=False):
+    """What a job keeps in its checkpoint besides the units done; each key is typed, the whole is JSON."""
+
+    # exports
+    since: str | None  # the incremental high-water mark this export started from (fixed for its resumes)
+    total_pages: int | None  # what the pages said about the whole (the page plan)
+    total_records: int | None
+    last_page: int | None
+    signatures: dict[str, list[Any]]  # pages near the frontier: size, first and last id (loop detection)
+    fetch_seconds: float
+    # imports
+    send_seconds: float
+    retry: int  # a retry of rejected rows is under way: the number of rows in its list
+    # every job
+    learned_ceiling: float  # requests/s a 429 taught this job not to exceed (kept for its resumes)
 
 
 @dataclass
@@ -32,7 +49,7 @@ class Progress:
     sent_upto: int = 0  # every unit below this may have been sent (its answer may be lost)
     counts: dict[str, int] = field(default_factory=dict)
     offsets: dict[str, int] = field(default_factory=dict)  # committed byte length of each outcome file
-    extra: dict[str, Any] = field(default_factory=dict)  # job-specific durable state
+    extra: Marks = field(default_factory=lambda: Marks())  # job-specific durable state
     total: int | None = None
     finished: bool = False
     started_at: float = field(default_factory=time.time)
