@@ -37,11 +37,12 @@ class Emulator:
             env=ENV,
         )
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        self.url = line.strip().rsplit(" ", 1)[-1]
-        if not self.url.startswith("http://"):
-            raise RuntimeError(f"emulator did not start: {line!r}")
-        return self
+        line = "(no output)"
+        for line in self.process.stdout:  # "seeded …" lines come first
+            if " listening on " in line:
+                self.url = line.strip().rsplit(" ", 1)[-1]
+                return self
+        raise RuntimeError(f"emulator did not start: {line!r}")
 
     def __exit__(self, *_: object) -> None:
         if self.process is not None:

@@ -44,12 +44,7 @@ class ImportJob(JobBase):
     sink: RampwinSink
 
     def _shaping(self) -> dict[str, Any]:
-        # The sink's mode is left out: switching create ↔ upsert may resume (both send the same payloads).
-        return {
-            "mapping": self.mapping.model_dump(mode="json"),
-            "integration_id": self.sink.integration_id,
-            "source": self.source.model_dump(mode="json", exclude={"path", "batch_rows"}),
-        }
+        return _sent(self.mapping, self.sink, self.source.model_dump(mode="json", exclude={"path", "batch_rows"}))
 
 
 class ExportJob(JobBase):
@@ -67,11 +62,13 @@ class MigrateJob(JobBase):
     sink: RampwinSink
 
     def _shaping(self) -> dict[str, Any]:
-        return {
-            "mapping": self.mapping.model_dump(mode="json"),
-            "integration_id": self.sink.integration_id,
-            "source": source_identity(self.source),
-        }
+        return _sent(self.mapping, self.sink, source_identity(self.source))
+
+
+def _sent(mapping: MappingSpec, sink: RampwinSink, source: dict[str, Any]) -> dict[str, Any]:
+    """What shapes the payloads a job sends. The sink's mode is left out: switching create ↔ upsert may
+    resume (both send the same payloads)."""
+    return {"mapping": mapping.model_dump(mode="json"), "integration_id": sink.integration_id, "source": source}
 
 
 JobSpec = ImportJob | ExportJob | MigrateJob

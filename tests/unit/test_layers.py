@@ -96,6 +96,48 @@ def test_no_function_is_longer_than_a_screen_unless_a_comment_says_why(path):
     assert not long, f"{ids(path)}: {long}; split them, or say why on the def line (# long: why)"
 
 
+# Filesystem work, by name: called directly in a coroutine it would stall every request in flight.
+BLOCKING_CALLS = frozenset(
+    {
+        "open",
+        "exists",
+        "stat",
+        "read_text",
+        "write_text",
+        "read_bytes",
+        "write_bytes",
+        "mkdir",
+        "unlink",
+        "rmtree",
+        "replace",
+        "save",
+        "load",
+        "create",
+        "clear",
+        "write_atomic",
+        "sync",
+        "is_file",
+        "is_dir",
+        "iterdir",
+        "fsync",
+    }
+)
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "jobs").glob("*.py")), ids=ids)
+def test_no_blocking_filesystem_call_in_a_coroutine_of_jobs(path):
+    """Such calls go through ``asyncio.to_thread`` (passed as a function, never called in the coroutine)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.AsyncFunctionDef):
+            continue
+        for call in (sub for sub in ast.walk(node) if isinstance(sub, ast.Call)):
+            name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+            if name in BLOCKING_CALLS:
+                found.append(f"{node.name}: line {call.lineno}: {ast.unparse(call)[:60]}")
+    assert not found
+
+
 def test_loading_the_cli_loads_no_emulator():
     code = "import sys, bulkcontacts.cli; print([m for m in sys.modules if m.startswith('bulkcontacts_emulator')])"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
