@@ -95,6 +95,8 @@ def _quick(digits: str, region: str) -> int | None:
     Only ever returns numbers libphonenumber itself calls valid."""
     if digits.startswith("+"):
         rest = digits[1:]
+        if not rest.isdigit():  # a second "+" inside: the parser's call
+            return None
         for length in (1, 2, 3):
             if rest[:length].isdigit() and int(rest[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
                 return _valid(int(rest[:length]), rest[length:])

@@ -47,6 +47,8 @@ def test_scientific_notation_that_lost_digits_is_rejected_with_the_reason():
         (True, "boolean"),
         (9.5, "whole number"),
         ("+91 01234 56789", "not a valid"),
+        ("+91 98765+43210", "not a phone number"),  # a second "+": refused, never a crash
+        ("+9198765+43210", "not a phone number"),
     ],
 )
 def test_what_is_not_a_phone_is_rejected(bad, why):
@@ -84,6 +86,7 @@ def test_quick_path_agrees_with_the_full_parser_everywhere():
         "{n3}-{rest}",
         "0{n}0",
         "+{cc}-{n3}-{rest}",
+        "+{cc} {n3}+{rest}",
     ]
     valid = 0
     for _ in range(4000):
