@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob
-from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
@@ -26,6 +27,7 @@ from bulkcontacts.jobs.common import (
     remember_ceiling,
     snapshot_with_pool,
 )
+from bulkcontacts.jobs.rows import Tally, mapped_batches, tally_batches
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
@@ -59,17 +61,6 @@ class Selection:
         return self.rows[low_water] if low_water < len(self.rows) else (self.rows[-1] + 1 if self.rows else 0)
 
 
-def mapped_batches(
-    reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones | None, start: int
-) -> Iterator[list[tuple[int, dict[str, Any], Any]]]:
-    """(row, source row, payload or Rejection) per row; runs in a worker thread."""
-    for first, rows in reader.batches(start):
-        if duplicates is None:
-            yield [(first + offset, row, mapper.map(row)) for offset, row in enumerate(rows)]
-        else:
-            yield [(first + offset, row, duplicates.check(mapper.map(row))) for offset, row in enumerate(rows)]
-
-
 @dataclass
 class DryRunReport:
     """What a real run would do: rows to send, rows rejected (by reason), and how long it would take."""
@@ -96,14 +87,11 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
     mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
     rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
     duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
-    async for batch in prefetched(mapped_batches(reader, mapper, duplicates, 0)):
-        report.rows += len(batch)
-        for _, _, mapped in batch:
-            if isinstance(mapped, Rejection):
-                report.rejected[mapped.code] = report.rejected.get(mapped.code, 0) + 1
-                report.examples.setdefault(mapped.code, mapped.reason)
-            else:
-                report.to_send += 1
+    tally = Tally()
+    async for _ in prefetched(tally_batches(reader, mapper, duplicates, tally)):
+        pass
+    report.rows, report.to_send = tally.rows, tally.to_send
+    report.rejected, report.examples = dict(tally.rejected), tally.examples
     report.elapsed = time.monotonic() - started
     return report
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
-from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.providers.registry import provider_of
 

@@ -20,13 +20,14 @@ from typing import Any
 
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, SendJob
 from bulkcontacts.config.sinks import FileSink
-from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export
-from bulkcontacts.jobs.imports import mapped_batches
 from bulkcontacts.jobs.migrate import STAGING, send_spec
+from bulkcontacts.jobs.rows import mapped_batches
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.state.atomic import open_private, replaced_on_success, write_atomic
 from bulkcontacts.state.checkpoint import StateDir

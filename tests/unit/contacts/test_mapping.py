@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from bulkcontacts.config.mapping import MappingSpec
-from bulkcontacts.contacts.mapping import ContactMapper, DuplicatePhones, Rejection
+from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.errors import UsageError
 
 COLUMNS = ["Phone", "First Name", "last_name", "email", "plan", "amount", "vip", "since", "tags", "segment"]
@@ -136,7 +137,7 @@ def test_types_for_an_unknown_attribute_is_refused():
 def test_phone_set_is_exact_through_growth():
     import random
 
-    from bulkcontacts.contacts.mapping import PhoneSet
+    from bulkcontacts.contacts.duplicates import PhoneSet
 
     rng = random.Random(1)
     numbers = [rng.randrange(10**9, 10**15) for _ in range(50_000)]

@@ -1,0 +1,150 @@
+"""Which rows of a batch the per-row mapper would certainly accept, and their phones, decided column-wise.
+
+The per-row ``ContactMapper`` stays the one definition of what a row becomes. This module proves, with
+Polars expressions over a whole batch, that a row is of the plain kind it would accept as it stands: text
+cells, a phone in one of the common shapes that libphonenumber's own rules (``phone_rules``) call valid, a
+name, a well-formed email or none, attribute values its converters certainly take. Those rows get their
+phone from here and skip the parser; every other row (a rejection, or a shape only the full parser knows) is
+left to the per-row mapper, so every reason and every payload is exactly its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from bulkcontacts.contacts.mapping import EMAIL, FALSE_WORDS, TRUE_WORDS, ContactMapper
+from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, region_codes, valid_for
+
+COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
+
+# Python's whitespace (``str.strip``, ``re``'s ``\s``), spelt for Polars' regex engine, whose ``\s`` differs.
+PY_SPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
+PY_SPACE_CHARS = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+PLAIN_PHONE = r"^ *\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
+SEPARATORS = r"[ \-.()/]"
+NUMBER = r"^[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})$"  # never past float's range
+INTEGER = r"^[+-]?[0-9]{1,300}$"
+DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+
+
+def _stripped(column: str) -> pl.Expr:
+    return pl.col(column).str.strip_chars(PY_SPACE_CHARS)
+
+
+def _empty(column: str) -> pl.Expr:
+    return pl.col(column).is_null() | (_stripped(column) == "")
+
+
+class FastPath:
+    """Built once per run from the per-row mapper; ``phones(frame)`` per batch."""
+
+    def __init__(self, mapper: ContactMapper) -> None:
+        self.mapper = mapper
+        mapping = mapper.mapping
+        self.columns = {
+            *mapper.core_columns.values(),
+            *mapper.reject_when_set,
+            *(column for column, _, _ in mapper.attributes),
+        }
+        self.phone_column = mapper.core_columns["phone_number"]
+        self.country_code, self.trunk = region_codes(mapping.default_country)
+        self._row_checks = self._checks()
+
+    def phones(self, frame: pl.DataFrame) -> pl.Series:
+        """Per row: the phone the per-row mapper would send, where it certainly accepts the row; null where
+        the per-row mapper must decide."""
+        if any(frame.schema.get(column) != pl.String for column in self.columns) or not self.country_code:
+            return pl.Series("phone", [None] * frame.height, dtype=pl.Int64)
+        split = self._phone_parts(frame.lazy()).with_columns(ok=self._row_checks).collect()
+        return (
+            self._valid(split)
+            .select(
+                pl.when(pl.col("ok") & pl.col("valid"))
+                .then((pl.col("code").cast(pl.String) + pl.col("national")).cast(pl.Int64))
+                .alias("phone")
+            )
+            .to_series()
+        )
+
+    # -- the phone ----------------------------------------------------------------------------------------
+
+    def _phone_parts(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """(country code, national number) as the quick path of ``normalize_phone`` reads them, where the
+        phone is plain; nulls elsewhere. Country codes are a prefix code: at most one starts a number."""
+        raw = pl.col(self.phone_column)
+        staged = frame.with_columns(
+            digits=raw.str.replace_all(SEPARATORS, ""), plain=raw.str.contains(PLAIN_PHONE)
+        ).with_columns(international=pl.col("digits").str.starts_with("+"), rest=pl.col("digits").str.slice(1))
+        trunk, digits = self.trunk, pl.col("digits")
+        here = digits
+        if trunk:
+            trunk_written = digits.str.starts_with(trunk) & ~digits.str.starts_with(trunk * 2)
+            here = pl.when(trunk_written).then(digits.str.slice(len(trunk))).otherwise(digits)
+        international = pl.col("international")
+        staged = staged.with_columns(
+            code=pl.when(international)
+            .then(pl.col("rest").str.extract(COUNTRY_CODE_PREFIX))
+            .otherwise(pl.lit(str(self.country_code)))
+        ).with_columns(
+            national=pl.when(international)
+            .then(pl.col("rest").str.slice(pl.col("code").str.len_chars()))
+            .otherwise(here)
+        )
+        national = pl.col("national")
+        sound = pl.col("plain") & ~national.str.starts_with("0") & national.str.len_chars().is_between(4, 14)
+        return staged.select(
+            pl.when(sound).then(pl.col("code").cast(pl.Int64)).alias("code"),
+            pl.when(sound).then(national).alias("national"),
+            *[pl.col(column) for column in self.columns],
+        )
+
+    def _valid(self, split: pl.DataFrame) -> pl.DataFrame:
+        """The batch with a ``valid`` column: libphonenumber's rules for each country code present (most
+        batches hold one)."""
+        codes = split["code"].drop_nulls().unique().to_list()
+        if len(codes) <= 1:
+            rule = valid_for(int(codes[0])) if codes else None
+            return split.with_columns(valid=(rule if rule is not None else pl.lit(False)).fill_null(False))
+        valid = np.zeros(split.height, dtype=bool)
+        for code in codes:
+            rule = valid_for(int(code))
+            if rule is None:
+                continue
+            at = (split["code"] == code).fill_null(False).arg_true().to_numpy()
+            valid[at] = split[at].select(rule.fill_null(False)).to_series().to_numpy()
+        return split.with_columns(valid=pl.Series(valid))
+
+    # -- everything but the phone --------------------------------------------------------------------------
+
+    def _checks(self) -> pl.Expr:
+        """True where nothing but the phone could make the per-row mapper reject the row."""
+        mapper, mapping = self.mapper, self.mapper.mapping
+        checks = [_empty(column) for column in mapper.reject_when_set]
+        core = mapper.core_columns
+        if mapping.missing_name != "phone":
+            named = [~_empty(core[field]) for field in ("full_name", "first_name", "last_name") if field in core]
+            checks.append(pl.any_horizontal(named) if named else pl.lit(False))
+        if "email" in core:
+            email = EMAIL.pattern.replace(r"\s", PY_SPACE)
+            checks.append(_empty(core["email"]) | _stripped(core["email"]).str.contains(email))
+        for column, name, _ in mapper.attributes:
+            kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
+            checks.append(_empty(column) | _converts(column, kind))
+        return pl.all_horizontal(checks) if checks else pl.lit(True)
+
+
+def _converts(column: str, kind: str) -> pl.Expr:
+    """Where the attribute's converter certainly takes the (non-empty) text."""
+    text = _stripped(column)
+    if kind in ("as-is", "string"):
+        return pl.lit(True)
+    if kind == "number":
+        return text.str.replace_all(",", "").str.contains(NUMBER)
+    if kind == "integer":
+        return text.str.replace_all(",", "").str.contains(INTEGER)
+    if kind == "boolean":  # ASCII only: Python's and Polars' lower-casing agree there
+        return text.str.contains("^[A-Za-z0-9]+$") & text.str.to_lowercase().is_in(sorted(TRUE_WORDS | FALSE_WORDS))
+    if kind == "date":
+        return text.str.contains(DATE) & text.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+    return pl.lit(False)
