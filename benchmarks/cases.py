@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import (
     ENV,
@@ -438,17 +439,7 @@ def checkpoint_cost() -> list[Figure]:
 
 def dry_run_estimate() -> list[Figure]:
     """``run --dry-run`` over 1,000,000 rows (plus 1,000 bad ones): counts by reason and the estimate, timed."""
-    source = WORK / "dry-run-1000000.csv"
-    if not source.exists():
-        shutil.copyfile(contacts_csv(1_000_000), source)
-        with open(source, "a", encoding="utf-8", newline="") as handle:
-            bad = [
-                ["12345", "Short Phone", "", "", "", ""],
-                ["+91 9000000001", "Repeated", "", "", "", ""],
-                ["+91 9876500000", "", "", "", "", ""],
-                ["+91 9876500001", "Bad Mail", "x@", "", "", ""],
-            ]
-            csv.writer(handle).writerows(bad * 250)
+    source = _dry_run_file(1_000_000)
     spec = import_job("dry-run", source, "https://api.rampwin.com", rate="20/s", concurrency=8)
     run = run_job(spec, "--dry-run")
     shown = run.stdout
@@ -548,6 +539,81 @@ def chaos() -> list[Figure]:
     ]
 
 
+def _dry_run_file(rows: int) -> Path:
+    """``rows`` valid contacts plus 1,000 bad ones (short phones, repeats, no name, bad email), cached."""
+    source = WORK / f"dry-run-{rows}.csv"
+    if not source.exists():
+        shutil.copyfile(contacts_csv(rows), source)
+        with open(source, "a", encoding="utf-8", newline="") as handle:
+            bad = [
+                ["12345", "Short Phone", "", "", "", ""],
+                ["+91 9000000001", "Repeated", "", "", "", ""],
+                ["+91 9876500000", "", "", "", "", ""],
+                ["+91 9876500001", "Bad Mail", "x@", "", "", ""],
+            ]
+            csv.writer(handle).writerows(bad * 250)
+    return source
+
+
+def _dry_path(path: str, source: Path) -> tuple[dict[str, Any], float]:
+    """One path's run in a child process: its counts, and its peak RSS in MB."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.dry_paths", path, str(source)], stdout=subprocess.PIPE, text=True, env=ENV
+    )
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, output
+    return json.loads(output), usage.ru_maxrss / 1024
+
+
+def dry_run_speed() -> list[Figure]:
+    """The dry run's read + check + mapping over 1,001,000 rows: 0.2.0's per-row path and the column-wise one,
+    side by side in this run (same counts); and the column-wise one over 10,001,000 rows."""
+    one = _dry_run_file(1_000_000)
+    old, _ = _dry_path("rows", one)
+    new, _ = _dry_path("columns", one)
+    ten, ten_rss = _dry_path("columns", _dry_run_file(10_000_000))
+    same = old["counts"] == new["counts"] and old["rows"] == new["rows"]
+    ratio = old["seconds"] / new["seconds"]
+    return [
+        Figure(
+            "dry run, column-wise",
+            "per-row seconds ÷ column-wise seconds, 1,001,000 rows",
+            ratio,
+            "≥ 10",
+            ratio >= 10 and same,
+            f"{old['seconds']:.1f} s vs {new['seconds']:.2f} s; counts equal: {same} {json.dumps(new['counts'])}",
+        ),
+        Figure("dry run, column-wise", "seconds, 1,001,000 rows", new["seconds"], "≤ 2", new["seconds"] <= 2),
+        Figure(
+            "dry run, column-wise",
+            "seconds, 10,001,000 rows",
+            ten["seconds"],
+            "≤ 20",
+            ten["seconds"] <= 20,
+            f"peak RSS {ten_rss:.0f} MB; {json.dumps(ten['counts'])}",
+        ),
+    ]
+
+
+def dry_run_memory() -> list[Figure]:
+    """``run --dry-run`` over 20,001,000 rows: the peak RSS of the whole command."""
+    source = _dry_run_file(20_000_000)
+    spec = import_job("dry-run-20m", source, "https://api.rampwin.com", rate="20/s", concurrency=8)
+    run = run_job(spec, "--dry-run")
+    return [
+        Figure(
+            "dry run, column-wise",
+            "peak RSS, 20,001,000 rows (MB)",
+            run.peak_rss_mb,
+            "≤ 400",
+            run.peak_rss_mb <= 400 and run.returncode == 0,
+            f"{run.seconds:.1f} s, exit {run.returncode}",
+        )
+    ]
+
+
 CASES: dict[str, Callable[[], list[Figure]]] = {
     "rate": rate_fidelity,
     "rate-load": rate_under_load,
@@ -561,6 +627,8 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "dlt": export_versus_dlt,
     "export-kill": export_kill_and_resume,
     "dry-run": dry_run_estimate,
+    "dry-run-speed": dry_run_speed,
+    "dry-run-memory": dry_run_memory,
     "migrate-kill": migrate_kill_and_verify,
     "chaos": chaos,
 }

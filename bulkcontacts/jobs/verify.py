@@ -23,6 +23,7 @@ from bulkcontacts.config.sinks import FileSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.errors import UsageError
+from bulkcontacts.io.channel import ChannelIndex
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export
@@ -127,7 +128,15 @@ async def run_verify(spec: JobSpec, *, state_path: Path, display: Display) -> Ve
 
 
 def _reconcile(spec: ImportJob, channel_file: Path, state: StateDir, report: VerifyReport) -> None:
-    channel, carried = _by_phone(channel_file)
+    channel = ChannelIndex(channel_file)
+    try:
+        _reconcile_with(spec, channel, state, report)
+    finally:
+        channel.close()
+
+
+def _reconcile_with(spec: ImportJob, channel: ChannelIndex, state: StateDir, report: VerifyReport) -> None:
+    carried = channel.carried
     checked: set[str] = set()
     not_verifiable: collections.Counter[str] = collections.Counter()
     target = state.file("reconciliation.csv")
@@ -145,8 +154,7 @@ def _reconcile(spec: ImportJob, channel_file: Path, state: StateDir, report: Ver
                     status, phone, contact_id, detail = "invalid", "", "", mapped.reason
                 else:
                     phone = str(mapped["phone_number"])
-                    line = channel.pop(phone, None)
-                    doc = None if line is None else json.loads(line)
+                    doc = channel.take(mapped["phone_number"])
                     differences = {} if doc is None else differences_between(mapped, doc, carried)
                     if doc is not None:
                         compared = mapped.keys() - NOT_COMPARED
@@ -157,9 +165,9 @@ def _reconcile(spec: ImportJob, channel_file: Path, state: StateDir, report: Ver
                     detail = json.dumps(differences, ensure_ascii=False, default=str) if differences else ""
                 report.counts[status] += 1
                 out.writerow([row, phone, status, contact_id, neutralize(detail)])
-        for phone, line in channel.items():
+        for phone, contact_id in channel.extra():
             report.counts["extra"] += 1
-            out.writerow(["", phone, "extra", json.loads(line).get("_id", ""), ""])
+            out.writerow(["", phone, "extra", contact_id, ""])
     report.fields_checked = sorted(checked)
     report.not_verifiable = dict(sorted(not_verifiable.items()))
 
@@ -194,17 +202,3 @@ def _same(key: str, sent: Any, held: Any) -> bool:
             return False
     sent_text, held_text = str(sent).strip(), str(held).strip()
     return sent_text.lower() == held_text.lower() if key == "email" else sent_text == held_text
-
-
-def _by_phone(path: Path) -> tuple[dict[str, str], set[str]]:
-    """The channel's contacts by phone digits, each kept as its JSON text (a third of a parsed dict's size),
-    and every field the listing carries (on any contact: one contact without it is a real difference)."""
-    contacts: dict[str, str] = {}
-    carried: set[str] = set()
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                doc = json.loads(line)
-                carried.update(doc)
-                contacts[str(doc.get("phone_number", "")).lstrip("+")] = line
-    return contacts, carried
