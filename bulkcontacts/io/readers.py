@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import mmap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from bulkcontacts.errors import UsageError
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
 CSV_BLOCK_BYTES = 1 << 20  # 1 MiB: about 15,000 rows, parsed in a few milliseconds
 MAX_BLOCK_BYTES = 1 << 30
+NEWLINE = b"\n"
 BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
 
 
@@ -134,17 +134,20 @@ class FileReader:
 
     def _refuse_nul_bytes(self) -> None:
         """A NUL byte in a text file is damage (or UTF-16 without its byte-order mark): say where it is.
-        One ``memchr`` pass over the mapped file, at disk speed."""
-        if self.encoding.lower().replace("-", "").startswith(("utf16", "utf32")) or not self.path.stat().st_size:
+        One ``memchr`` pass, a block at a time (mapping the whole file would count it all as resident)."""
+        if self.encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
             return
-        with open(self.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            at = data.find(b"\x00")
-            if at >= 0:
-                line = data[:at].count(b"\n") + 1
-                raise UsageError(
-                    f"{self.path}, line {line}: a NUL byte (the file is damaged, binary, or UTF-16 "
-                    'without a byte-order mark: then set [source] encoding = "utf-16-le")'
-                )
+        lines = 0
+        with open(self.path, "rb") as handle:
+            while block := handle.read(CSV_BLOCK_BYTES):
+                at = block.find(b"\x00")
+                if at >= 0:
+                    line = lines + block.count(NEWLINE, 0, at) + 1
+                    raise UsageError(
+                        f"{self.path}, line {line}: a NUL byte (the file is damaged, binary, or UTF-16 without "
+                        'a byte-order mark: then set [source] encoding = "utf-16-le")'
+                    )
+                lines += block.count(NEWLINE)
 
     def _check_csv(self) -> int:
         """The slow, line-counting pass: run only to say where a problem the native pass found is."""
@@ -232,7 +235,11 @@ class FileReader:
         csv.field_size_limit(MAX_BLOCK_BYTES)  # a 1 MB cell is data, not an attack
         return csv.reader(handle, delimiter=self.spec.delimiter, quotechar=self.spec.quote_char, strict=True)
 
-    def _open_csv(self, columns: list[str] | None, block_size: int = CSV_BLOCK_BYTES) -> pa_csv.CSVStreamingReader:
+    def _open_csv(
+        self, stream: pa.NativeFile, columns: list[str] | None, block_size: int = CSV_BLOCK_BYTES
+    ) -> pa_csv.CSVStreamingReader:
+        """The streaming reader over an opened stream: given a path, pyarrow's threaded reader reads ahead
+        the whole file (measured: 743 MB resident for a 650 MB file, against 145 MB from a stream)."""
         spec = self.spec
         convert = pa_csv.ConvertOptions(
             column_types={name: pa.string() for name in columns or []},
@@ -240,7 +247,7 @@ class FileReader:
             quoted_strings_can_be_null=False,
         )
         return pa_csv.open_csv(
-            self.path,
+            stream,
             read_options=pa_csv.ReadOptions(encoding=self.encoding, block_size=block_size),
             parse_options=pa_csv.ParseOptions(
                 delimiter=spec.delimiter, quote_char=spec.quote_char, newlines_in_values=True
@@ -255,12 +262,13 @@ class FileReader:
         while True:
             seen = 0
             try:
-                for batch in self._open_csv(self.columns(), block_size):
-                    fresh = batch.slice(max(0, given - seen))
-                    seen += batch.num_rows
-                    if fresh.num_rows:
-                        given += fresh.num_rows
-                        yield fresh
+                with pa.input_stream(str(self.path), buffer_size=CSV_BLOCK_BYTES) as stream:
+                    for batch in self._open_csv(stream, self.columns(), block_size):
+                        fresh = batch.slice(max(0, given - seen))
+                        seen += batch.num_rows
+                        if fresh.num_rows:
+                            given += fresh.num_rows
+                            yield fresh
                 return
             except pa.ArrowInvalid as error:
                 if "straddl" not in str(error) or block_size >= MAX_BLOCK_BYTES:

@@ -1,8 +1,10 @@
 """Export output: the part files (``state/parts.py``) assembled into the final CSV/Parquet/JSONL.
 
-Assembly reads the parts in page order, drops records whose provider id was already
-written (offset paging over a changing account can show a record twice), and writes the final file under a
-temporary name, renaming it into place only when complete: never a half-written file under the final name.
+Assembly takes the parts in page order and drops records whose provider id was already written (offset
+paging over a changing account can show a record twice): Polars reads only the ids, column-wise, to decide
+which records stay. JSONL is then the kept lines copied as they are; Parquet is written by Polars'
+streaming sink; CSV (and any file with the shared columns) is written row by row from the kept records. The
+final file appears under a temporary name, renamed into place only when complete.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
@@ -23,6 +28,7 @@ from bulkcontacts.state.parts import PartStore
 from bulkcontacts.text import csv_cell
 
 PARQUET_BATCH = 5_000
+LINE = "\x01"
 
 
 @dataclass
@@ -43,31 +49,98 @@ def assemble(
     normalize: Callable[[dict[str, Any]], dict[str, Any]] | None,
 ) -> Assembled:
     """Write the final file from pages 0..pages-1, in order, each provider id once."""
-    stats: dict[str, Any] = {}
-
-    def records() -> Iterator[dict[str, Any]]:
-        """One pass over the parts (a writer may make several: the counts are those of the last)."""
-        seen: set[str] = set()
-        stats.update(records=0, duplicates=0, newest=None)
-        for index in range(pages):
-            for record in parts.read(index):
-                key = str(record.get(id_field))
-                if key in seen:
-                    stats["duplicates"] += 1
-                    continue
-                seen.add(key)
-                stats["records"] += 1
-                updated = record.get(updated_field)
-                if isinstance(updated, str) and (stats["newest"] is None or updated > stats["newest"]):
-                    stats["newest"] = updated
-                yield _with_shared(normalize(record), record) if normalize else record
-
-    writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[sink.file_format]
+    files = [parts.path(index) for index in range(pages)]
+    kept = _first_of_each_id(files, id_field, updated_field)
     target = sink.path
     target.parent.mkdir(parents=True, exist_ok=True)
     with replaced_on_success(target) as temporary:
-        writer(temporary, records, sink)
-    return Assembled(stats["records"], stats["duplicates"], target, stats["newest"])
+        if sink.file_format == "jsonl" and normalize is None:
+            _copy_lines(files, kept.mask, temporary)  # the records exactly as the provider sent them
+        elif sink.file_format == "parquet" and normalize is None and _sink_parquet(files, kept, temporary):
+            pass
+        else:
+            writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[sink.file_format]
+            writer(temporary, lambda: _records(files, kept.mask, normalize), sink)
+    return Assembled(kept.records, kept.duplicates, target, kept.newest)
+
+
+@dataclass
+class Kept:
+    """Which records of the parts, in page order, are the first with their id."""
+
+    mask: npt.NDArray[np.bool_]
+    records: int
+    duplicates: int
+    newest: str | None
+
+
+def _lines(files: list[Path]) -> pl.LazyFrame:
+    """Every record of the parts as its JSON text, one row a line (JSON never holds the separator raw)."""
+    return pl.scan_csv(
+        files, has_header=False, separator=LINE, quote_char=None, schema={"doc": pl.String}, raise_if_empty=False
+    )
+
+
+def _first_of_each_id(files: list[Path], id_field: str, updated_field: str) -> Kept:
+    """Column-wise over the ids only: each id's first record is kept (an id missing everywhere counts as one,
+    as ``str(None)`` did), and the newest update among the kept ones is the next incremental mark."""
+    if not files:
+        return Kept(np.zeros(0, dtype=bool), 0, 0, None)
+    doc = pl.col("doc")
+    keys = (
+        _lines(files)
+        .select(
+            key=doc.str.json_path_match(f"$.{id_field}").fill_null("None"),
+            updated=doc.str.json_path_match(f"$.{updated_field}"),
+        )
+        .with_columns(first=pl.col("key").is_first_distinct())
+        .collect()
+    )
+    mask = keys["first"].to_numpy()
+    newest = keys.filter(pl.col("first"))["updated"].max()
+    records = int(mask.sum())
+    return Kept(mask, records, len(mask) - records, None if newest is None else str(newest))
+
+
+def _copy_lines(files: list[Path], mask: npt.NDArray[np.bool_], target: Path) -> None:
+    at = 0
+    with open(target, "wb") as out:
+        for path in files:
+            with open(path, "rb") as part:
+                for line in part:
+                    if mask[at]:
+                        out.write(line)
+                    at += 1
+
+
+def _sink_parquet(files: list[Path], kept: Kept, target: Path) -> bool:
+    """Polars reads the parts and writes Parquet streaming, types unified over every record (nested values
+    stay structured). False when Polars cannot type the records (the Python writer then does it)."""
+    if not kept.records:
+        return False
+    records = pl.scan_ndjson(files, infer_schema_length=None)
+    if kept.duplicates:
+        keep = pl.Series(np.flatnonzero(kept.mask), dtype=pl.UInt32)
+        records = records.with_row_index("__row").filter(pl.col("__row").is_in(keep)).drop("__row")
+    try:
+        records.sink_parquet(target)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+def _records(
+    files: list[Path], mask: npt.NDArray[np.bool_], normalize: Callable[[dict[str, Any]], dict[str, Any]] | None
+) -> Iterator[dict[str, Any]]:
+    """The kept records in page order (parsed only when kept), with the shared columns when asked."""
+    at = 0
+    for path in files:
+        with open(path, encoding="utf-8") as part:
+            for line in part:
+                if mask[at]:
+                    record = json.loads(line)
+                    yield _with_shared(normalize(record), record) if normalize else record
+                at += 1
 
 
 def _with_shared(shared: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
