@@ -10,7 +10,6 @@ left to the per-row mapper, so every reason and every payload is exactly its own
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from bulkcontacts.contacts.mapping import EMAIL, FALSE_WORDS, TRUE_WORDS, ContactMapper
@@ -18,9 +17,13 @@ from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, region_codes, valid
 
 COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
 
-# Python's whitespace (``str.strip``, ``re``'s ``\s``), spelt for Polars' regex engine, whose ``\s`` differs.
-PY_SPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
-PY_SPACE_CHARS = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+# Python's whitespace (``str.isspace``: what ``str.strip`` and ``re``'s ``\s`` take), listed once (a test checks
+# it), and spelt for Polars' regex engine, whose ``\s`` differs.
+PY_SPACE_CHARS = (
+    "\x09\x0a\x0b\x0c\x0d\x1c\x1d\x1e\x1f\x20\x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+PY_SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in PY_SPACE_CHARS)
 PLAIN_PHONE = r"^ *\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
 SEPARATORS = r"[ \-.()/]"
 NUMBER = r"^[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})$"  # never past float's range
@@ -53,19 +56,44 @@ class FastPath:
 
     def phones(self, frame: pl.DataFrame) -> pl.Series:
         """Per row: the phone the per-row mapper would send, where it certainly accepts the row; null where
-        the per-row mapper must decide."""
+        the per-row mapper must decide. One query for the default region's numbers; numbers written with
+        another country code are judged by that code's rules afterwards."""
         if any(frame.schema.get(column) != pl.String for column in self.columns) or not self.country_code:
             return pl.Series("phone", [None] * frame.height, dtype=pl.Int64)
-        split = self._phone_parts(frame.lazy()).with_columns(ok=self._row_checks).collect()
-        return (
-            self._valid(split)
-            .select(
-                pl.when(pl.col("ok") & pl.col("valid"))
-                .then((pl.col("code").cast(pl.String) + pl.col("national")).cast(pl.Int64))
-                .alias("phone")
+        code, national = pl.col("code"), pl.col("national")
+        home = valid_for(self.country_code)
+        split = (
+            self._phone_parts(frame.lazy())
+            .with_columns(
+                ok=self._row_checks,
+                valid=pl.when(code == self.country_code).then(home if home is not None else False).otherwise(None),
             )
-            .to_series()
+            .select(
+                "code",
+                "national",
+                phone=pl.when(pl.col("ok") & pl.col("valid"))
+                .then((code.cast(pl.String) + national).cast(pl.Int64))
+                .otherwise(None),
+                elsewhere=pl.col("ok") & (code != self.country_code),
+            )
+            .collect()
         )
+        if not split["elsewhere"].any():
+            return split["phone"]
+        return self._other_codes(split)
+
+    def _other_codes(self, split: pl.DataFrame) -> pl.Series:
+        """The phones of rows whose number has another country code, each code by its own rules."""
+        phones: list[int | None] = split["phone"].to_list()
+        rows = split.with_row_index("at").filter(pl.col("elsewhere"))
+        for (code,), group in rows.group_by("code"):
+            rule = valid_for(int(code))
+            if rule is None:
+                continue
+            valid = group.select(rule.fill_null(False)).to_series()
+            for at, national in zip(group.filter(valid)["at"], group.filter(valid)["national"], strict=True):
+                phones[at] = int(f"{code}{national}")
+        return pl.Series("phone", phones, dtype=pl.Int64)
 
     # -- the phone ----------------------------------------------------------------------------------------
 
@@ -98,22 +126,6 @@ class FastPath:
             pl.when(sound).then(national).alias("national"),
             *[pl.col(column) for column in self.columns],
         )
-
-    def _valid(self, split: pl.DataFrame) -> pl.DataFrame:
-        """The batch with a ``valid`` column: libphonenumber's rules for each country code present (most
-        batches hold one)."""
-        codes = split["code"].drop_nulls().unique().to_list()
-        if len(codes) <= 1:
-            rule = valid_for(int(codes[0])) if codes else None
-            return split.with_columns(valid=(rule if rule is not None else pl.lit(False)).fill_null(False))
-        valid = np.zeros(split.height, dtype=bool)
-        for code in codes:
-            rule = valid_for(int(code))
-            if rule is None:
-                continue
-            at = (split["code"] == code).fill_null(False).arg_true().to_numpy()
-            valid[at] = split[at].select(rule.fill_null(False)).to_series().to_numpy()
-        return split.with_columns(valid=pl.Series(valid))
 
     # -- everything but the phone --------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ def mapped_batches(
     """(row, source row, payload or Rejection) per row, from row ``start`` on."""
     fast = FastPath(mapper)
     for batch in reader.frames(start):
-        phones = _phones(fast, batch)
+        phones = _phones(fast, batch).to_list()
         mapped = [
             (batch.first + offset, row, mapper.map(row, phone))
             for offset, (row, phone) in enumerate(zip(batch.rows(), phones, strict=True))
@@ -62,7 +62,7 @@ def tally_batches(
     payload."""
     fast = FastPath(mapper)
     for batch in reader.frames():
-        phones = pl.Series(_phones(fast, batch), dtype=pl.Int64)
+        phones = _phones(fast, batch)
         slow = phones.is_null().arg_true().to_list()
         accepted: list[tuple[int, int]] = []  # rows the mapper accepted one by one: (position, phone)
         positions, numbers = phones.is_not_null().arg_true().to_numpy(), phones.drop_nulls().to_numpy()
@@ -94,6 +94,7 @@ def _count_sent(numbers: Any, duplicates: DuplicatePhones | None, tally: Tally) 
         tally.reject(repeated(int(repeats[0])), len(repeats))
 
 
-def _phones(fast: FastPath, batch: Batch) -> list[int | None]:
+def _phones(fast: FastPath, batch: Batch) -> pl.Series:
+    """Each row's phone where the column-wise path decided the row, null where the mapper must."""
     frame = batch.frame
-    return [None] * batch.height if frame is None else fast.phones(frame).to_list()
+    return pl.Series("phone", [None] * batch.height, dtype=pl.Int64) if frame is None else fast.phones(frame)

@@ -203,3 +203,9 @@ def test_a_row_the_column_wise_path_accepts_is_accepted_with_that_phone(phones, 
             outcome = mapper.map(row)
             assert not isinstance(outcome, Rejection), (row, decided)
             assert outcome["phone_number"] == decided
+
+
+def test_the_whitespace_list_is_pythons():
+    from bulkcontacts.contacts.columnar import PY_SPACE_CHARS
+
+    assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == PY_SPACE_CHARS
