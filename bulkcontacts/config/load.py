@@ -39,6 +39,8 @@ def _sources(names: tuple[str, ...]) -> TypeAdapter[Any]:
 def _source(value: Any, handler: Any) -> Any:
     if isinstance(value, FileSource | ProviderSource):
         return value
+    if isinstance(value, dict) and value.get("type") == "file":
+        return FileSource.model_validate(value)  # a file needs no provider loaded
     from bulkcontacts.providers.registry import providers
 
     return _sources(tuple(providers())).validate_python(value)

@@ -58,22 +58,20 @@ class PhoneSet:
         while self._size + len(numbers) >= self._room:
             self._grow()
         table, capacity = self._table, np.uint64(self._capacity)
-        index = ((numbers * np.uint64(SPREAD)) >> np.uint64(17)) % capacity
         new = np.zeros(len(numbers), dtype=bool)
-        pending = np.arange(len(numbers))
+        _, first = np.unique(numbers, return_index=True)  # a later copy in the batch is a repeat anyway
+        pending, values = first, numbers[first]
+        index = ((values * np.uint64(SPREAD)) >> np.uint64(17)) % capacity  # wraps at 64 bits, as ``add`` does
         while pending.size:
-            held = table[index[pending]]
+            held = table[index]
             empty = held == 0
-            claimants = pending[empty]
-            _, first = np.unique(index[claimants], return_index=True)  # the earliest row takes an empty slot
-            winners = claimants[first]
-            table[index[winners]] = numbers[winners]
-            new[winners] = True
-            settled = held == numbers[pending]  # already there: a repeat
-            settled[np.searchsorted(pending, winners)] = True
-            moving = ~empty & ~settled  # a slot held by another number: probe the next one
-            index[pending[moving]] = (index[pending[moving]] + np.uint64(1)) % capacity
-            pending = pending[~settled]  # losers of a claim look at the same slot again
+            table[index[empty]] = values[empty]  # where several claim one empty slot, one of them lands
+            landed = empty & (table[index] == values)
+            new[pending[landed]] = True
+            going = ~(landed | (held == values))  # neither placed now nor there before: probe on
+            index[going & ~empty] += np.uint64(1)  # a slot held by another number: the next one
+            index[index == capacity] = 0
+            pending, values, index = pending[going], values[going], index[going]
         self._size += int(new.sum())
         return new
 

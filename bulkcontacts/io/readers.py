@@ -126,19 +126,35 @@ class FileReader:
             return self._jsonl_rows
         self.columns()
         try:
-            return sum(batch.num_rows for batch in self._arrow_csv())
-        except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as error:
-            problem = error
+            return sum(batch.num_rows for batch in self._located(self._arrow_csv()))
         finally:
             pa.default_memory_pool().release_unused()  # the pass's buffers, before the next pass needs its own
-        self._guard(self._check_csv)  # names the line, when Python's csv finds the problem too
+
+    def rows_at_most(self) -> int:
+        """A bound on the number of rows, from one quick pass (the NUL-byte check counts the lines): what a
+        dry run sizes its duplicate check by, when it checks the structure as it maps."""
+        if self.format != "csv":
+            return self.count_rows()
+        self.columns()
+        return max(0, self._refuse_nul_bytes() - 1)
+
+    def _located(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """The CSV's batches; a problem the native parser finds is named with its line by Python's ``csv``."""
+        try:
+            yield from batches
+        except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as error:
+            problem = error
+        else:
+            return
+        self._guard(self._check_csv)
         raise self._described(problem) from None
 
-    def _refuse_nul_bytes(self) -> None:
+    def _refuse_nul_bytes(self) -> int:
         """A NUL byte in a text file is damage (or UTF-16 without its byte-order mark): say where it is.
-        One ``memchr`` pass, a block at a time (mapping the whole file would count it all as resident)."""
+        One ``memchr`` pass, a block at a time (mapping the whole file would count it all as resident).
+        Returns the number of lines (at least the rows plus the header)."""
         if self.encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
-            return
+            return self.path.stat().st_size // 2 + 1  # no cheap count: a bound
         lines = 0
         with open(self.path, "rb") as handle:
             while block := handle.read(CSV_BLOCK_BYTES):
@@ -150,6 +166,7 @@ class FileReader:
                         'a byte-order mark: then set [source] encoding = "utf-16-le")'
                     )
                 lines += block.count(NEWLINE)
+        return lines + 1
 
     def _check_csv(self) -> int:
         """The slow, line-counting pass: run only to say where a problem the native pass found is."""
@@ -279,7 +296,7 @@ class FileReader:
 
     def _csv_frames(self) -> Iterator[Batch]:
         first = 0
-        for arrow in self._arrow_csv():
+        for arrow in self._located(self._arrow_csv()):
             yield Batch(first, arrow=arrow)
             first += arrow.num_rows
 

@@ -1,4 +1,8 @@
-"""The only place that wires source → mapping → pool → sink → checkpoint (one module per kind of job)."""
+"""The only place that wires source → mapping → pool → sink → checkpoint (one module per kind of job).
+
+Import the runners from their modules (``jobs.imports``, ``jobs.exports``, …): this package's own import stays
+light, so that a dry run or ``validate`` never loads the HTTP stack.
+"""
 
 from bulkcontacts.jobs.common import (
     EXIT_INTERRUPTED,
@@ -8,24 +12,5 @@ from bulkcontacts.jobs.common import (
     EXIT_USAGE,
     RunResult,
 )
-from bulkcontacts.jobs.exports import run_export
-from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
-from bulkcontacts.jobs.migrate import dry_run_migrate, run_migrate
-from bulkcontacts.jobs.verify import VerifyReport, run_verify
 
-__all__ = [
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_REFUSED",
-    "EXIT_REJECTIONS",
-    "EXIT_USAGE",
-    "RunResult",
-    "DryRunReport",
-    "dry_run_import",
-    "dry_run_migrate",
-    "run_export",
-    "run_import",
-    "run_migrate",
-    "VerifyReport",
-    "run_verify",
-]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUSED", "EXIT_REJECTIONS", "EXIT_USAGE", "RunResult"]

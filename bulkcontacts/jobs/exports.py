@@ -38,10 +38,9 @@ from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.atomic import write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.state.layout import WATERMARK
 from bulkcontacts.state.parts import PartStore
 from bulkcontacts.ui.display import Display, Snapshot
-
-WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
 
 
 def source_fingerprint(source: ProviderSource) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from bulkcontacts.jobs.common import (
     remember_ceiling,
     snapshot_with_pool,
 )
-from bulkcontacts.jobs.rows import Tally, mapped_batches, tally_batches
+from bulkcontacts.jobs.rows import mapped_batches
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
@@ -59,41 +59,6 @@ class Selection:
         if self.rows is None:
             return low_water
         return self.rows[low_water] if low_water < len(self.rows) else (self.rows[-1] + 1 if self.rows else 0)
-
-
-@dataclass
-class DryRunReport:
-    """What a real run would do: rows to send, rows rejected (by reason), and how long it would take."""
-
-    rows: int = 0
-    to_send: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, str] = field(default_factory=dict)  # one reason text per rejection code
-    per_second: float = 1.0
-    elapsed: float = 0.0
-    fetched: int | None = None  # a migration's dry run: records fetched (and kept for the run)
-    fetch_seconds: float = 0.0
-
-    @property
-    def estimate_seconds(self) -> float:
-        return self.to_send / self.per_second
-
-
-async def dry_run_import(spec: ImportJob) -> DryRunReport:
-    """Read, map and validate every row exactly as ``run`` would; send nothing, write nothing."""
-    started = time.monotonic()
-    report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
-    reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
-    mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
-    rows = await asyncio.to_thread(reader.count_rows)  # the structure check a real run does first
-    duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None
-    tally = Tally()
-    async for _ in prefetched(tally_batches(reader, mapper, duplicates, tally)):
-        pass
-    report.rows, report.to_send = tally.rows, tally.to_send
-    report.rejected, report.examples = dict(tally.rejected), tally.examples
-    report.elapsed = time.monotonic() - started
-    return report
 
 
 @dataclass

@@ -24,15 +24,14 @@ from bulkcontacts.engine.pool import PoolStats
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.staging import Flatten, stage_rows, staged_columns
 from bulkcontacts.jobs.common import RunResult, finish_run
+from bulkcontacts.jobs.dry_run import DryRunReport, dry_run_import
 from bulkcontacts.jobs.exports import run_export
-from bulkcontacts.jobs.imports import DryRunReport, dry_run_import, run_import
+from bulkcontacts.jobs.imports import run_import
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.state.layout import FETCH_DIR, STAGING
 from bulkcontacts.ui.display import Display
-
-FETCH_DIR = "fetch"
-STAGING = "staging.jsonl"
 
 
 def fetch_spec(spec: MigrateJob, state_path: Path) -> ExportJob:

@@ -49,10 +49,17 @@ class Tally:
     to_send: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
+    first_rows: dict[str, int] = field(default_factory=dict)  # where each kind of rejection first came
 
-    def reject(self, rejection: Rejection, times: int = 1) -> None:
+    def reject(self, rejection: Rejection, row: int, times: int = 1) -> None:
         self.rejected[rejection.code] += times
-        self.examples.setdefault(rejection.code, rejection.reason)
+        if rejection.code not in self.first_rows or row < self.first_rows[rejection.code]:
+            self.first_rows[rejection.code] = row
+            self.examples[rejection.code] = rejection.reason
+
+    def by_first_row(self) -> dict[str, int]:
+        """The counts in the order each kind first came in the file (as a row-by-row pass meets them)."""
+        return {code: self.rejected[code] for code in sorted(self.rejected, key=self.first_rows.__getitem__)}
 
 
 def tally_batches(
@@ -63,35 +70,38 @@ def tally_batches(
     fast = FastPath(mapper)
     for batch in reader.frames():
         phones = _phones(fast, batch)
-        slow = phones.is_null().arg_true().to_list()
+        undecided = phones.is_null().to_numpy()
+        slow = np.flatnonzero(undecided).tolist()
+        positions = np.flatnonzero(~undecided)
+        numbers = phones.fill_null(0).to_numpy()[positions]
         accepted: list[tuple[int, int]] = []  # rows the mapper accepted one by one: (position, phone)
-        positions, numbers = phones.is_not_null().arg_true().to_numpy(), phones.drop_nulls().to_numpy()
         for position, row in zip(slow, batch.rows_at(slow), strict=True):
             outcome = mapper.map(row)
             if isinstance(outcome, Rejection):
-                tally.reject(outcome)
+                tally.reject(outcome, batch.first + position)
             else:
                 accepted.append((position, outcome["phone_number"]))
         if accepted:
             positions = np.concatenate([positions, np.array([position for position, _ in accepted])])
             numbers = np.concatenate([numbers, np.array([phone for _, phone in accepted], dtype=np.int64)])
             order = np.argsort(positions, kind="stable")
-            numbers = numbers[order]
-        _count_sent(numbers, duplicates, tally)
+            positions, numbers = positions[order], numbers[order]
+        _count_sent(numbers, positions + batch.first, duplicates, tally)
         tally.rows += batch.height
         yield batch.height
 
 
-def _count_sent(numbers: Any, duplicates: DuplicatePhones | None, tally: Tally) -> None:
-    """The accepted phones of a batch, in file order: each sent, unless it repeats an earlier one."""
+def _count_sent(numbers: Any, rows: Any, duplicates: DuplicatePhones | None, tally: Tally) -> None:
+    """The accepted phones of a batch (and their rows), in file order: each sent, unless it repeats an
+    earlier one."""
     if duplicates is None or not len(numbers):
         tally.to_send += len(numbers)
         return
     first = duplicates.first_seen(numbers.astype(np.uint64))
     tally.to_send += int(first.sum())
-    repeats = numbers[~first]
+    repeats = np.flatnonzero(~first)
     if len(repeats):
-        tally.reject(repeated(int(repeats[0])), len(repeats))
+        tally.reject(repeated(int(numbers[repeats[0]])), int(rows[repeats[0]]), len(repeats))
 
 
 def _phones(fast: FastPath, batch: Batch) -> pl.Series:

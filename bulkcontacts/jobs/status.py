@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulkcontacts.config.jobs import JobSpec, MigrateJob
-from bulkcontacts.jobs.migrate import FETCH_DIR
 from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.state.layout import FETCH_DIR
 
 
 @dataclass

@@ -27,15 +27,15 @@ from bulkcontacts.io.channel import ChannelIndex
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export
-from bulkcontacts.jobs.migrate import STAGING, send_spec
+from bulkcontacts.jobs.migrate import send_spec
 from bulkcontacts.jobs.rows import mapped_batches
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.state.atomic import open_private, replaced_on_success, write_atomic
 from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.state.layout import STAGING, VERIFY_DIR
 from bulkcontacts.text import neutralize
 from bulkcontacts.ui.display import Display
 
-VERIFY_DIR = "verify"
 RECONCILIATION_HEADER = ["row", "phone_number", "status", "contact_id", "differences"]
 NOT_COMPARED = frozenset({"phone_number", "integration_id"})
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from bulkcontacts.config.sources import ProviderSource
+
+if TYPE_CHECKING:  # loading a spec needs the providers' models, not the HTTP stack
+    import aiohttp
 
 
 @dataclass(frozen=True)

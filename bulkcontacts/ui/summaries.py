@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bulkcontacts.config.jobs import JobSpec
+if TYPE_CHECKING:  # for the signatures only: printing a summary loads no runner
+    from bulkcontacts.config.jobs import JobSpec
+    from bulkcontacts.jobs.common import RunResult
+    from bulkcontacts.jobs.dry_run import DryRunReport
+    from bulkcontacts.jobs.status import PhaseStatus
+    from bulkcontacts.jobs.validate import FileCheck
+    from bulkcontacts.jobs.verify import VerifyReport
+
 from bulkcontacts.contacts.mapping import Rejection
-from bulkcontacts.jobs.common import RunResult
-from bulkcontacts.jobs.imports import DryRunReport
-from bulkcontacts.jobs.status import PhaseStatus
-from bulkcontacts.jobs.validate import FileCheck, ProviderCheck
-from bulkcontacts.jobs.verify import VerifyReport
+from bulkcontacts.jobs.validate import ProviderCheck
 from bulkcontacts.text import shorten
 from bulkcontacts.ui.display import preview, shown_path
 

@@ -7,7 +7,8 @@ import stat
 import pytest
 
 from bulkcontacts.config.load import load_spec
-from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK, run_export
+from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK
+from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.ui.display import make_display
 from bulkcontacts_emulator.seed import seed
 from tests.helpers import (

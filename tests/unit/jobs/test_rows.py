@@ -170,6 +170,7 @@ def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, reg
     for outcome in rejected:
         first_reasons.setdefault(outcome.code, outcome.reason)
     assert tally.examples == first_reasons
+    assert list(tally.by_first_row()) == list(first_reasons)  # the kinds in the order the file first shows them
     decided = [phone for batch in reader.frames() for phone in FastPath(mapper).phones(batch.frame).to_list()]
     without_duplicates = [mapper.map(row) for _, batch in reader.batches() for row in batch]
     for phone, outcome in zip(decided, without_duplicates, strict=True):
