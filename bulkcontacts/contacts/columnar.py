@@ -45,11 +45,14 @@ class FastPath:
     def __init__(self, mapper: ContactMapper) -> None:
         self.mapper = mapper
         mapping = mapper.mapping
+        # Every column the mapper reads must be text for this path to decide (a Parquet float can be NaN).
         self.columns = {
             *mapper.core_columns.values(),
             *mapper.reject_when_set,
             *(column for column, _, _ in mapper.attributes),
         }
+        typed = [column for column, name, _ in mapper.attributes if name in mapping.types or column in mapping.types]
+        self.checked = sorted({*mapper.core_columns.values(), *mapper.reject_when_set, *typed})  # what the query reads
         self.phone_column = mapper.core_columns["phone_number"]
         self.country_code, self.trunk = region_codes(mapping.default_country)
         self._row_checks = self._checks()
@@ -58,12 +61,13 @@ class FastPath:
         """Per row: the phone the per-row mapper would send, where it certainly accepts the row; null where
         the per-row mapper must decide. One query for the default region's numbers; numbers written with
         another country code are judged by that code's rules afterwards."""
-        if any(frame.schema.get(column) != pl.String for column in self.columns) or not self.country_code:
+        schema = frame.schema
+        if any(schema.get(column) != pl.String for column in self.columns) or not self.country_code:
             return pl.Series("phone", [None] * frame.height, dtype=pl.Int64)
         code, national = pl.col("code"), pl.col("national")
         home = valid_for(self.country_code)
         split = (
-            self._phone_parts(frame.lazy())
+            self._phone_parts(frame.select(self.checked).lazy())  # only what it reads: files can be wide
             .with_columns(
                 ok=self._row_checks,
                 valid=pl.when(code == self.country_code).then(home if home is not None else False).otherwise(None),
@@ -124,7 +128,7 @@ class FastPath:
         return staged.select(
             pl.when(sound).then(pl.col("code").cast(pl.Int64)).alias("code"),
             pl.when(sound).then(national).alias("national"),
-            *[pl.col(column) for column in self.columns],
+            *[pl.col(column) for column in self.checked],
         )
 
     # -- everything but the phone --------------------------------------------------------------------------
@@ -142,15 +146,14 @@ class FastPath:
             checks.append(_empty(core["email"]) | _stripped(core["email"]).str.contains(email))
         for column, name, _ in mapper.attributes:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
-            checks.append(_empty(column) | _converts(column, kind))
+            if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
+                checks.append(_empty(column) | _converts(column, kind))
         return pl.all_horizontal(checks) if checks else pl.lit(True)
 
 
 def _converts(column: str, kind: str) -> pl.Expr:
     """Where the attribute's converter certainly takes the (non-empty) text."""
     text = _stripped(column)
-    if kind in ("as-is", "string"):
-        return pl.lit(True)
     if kind == "number":
         return text.str.replace_all(",", "").str.contains(NUMBER)
     if kind == "integer":

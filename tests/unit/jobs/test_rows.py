@@ -142,11 +142,6 @@ def write(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def per_row(rows: list[dict[str, str]], mapper: ContactMapper) -> list:
-    duplicates = DuplicatePhones()
-    return [duplicates.check(mapper.map(row)) for row in rows]
-
-
 @pytest.mark.parametrize("region", ["IN", "US", "GB", "BR"])
 def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, region):
     count = 100_000 if region == "IN" else 25_000  # 175,000 rows in all, 16 regions' numbers in each
@@ -154,7 +149,9 @@ def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, reg
     reader = FileReader(FileSource(type="file", path=write(tmp_path / "rows.csv", rows), batch_rows=5_000))
     mapping = MappingSpec(default_country=region, **MAPPING)
     mapper = ContactMapper(mapping, reader.columns(), "chan")
-    expected = per_row([row for _, batch in reader.batches() for row in batch], mapper)
+    without_duplicates = [mapper.map(row) for _, batch in reader.batches() for row in batch]
+    duplicates = DuplicatePhones()
+    expected = [duplicates.check(outcome) for outcome in without_duplicates]
 
     got = [item for batch in mapped_batches(reader, mapper, DuplicatePhones(count), 0) for item in batch]
     assert [row for row, _, _ in got] == list(range(count))
@@ -172,7 +169,6 @@ def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, reg
     assert tally.examples == first_reasons
     assert list(tally.by_first_row()) == list(first_reasons)  # the kinds in the order the file first shows them
     decided = [phone for batch in reader.frames() for phone in FastPath(mapper).phones(batch.frame).to_list()]
-    without_duplicates = [mapper.map(row) for _, batch in reader.batches() for row in batch]
     for phone, outcome in zip(decided, without_duplicates, strict=True):
         assert phone is None or outcome["phone_number"] == phone  # accepted by the mapper itself, same phone
     assert sum(phone is not None for phone in decided) > count // 10  # the column-wise path decided many rows
