@@ -29,6 +29,7 @@ from bulkcontacts.text import csv_cell
 
 PARQUET_BATCH = 5_000
 LINE = "\x01"
+KEY_FILES = 500  # keys files read into one frame at a time
 
 
 @dataclass
@@ -50,7 +51,7 @@ def assemble(
 ) -> Assembled:
     """Write the final file from pages 0..pages-1, in order, each provider id once."""
     files = [parts.path(index) for index in range(pages)]
-    kept = _first_of_each_id(files, id_field, updated_field)
+    kept = _first_of_each_id(parts, pages, id_field, updated_field)
     target = sink.path
     target.parent.mkdir(parents=True, exist_ok=True)
     with replaced_on_success(target) as temporary:
@@ -81,25 +82,45 @@ def _lines(files: list[Path]) -> pl.LazyFrame:
     )
 
 
-def _first_of_each_id(files: list[Path], id_field: str, updated_field: str) -> Kept:
-    """Column-wise over the ids only: each id's first record is kept (an id missing everywhere counts as one,
-    as ``str(None)`` did), and the newest update among the kept ones is the next incremental mark."""
-    if not files:
+def _first_of_each_id(parts: PartStore, pages: int, id_field: str, updated_field: str) -> Kept:
+    """Each id's first record is kept (an id missing everywhere counts as one, as ``str(None)``), and the
+    newest update among the kept ones is the next incremental mark: decided column-wise over the ids alone,
+    from the keys written beside each part (or from the records, for parts written without them)."""
+    if not pages:
         return Kept(np.zeros(0, dtype=bool), 0, 0, None)
-    doc = pl.col("doc")
-    keys = (
-        _lines(files)
-        .select(
-            key=doc.str.json_path_match(f"$.{id_field}").fill_null("None"),
-            updated=doc.str.json_path_match(f"$.{updated_field}"),
-        )
-        .with_columns(first=pl.col("key").is_first_distinct())
-        .collect()
-    )
+    keys = _keys(parts, pages, id_field, updated_field).with_columns(first=pl.col("key").is_first_distinct())
     mask = keys["first"].to_numpy()
     newest = keys.filter(pl.col("first"))["updated"].max()
     records = int(mask.sum())
-    return Kept(mask, records, len(mask) - records, None if newest is None else str(newest))
+    return Kept(mask, records, len(mask) - records, None if newest is None else str(json.loads(str(newest))))
+
+
+def _keys(parts: PartStore, pages: int, id_field: str, updated_field: str) -> pl.DataFrame:
+    """(key, updated) of every record in page order; ``updated`` a JSON string or null."""
+    files = [parts.keys_path(index) for index in range(pages)]
+    if all(path.exists() for path in files):
+        # Many small files: Python reads them faster than a scan opens them; a few hundred at a time, so
+        # that no more than that many lines are ever Python strings at once.
+        chunks = [_split_keys(files[start : start + KEY_FILES]) for start in range(0, len(files), KEY_FILES)]
+        return pl.concat(chunks)
+    doc = pl.col("doc")  # parts from before keys were written beside them
+    return (
+        _lines([parts.path(index) for index in range(pages)])
+        .select(
+            key=doc.str.json_path_match(f"$.{id_field}").fill_null("None"),
+            updated=pl.concat_str(pl.lit('"'), doc.str.json_path_match(f"$.{updated_field}"), pl.lit('"')),
+        )
+        .collect()
+    )
+
+
+def _split_keys(files: list[Path]) -> pl.DataFrame:
+    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()]
+    split = pl.DataFrame({"line": lines}, schema={"line": pl.String}).select(
+        parts=pl.col("line").str.split_exact("\t", 1)
+    )
+    updated = pl.col("parts").struct.field("field_1")
+    return split.select(key=pl.col("parts").struct.field("field_0"), updated=pl.when(updated != "").then(updated))
 
 
 def _copy_lines(files: list[Path], mask: npt.NDArray[np.bool_], target: Path) -> None:

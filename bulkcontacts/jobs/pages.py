@@ -36,7 +36,8 @@ class PageScheduler:
     async def attempt(self, work: Work[int]) -> Attempt:
         result = await self.fetcher.fetch(work.item)
         if isinstance(result, Succeeded):
-            await asyncio.to_thread(self.parts.write, work.item, result.value.records)
+            api = self.api
+            await asyncio.to_thread(self.parts.write, work.item, result.value.records, api.id_field, api.updated_field)
         return result
 
     def report(self, index: int, outcome: Outcome) -> None:
