@@ -686,6 +686,65 @@ def export_assembly() -> list[Figure]:
     return figures
 
 
+def _channel_store(source: Path, integration: str) -> Path:
+    """An emulator store whose channel holds exactly what importing ``source`` would create (cached)."""
+    store_path = WORK / f"channel-{source.stem}.sqlite"
+    if not store_path.exists():
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.fill_channel", str(source), str(store_path), integration],
+            check=True,
+            env=ENV,
+        )
+    return store_path
+
+
+def verify_memory() -> list[Figure]:
+    """``verify`` of an import of 1,000,000 rows against a channel holding those 1,000,000 contacts: the
+    channel listed through the API (1,000 pages), reconciled by phone; peak RSS of the command."""
+    source = contacts_csv(1_000_000)
+    store = _channel_store(source, "verify-1m")
+    with Emulator("--db", str(store)) as emulator:
+        spec = import_job("verify-1m", source, emulator.base_url("rampwin"), rate="300/s", concurrency=8)
+        spec.write_text(
+            spec.read_text().replace(
+                'integration_id = "verify-1m"',
+                'integration_id = "verify-1m"\ntoken = "${RAMPWIN_TOKEN}"\npage_size = 1000',
+            ),
+            encoding="utf-8",
+        )
+        run = run_job(spec, command="verify")
+    counts = json.loads((WORK / "state" / "verify-1m" / "verify.json").read_text())["counts"]
+    return [
+        Figure(
+            "verify by index",
+            "peak RSS, 1,000,000 contacts (MB)",
+            run.peak_rss_mb,
+            "≤ 400",
+            run.peak_rss_mb <= 400 and run.returncode == 0 and counts["created"] == 1_000_000,
+            f"{run.seconds:.0f} s (listing included), exit {run.returncode}; {json.dumps(counts)}",
+        )
+    ]
+
+
+def import_memory() -> list[Figure]:
+    """A real import of 2,000,000 rows into the emulator, no rate limit: peak RSS of the command."""
+    source = contacts_csv(2_000_000)
+    with Emulator() as emulator:
+        spec = import_job("import-2m", source, emulator.base_url("rampwin"), rate="100000/s", concurrency=16)
+        _fresh("import-2m")
+        run = run_job(spec)
+    return [
+        Figure(
+            "import memory",
+            "peak RSS, 2,000,000-row import (MB)",
+            run.peak_rss_mb,
+            "≤ 400",
+            run.peak_rss_mb <= 400 and run.returncode == 0,
+            f"{run.seconds:.0f} s ({2_000_000 / run.seconds:,.0f} rows/s), exit {run.returncode}",
+        )
+    ]
+
+
 CASES: dict[str, Callable[[], list[Figure]]] = {
     "rate": rate_fidelity,
     "rate-load": rate_under_load,
@@ -702,6 +761,8 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "dry-run-speed": dry_run_speed,
     "dry-run-memory": dry_run_memory,
     "assembly": export_assembly,
+    "verify-memory": verify_memory,
+    "import-memory": import_memory,
     "migrate-kill": migrate_kill_and_verify,
     "chaos": chaos,
 }

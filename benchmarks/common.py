@@ -18,7 +18,7 @@ from tests.helpers import EXPORT_ENV, EXPORT_SOURCES
 
 WORK = Path(__file__).resolve().parent / ".work"
 API_KEY = "bench-key"
-ENV = {**os.environ, "RAMPWIN_API_KEY": API_KEY, "PYTHONUNBUFFERED": "1"}
+ENV = {**os.environ, "RAMPWIN_API_KEY": API_KEY, "RAMPWIN_TOKEN": "bench-token", "PYTHONUNBUFFERED": "1"}
 
 
 class Emulator:
