@@ -33,7 +33,8 @@ def _sources(names: tuple[str, ...]) -> TypeAdapter[Any]:
     from bulkcontacts.providers.registry import providers
 
     models = (FileSource, *(providers()[name].source_model for name in names))
-    return TypeAdapter(Annotated[Union[models], Field(discriminator="type")])  # noqa: UP007 - built at run time
+    union: Any = Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 - built at run time
+    return TypeAdapter(union)
 
 
 def _source(value: Any, handler: Any) -> Any:
