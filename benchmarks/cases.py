@@ -558,9 +558,12 @@ def _dry_run_file(rows: int) -> Path:
 
 def _dry_path(path: str, source: Path) -> tuple[dict[str, Any], float]:
     """One path's run in a child process: its counts, and its peak RSS in MB."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.dry_paths", path, str(source)], stdout=subprocess.PIPE, text=True, env=ENV
-    )
+    return _child_json("benchmarks.dry_paths", path, str(source))
+
+
+def _child_json(module: str, *arguments: str) -> tuple[dict[str, Any], float]:
+    """``python -m module arguments`` as a child: the JSON it prints, and its own peak RSS in MB."""
+    process = subprocess.Popen([sys.executable, "-m", module, *arguments], stdout=subprocess.PIPE, text=True, env=ENV)
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -655,13 +658,7 @@ def _write_parts(where: str, pages: int, per_page: int) -> None:
 
 def _assembly(path: str, file_format: str, folder: Path, pages: int) -> tuple[dict[str, Any], float]:
     output = WORK / f"assembled-{path}.{file_format}"
-    command = [sys.executable, "-m", "benchmarks.assembly", path, file_format, str(folder), str(pages), str(output)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=ENV)
-    assert process.stdout is not None
-    found = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, found
-    return json.loads(found), usage.ru_maxrss / 1024
+    return _child_json("benchmarks.assembly", path, file_format, str(folder), str(pages), str(output))
 
 
 def export_assembly() -> list[Figure]:
