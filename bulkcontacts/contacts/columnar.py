@@ -52,8 +52,11 @@ class FastPath:
             *(column for column, _, _ in mapper.attributes),
         }
         typed = [column for column, name, _ in mapper.attributes if name in mapping.types or column in mapping.types]
-        self.checked = sorted({*mapper.core_columns.values(), *mapper.reject_when_set, *typed})  # what the query reads
-        self.phone_column = mapper.core_columns["phone_number"]
+        checked = sorted({*mapper.core_columns.values(), *mapper.reject_when_set, *typed})  # what the query reads
+        # The query names them column_0, column_1, …: a source column called "code" or "ok" meets no
+        # column of the query's own.
+        self.alias = {column: f"column_{index}" for index, column in enumerate(checked)}
+        self.phone_column = self.alias[mapper.core_columns["phone_number"]]
         self.country_code, self.trunk = region_codes(mapping.default_country)
         self._row_checks = self._checks()
 
@@ -67,7 +70,8 @@ class FastPath:
         code, national = pl.col("code"), pl.col("national")
         home = valid_for(self.country_code)
         split = (
-            self._phone_parts(frame.select(self.checked).lazy())  # only what it reads: files can be wide
+            # Only what it reads: files can be thousands of columns wide.
+            self._phone_parts(frame.select(pl.col(column).alias(name) for column, name in self.alias.items()).lazy())
             .with_columns(
                 ok=self._row_checks,
                 valid=pl.when(code == self.country_code).then(home if home is not None else False).otherwise(None),
@@ -128,16 +132,16 @@ class FastPath:
         return staged.select(
             pl.when(sound).then(pl.col("code").cast(pl.Int64)).alias("code"),
             pl.when(sound).then(national).alias("national"),
-            *[pl.col(column) for column in self.checked],
+            *[pl.col(name) for name in self.alias.values()],
         )
 
     # -- everything but the phone --------------------------------------------------------------------------
 
     def _checks(self) -> pl.Expr:
         """True where nothing but the phone could make the per-row mapper reject the row."""
-        mapper, mapping = self.mapper, self.mapper.mapping
-        checks = [_empty(column) for column in mapper.reject_when_set]
-        core = mapper.core_columns
+        mapper, mapping, alias = self.mapper, self.mapper.mapping, self.alias
+        checks = [_empty(alias[column]) for column in mapper.reject_when_set]
+        core = {field: alias[column] for field, column in mapper.core_columns.items()}
         if mapping.missing_name != "phone":
             named = [~_empty(core[field]) for field in ("full_name", "first_name", "last_name") if field in core]
             checks.append(pl.any_horizontal(named) if named else pl.lit(False))
@@ -147,7 +151,7 @@ class FastPath:
         for column, name, _ in mapper.attributes:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
             if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
-                checks.append(_empty(column) | _converts(column, kind))
+                checks.append(_empty(alias[column]) | _converts(alias[column], kind))
         return pl.all_horizontal(checks) if checks else pl.lit(True)
 
 

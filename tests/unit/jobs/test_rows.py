@@ -206,3 +206,22 @@ def test_the_whitespace_list_is_pythons():
     from bulkcontacts.contacts.columnar import PY_SPACE_CHARS
 
     assert "".join(chr(code) for code in range(0x110000) if chr(code).isspace()) == PY_SPACE_CHARS
+
+
+def test_source_columns_named_like_the_querys_own_change_nothing():
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "code": ["+91 98765 43210", "12"],
+            "national": ["Ana", "Ravi"],
+            "ok": ["3", "x"],
+            "valid": ["a@b.co", "a@b.co"],
+            "column_0": ["yes", "yes"],
+        }
+    )
+    mapping = MappingSpec(phone_number="code", full_name="national", email="valid", types={"ok": "integer"})
+    mapper = ContactMapper(mapping, frame.columns, "c")
+    decided = FastPath(mapper).phones(frame).to_list()
+    assert decided == [919876543210, None]  # row 2: a short phone and a bad integer, left to the mapper
+    assert mapper.map(frame.to_dicts()[0])["ok"] == 3
