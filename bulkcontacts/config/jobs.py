@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -34,8 +35,9 @@ class JobBase(Strict):
         shaping = json.dumps(self._shaping(), sort_keys=True, default=str).encode()
         return hashlib.sha256(shaping).hexdigest()[:16]
 
+    @abstractmethod
     def _shaping(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """What shapes this kind of job's output (each kind says)."""
 
 
 class ImportJob(JobBase):

@@ -23,12 +23,12 @@ import pyarrow as pa
 import pyarrow.parquet as pa_parquet
 
 from bulkcontacts.config.sinks import FileSink
+from bulkcontacts.io.channel import LINE
 from bulkcontacts.state.atomic import replaced_on_success
 from bulkcontacts.state.parts import PartStore
 from bulkcontacts.text import csv_cell
 
 PARQUET_BATCH = 5_000
-LINE = "\x01"
 KEY_FILES = 500  # keys files read into one frame at a time
 
 

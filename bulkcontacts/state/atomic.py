@@ -41,20 +41,8 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` so that ``path`` holds either the old or the new content, never a mix (0600).
     ``durable=False`` skips the fsyncs (still atomic against a killed process); the caller then calls
     ``sync_files`` before relying on it surviving a power cut."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, PRIVATE_FILE)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            if durable:
-                os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    if durable:
-        sync_files([], path.parent)
+    with replaced_on_success(path, durable=durable) as temporary:
+        temporary.write_bytes(data)
 
 
 def sync_files(paths: list[Path], directory: Path) -> None:
