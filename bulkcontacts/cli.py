@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bulkcontacts.jobs.common import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
 from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job, verify_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
+from bulkcontacts.report.page import write_report
 from bulkcontacts.ui.display import make_display, shown_path
 from bulkcontacts.ui.summaries import line, print_check, print_dry_run, print_result, print_status, print_verify
 
@@ -85,8 +87,16 @@ def cli() -> None:
     is_flag=True,
     help="Send again the rows the last run rejected (after fixing the data or the mapping).",
 )
-def run(
-    job: Path, emulate: bool, state_dir: Path | None, restart: bool, quiet: bool, dry_run: bool, retry_rejected: bool
+@click.option("--report", "with_report", is_flag=True, help="Write the HTML run report at the end (report.html).")
+def run(  # noqa: PLR0913 (one parameter per option)
+    job: Path,
+    emulate: bool,
+    state_dir: Path | None,
+    restart: bool,
+    quiet: bool,
+    dry_run: bool,
+    retry_rejected: bool,
+    with_report: bool,
 ) -> None:
     """Run (or resume) the job described by the spec file JOB."""
     options = RunOptions(emulate, state_dir, restart, dry_run, retry_rejected)
@@ -103,9 +113,23 @@ def run(
         result = run_job(spec, options, display)
         display.flush()
         print_result(result)
+        _point_at_report(job, state_dir, spec.state_dir(state_dir), with_report)
         return result.exit_code
 
     _guarded(action)
+
+
+def _point_at_report(job: Path, state_dir: Path | None, state_path: Path, write: bool) -> None:
+    """The report's path once written (``--report``), else the command that writes it."""
+    if not write:
+        where = f" --state-dir {shown_path(state_dir)}" if state_dir is not None else ""
+        target = shown_path(state_path / "report.html")
+        line(f"report: `bulkcontacts report {shown_path(job)}{where}` draws this run ({target})")
+        return
+    try:
+        line(f"report: {shown_path(write_report(state_path))}")
+    except UsageError as error:  # the run's own outcome stands; only the report could not be written
+        _fail("report not written", "yellow", str(error), 0)
 
 
 @cli.command()
@@ -158,6 +182,31 @@ def status(job: Path, state_dir: Path | None) -> None:
         path = spec.state_dir(state_dir)
         line(f"state: {shown_path(path)}")
         print_status(spec.job.name, job_status(spec, path))
+        return 0
+
+    _guarded(action)
+
+
+@cli.command()
+@JOB_ARGUMENT
+@STATE_DIR_OPTION
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it (default: report.html in the state directory).",
+)
+@click.option("--open", "open_it", is_flag=True, help="Open it in the default browser.")
+def report(job: Path, state_dir: Path | None, output: Path | None, open_it: bool) -> None:
+    """Write a job's run report: one self-contained HTML page with charts (throughput against the limit,
+    latency, rejections by reason, the run segments, verify's reconciliation)."""
+
+    def action() -> int:
+        spec = load_spec(job, emulate=True)
+        path = write_report(spec.state_dir(state_dir), output)
+        line(f"report: {shown_path(path)}")
+        if open_it and not webbrowser.open(path.resolve().as_uri()):
+            line("no browser found on this machine: open the file above in one")
         return 0
 
     _guarded(action)

@@ -190,6 +190,9 @@ class WorkerPool(Generic[Item]):
         self._stopping = asyncio.Event()
         self._consecutive_throttles = 0
         self._last_success_at = 0.0
+        self.in_flight = 0  # attempts under way
+        self.most_in_flight = 0  # the most at once since a reader last reset it (to ``in_flight``)
+        self.latencies: list[float] | None = None  # when a list: each attempt's seconds are appended to it
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
         """Take no new work; attempts under way finish, waiting retries are abandoned (left for resume)."""
@@ -263,10 +266,16 @@ class WorkerPool(Generic[Item]):
                 return None
             work.attempts += 1
             self.stats.attempts += 1
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            began = time.monotonic()
             try:
                 result = await self.attempt(work)
             finally:
+                self.in_flight -= 1
                 self.pacer.release()
+            if self.latencies is not None:
+                self.latencies.append(time.monotonic() - began)
             if isinstance(result, Succeeded | Refused):
                 self._last_success_at = time.monotonic()
                 self.breaker.record(failed=False)

@@ -18,8 +18,10 @@ from bulkcontacts.config.run import RunSpec
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.errors import UsageError
+from bulkcontacts.jobs.recording import Recorder
 from bulkcontacts.state.atomic import write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
+from bulkcontacts.state.timeline import read_segments, timeline_figures
 from bulkcontacts.ui.display import Display, Snapshot
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
@@ -51,6 +53,7 @@ class RunResult:
     last_error: str | None = None  # the latest retryable failure of this run, and how often it came in a row
     last_error_count: int = 0
     advice: str | None = None  # what to do now; by default the one for its status
+    timeline: dict[str, Any] = field(default_factory=dict)  # figures of every run segment (``timeline_figures``)
 
     def __post_init__(self) -> None:
         if self.advice is None:
@@ -80,8 +83,18 @@ class RunResult:
             "last_error": None
             if self.last_error is None
             else {"message": self.last_error, "times_in_a_row": self.last_error_count},
+            "accounted_for": self.accounted_for,
+            "timeline": self.timeline,
             "finished_at": time.time(),
         }
+
+    @property
+    def accounted_for(self) -> bool:
+        """Finished, and every row is in one outcome file (an export: every page landed)."""
+        if self.status != "complete":
+            return False
+        total = self.counts.get("total_rows")
+        return total is None or self.counts.get("created", 0) + self.counts.get("rejected", 0) == total
 
     def with_pool(self, stats: PoolStats) -> RunResult:
         """This result with the pool's counters and last error."""
@@ -181,6 +194,9 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
 
 
 def write_summary(state: StateDir, result: RunResult) -> None:
+    """End the run's segment of the timeline, then write ``summary.json`` with the timeline's figures."""
+    state.timeline.end(result.status, result.message)
+    result.timeline = timeline_figures(read_segments(state.timeline.path))
     write_atomic(state.file("summary.json"), json.dumps(result.as_json(), indent=2).encode())
 
 
@@ -207,8 +223,10 @@ async def drive(
     every: float,
     commit: Callable[[], Awaitable[None]],
     tick: Callable[[], None],
+    recorder: Recorder,
 ) -> None:
-    """Run the pool over ``works`` with a periodic commit, and stop gracefully on SIGINT/SIGTERM."""
+    """Run the pool over ``works`` with a periodic commit and the recorder's samples, and stop gracefully on
+    SIGINT/SIGTERM."""
 
     async def commit_periodically() -> None:
         while True:
@@ -217,16 +235,18 @@ async def drive(
             tick()
 
     pool_task = asyncio.ensure_future(pool.run(works))
-    committer = asyncio.ensure_future(commit_periodically())
+    helpers = [asyncio.ensure_future(commit_periodically()), asyncio.ensure_future(recorder.run())]
     with graceful_signals(pool, display, pool_task.cancel):
         try:
             await pool_task
         except asyncio.CancelledError:
             pool.stop(pool.stop_reason or "stopped")
         finally:
-            committer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await committer
+            for helper in helpers:
+                helper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helper
+            recorder.sample()  # the last, partial second
 
 
 def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:

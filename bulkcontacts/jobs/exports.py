@@ -32,6 +32,7 @@ from bulkcontacts.jobs.common import (
 )
 from bulkcontacts.jobs.export_state import ExportState
 from bulkcontacts.jobs.pages import PageScheduler
+from bulkcontacts.jobs.recording import Counts, Recorder
 from bulkcontacts.providers.base import ListApi
 from bulkcontacts.providers.fetch import Credentials, PageFetcher
 from bulkcontacts.providers.http import new_session
@@ -141,22 +142,28 @@ async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Displa
     """Fetch every page the plan needs, showing progress; the pool, stopped or drained, tells how it went."""
     ledger, snapshot = scheduler.ledger, Snapshot(unit="pages")
 
+    def counts() -> Counts:
+        landed = sum(records for _, records in ledger.pending)
+        pages = ledger.progress.done_count + len(ledger.pending)
+        return Counts(pages, ledger.progress.counts.get("records_fetched", 0) + landed, {})
+
     def report(index: int, outcome: Outcome) -> None:
         scheduler.report(index, outcome)
         tick()
 
     def tick() -> None:
         snapshot.total = ledger.plan.pages_known()
-        snapshot.done = ledger.progress.done_count + len(ledger.pending)
-        landed = sum(records for _, records in ledger.pending)
-        snapshot.counts = {"records": ledger.progress.counts.get("records_fetched", 0) + landed}
+        snapshot.done, records, _ = counts()
+        snapshot.counts = {"records": records}
         snapshot_with_pool(snapshot, pool.stats)
         snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - run.started)
         display.update(snapshot)
 
     pool: WorkerPool[int] = WorkerPool(scheduler.attempt, pacer, pool_settings(run.spec), report)
     scheduler.pool = pool
-    await drive(pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick)
+    recorder = Recorder(run.state.timeline, pool, counts)
+    recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known())
+    await drive(pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick, recorder)
     tick()
     display.stop()
     return pool

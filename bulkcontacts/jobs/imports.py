@@ -27,6 +27,7 @@ from bulkcontacts.jobs.common import (
     remember_ceiling,
     snapshot_with_pool,
 )
+from bulkcontacts.jobs.recording import Counts, Recorder
 from bulkcontacts.jobs.rows import mapped_batches
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
@@ -229,7 +230,9 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
         def update() -> None:
             display.update(view.snapshot())
 
-        await drive(pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update)
+        recorder = Recorder(run.state.timeline, pool, view.counts)
+        recorder.start(phase="send", unit="rows", total=run.resumed.total)
+        await drive(pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update, recorder)
         await asyncio.gather(*outcomes.settling)
         remember_ceiling(spec.run, ledger.progress, pacer)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
@@ -256,6 +259,13 @@ class ImportView:
 
     def _counts(self) -> dict[str, int]:
         return {"created": self.run.ledger.count("created"), "rejected": self.run.ledger.count("rejected")}
+
+    def counts(self) -> Counts:
+        """Rows done (in either file), created, and rejected by code, committed or not yet."""
+        counts = self.run.ledger.counts()
+        created, rejected = counts.get("created", 0), counts.get("rejected", 0)
+        by_code = {key.partition(":")[2]: value for key, value in counts.items() if key.startswith("rejected:")}
+        return Counts(created + rejected, created, by_code)
 
     def snapshot(self) -> Snapshot:
         snapshot = self._snapshot

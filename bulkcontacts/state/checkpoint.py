@@ -16,8 +16,17 @@ from typing import Any, TypedDict
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.atomic import PRIVATE_DIR, write_atomic
+from bulkcontacts.state.timeline import TIMELINE, TimelineWriter
 
 CHECKPOINT_VERSION = 1
+
+
+class Example(TypedDict):
+    """The first row rejected with a code: its number, its reason and its first values."""
+
+    row: int
+    reason: str
+    values: dict[str, str]
 
 
 class Marks(TypedDict, total=False):
@@ -33,6 +42,7 @@ class Marks(TypedDict, total=False):
     # imports
     send_seconds: float
     retry: int  # a retry of rejected rows is under way: the number of rows in its list
+    examples: dict[str, Example]  # by count key (``rejected:<code>``): the first row rejected so, for the report
     # every job
     learned_ceiling: float  # requests/s a 429 taught this job not to exceed (kept for its resumes)
 
@@ -94,6 +104,7 @@ class StateDir:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.checkpoint_path = path / "checkpoint.json"
+        self.timeline = TimelineWriter(path / TIMELINE)  # this run's segment of the job's time series
 
     def create(self) -> None:
         if self.path.exists() and not self.path.is_dir():

@@ -23,11 +23,13 @@ from typing import Any
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.atomic import open_private, write_atomic
-from bulkcontacts.state.checkpoint import Progress, StateDir
-from bulkcontacts.text import csv_cell
+from bulkcontacts.state.checkpoint import Example, Progress, StateDir
+from bulkcontacts.text import csv_cell, shorten
 
 CREATED_HEADER = ["row", "phone_number", "contact_id"]
 REJECTED_OUTCOME_COLUMNS = ["row", "reason", "status"]
+# One example row per rejection code is kept for the report: the first values of the first row, cut short.
+MAX_EXAMPLES, EXAMPLE_VALUES, EXAMPLE_VALUE_CHARS = 50, 8, 60
 
 
 class OutcomeFile:
@@ -106,7 +108,7 @@ class ImportLedger:
 
     def record_created(self, unit: int, row: int, phone: int, contact_id: str | None, key: str = "created") -> None:
         self._pending.append((unit, "created", key, [row, phone, contact_id or ""]))
-        self.pending_counts["created"] += 1
+        self._count_pending("created", key, 1)
 
     def record_rejected(
         self, unit: int, row: int, reason: str, status: int | None, code: str, source_row: dict[str, Any]
@@ -115,10 +117,22 @@ class ImportLedger:
             csv_cell(source_row.get(name), self.guard) for name in self.source_columns
         ]
         self._pending.append((unit, "rejected", f"rejected:{code}", line))
-        self.pending_counts["rejected"] += 1
+        self._count_pending("rejected", f"rejected:{code}", 1)
+
+    def _count_pending(self, file: str, key: str, step: int) -> None:
+        self.pending_counts[file] += step
+        if key != file:
+            self.pending_counts[key] += step
 
     def count(self, key: str) -> int:
         return self.progress.counts.get(key, 0) + self.pending_counts[key]
+
+    def counts(self) -> dict[str, int]:
+        """Every count, committed or not yet (``created``, ``rejected``, ``rejected:<code>``, ...)."""
+        merged = dict(self.progress.counts)
+        for key, value in self.pending_counts.items():
+            merged[key] = merged.get(key, 0) + value
+        return merged
 
     # -- committing ------------------------------------------------------------------------------------
 
@@ -148,8 +162,16 @@ class ImportLedger:
     async def _commit_pending(self, lease: int | None, finished: bool) -> None:
         pending, self._pending = self._pending, []
         await asyncio.to_thread(self._commit, pending, lease, finished)
-        for _, file, _, _ in pending:
-            self.pending_counts[file] -= 1
+        for _, file, key, _ in pending:
+            self._count_pending(file, key, -1)
+
+    def _example(self, line: list[Any]) -> Example:
+        """A rejected row as the report shows it: its number, reason, and its first values (cut short)."""
+        values = {
+            name: shorten(str(value), EXAMPLE_VALUE_CHARS)
+            for name, value in zip(self.source_columns[:EXAMPLE_VALUES], line[3:], strict=False)
+        }
+        return {"row": int(line[0]), "reason": shorten(str(line[1]), 300), "values": values}
 
     def _commit(
         self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None, finished: bool = False
@@ -162,11 +184,14 @@ class ImportLedger:
             self.rejected.append(rejected)
         progress = self.progress
         progress.offsets = {"created.csv": self.created.sync(), "rejected.csv": self.rejected.sync()}
-        for unit, file, key, _ in pending:
+        examples = progress.extra.setdefault("examples", {})
+        for unit, file, key, line in pending:
             progress.mark_done(unit)
             progress.counts[file] = progress.counts.get(file, 0) + 1
             if key != file:
                 progress.counts[key] = progress.counts.get(key, 0) + 1
+            if file == "rejected" and key not in examples and len(examples) < MAX_EXAMPLES:
+                examples[key] = self._example(line)
         if lease is not None:
             progress.sent_upto = max(progress.sent_upto, lease)
         progress.finished = finished
@@ -195,6 +220,7 @@ def begin_retry(state: StateDir, progress: Progress) -> int:
     write_atomic(state.file(RETRY_ROWS), json.dumps(rows).encode())
     progress.low_water, progress.done_above, progress.sent_upto = 0, set(), 0
     progress.counts = {key: value for key, value in progress.counts.items() if not key.startswith("rejected")}
+    progress.extra.pop("examples", None)
     progress.offsets["rejected.csv"] = header_length
     progress.extra["retry"] = len(rows)
     progress.finished = not rows

@@ -113,6 +113,8 @@ def walk_readme(walk: Walk) -> None:
     expect(walk, EXIT_REJECTIONS, "run", "jobs/import-contacts.toml", "--retry-rejected", "--emulate")
     expect(walk, EXIT_OK, "validate", "jobs/import-contacts.toml", "--emulate")
     status = expect(walk, EXIT_OK, "status", "jobs/import-contacts.toml")
+    drawn = expect(walk, EXIT_OK, "report", "jobs/import-contacts.toml")
+    assert "report.html" in drawn and (walk.folder / "jobs/.bulkcontacts/import-contacts/report.html").exists()
     assert "finished" in status and "jobs/.bulkcontacts/import-contacts" in status
 
     for provider in ("rampwin", "tether", "kore"):

@@ -44,6 +44,17 @@ FORBIDDEN = {
     ),
     "io": ("bulkcontacts.engine", "bulkcontacts.providers", "bulkcontacts.jobs", "aiohttp"),
     "providers": ("bulkcontacts.jobs", "bulkcontacts.state", "bulkcontacts.io", "bulkcontacts.ui"),
+    # the report reads a state directory and draws it: no job, no HTTP, no spec
+    "report": (
+        "bulkcontacts.config",
+        "bulkcontacts.contacts",
+        "bulkcontacts.engine",
+        "bulkcontacts.io",
+        "bulkcontacts.providers",
+        "bulkcontacts.jobs",
+        "bulkcontacts.ui",
+        "aiohttp",
+    ),
 }
 
 
