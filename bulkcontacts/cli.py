@@ -22,6 +22,7 @@ from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
 from bulkcontacts.report.page import write_report
+from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.ui.display import make_display, shown_path
 from bulkcontacts.ui.summaries import line, print_check, print_dry_run, print_result, print_status, print_verify
 
@@ -88,6 +89,11 @@ def cli() -> None:
     help="Send again the rows the last run rejected (after fixing the data or the mapping).",
 )
 @click.option("--report", "with_report", is_flag=True, help="Write the HTML run report at the end (report.html).")
+@click.option(
+    "--workers", type=click.IntRange(1, 4096), help="Split the rows into N shards run by a local Dask cluster."
+)
+@click.option("--cluster", metavar="tcp://HOST:8786", help="Run the shards on an existing Dask scheduler.")
+@click.option("--static-split", is_flag=True, help="With --cluster and no rate store: pace each shard at rate ÷ N.")
 def run(  # noqa: PLR0913 (one parameter per option)
     job: Path,
     emulate: bool,
@@ -97,9 +103,13 @@ def run(  # noqa: PLR0913 (one parameter per option)
     dry_run: bool,
     retry_rejected: bool,
     with_report: bool,
+    workers: int | None,
+    cluster: str | None,
+    static_split: bool,
 ) -> None:
     """Run (or resume) the job described by the spec file JOB."""
     options = RunOptions(emulate, state_dir, restart, dry_run, retry_rejected)
+    scale = ScaleOptions(workers, cluster, static_split) if workers or cluster else None
 
     def action() -> int:
         spec = load_for_run(job, options)
@@ -110,13 +120,24 @@ def run(  # noqa: PLR0913 (one parameter per option)
             display.flush()
             print_dry_run(spec, report)
             return 0
-        result = run_job(spec, options, display)
+        result = run_job(spec, options, display) if scale is None else _run_sharded(job, spec, options, scale, display)
         display.flush()
         print_result(result)
         _point_at_report(job, state_dir, spec.state_dir(state_dir), with_report)
         return result.exit_code
 
     _guarded(action)
+
+
+def _run_sharded(job: Path, spec: Any, options: RunOptions, scale: ScaleOptions, display: Any) -> Any:
+    """A job in shards on a Dask cluster (imported only then: Dask takes a second to load)."""
+    if isinstance(spec, ExportJob):
+        raise UsageError(
+            "--workers/--cluster shard the rows an import or a migration sends; an export runs in one process"
+        )
+    from bulkcontacts.scale.driver import run_sharded
+
+    return run_sharded(job, spec, options, scale, display)
 
 
 def _point_at_report(job: Path, state_dir: Path | None, state_path: Path, write: bool) -> None:

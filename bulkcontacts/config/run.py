@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START, parse_rate
 
+RATE_STORE_SCHEMES = ("redis://", "rediss://", "unix://")
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -40,6 +41,16 @@ class RunSpec(Strict):
     checkpoint_every: float = Field(default=0.5, gt=0)
     neutralize_formulas: bool = True  # rejected.csv: cells starting with = @ (or + - and not a number) get a '
     state_dir: Path | None = None
+    # A Redis that keeps one rate budget for every worker of every job on the same API key and host
+    # (redis://, rediss:// or unix://); default: BULKCONTACTS_RATE_STORE, else each run paces alone.
+    rate_store: str | None = None
+
+    @field_validator("rate_store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(RATE_STORE_SCHEMES):
+            raise ValueError("give a Redis URL: redis://HOST:PORT/DB (or rediss://, unix://)")
+        return value
 
     @model_validator(mode="before")
     @classmethod

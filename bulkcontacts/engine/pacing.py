@@ -32,6 +32,11 @@ SHRINK_AT_MOST = 0.9  # one 429 never costs more than a tenth of the rate ...
 SHRINK_AT_LEAST = 0.99  # ... and always at least a hundredth
 FLOOR = 0.5  # nor does a run of them take it under half the configured rate
 
+
+class PacerUnavailable(Exception):
+    """The pacer cannot hand out turns (its shared store is unreachable): nothing may be sent."""
+
+
 _turn: contextvars.ContextVar[object | None] = contextvars.ContextVar("pacer_turn", default=None)
 
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.engine.pacing import Pacer, PacerUnavailable
 
 Item = TypeVar("Item")
 
@@ -261,21 +261,14 @@ class WorkerPool(Generic[Item]):
                     f"(last: {self.stats.last_error or 'none'})"
                 )
                 return None
-            await self.pacer.wait_turn()
+            try:
+                await self.pacer.wait_turn()
+            except PacerUnavailable as error:
+                self.stop(str(error))
+                return None
             if self.stopping:
                 return None
-            work.attempts += 1
-            self.stats.attempts += 1
-            self.in_flight += 1
-            self.most_in_flight = max(self.most_in_flight, self.in_flight)
-            began = time.monotonic()
-            try:
-                result = await self.attempt(work)
-            finally:
-                self.in_flight -= 1
-                self.pacer.release()
-            if self.latencies is not None:
-                self.latencies.append(time.monotonic() - began)
+            result = await self._attempt(work)
             if isinstance(result, Succeeded | Refused):
                 self._last_success_at = time.monotonic()
                 self.breaker.record(failed=False)
@@ -293,6 +286,21 @@ class WorkerPool(Generic[Item]):
                 return outcome
         return None
 
+    async def _attempt(self, work: Work[Item]) -> Attempt:
+        """One attempt, counted and timed."""
+        work.attempts += 1
+        self.stats.attempts += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        began = time.monotonic()
+        try:
+            return await self.attempt(work)
+        finally:
+            self.in_flight -= 1
+            self.pacer.release()
+            if self.latencies is not None:
+                self.latencies.append(time.monotonic() - began)
+
     async def _after_retryable(self, work: Work[Item], result: Retry) -> Outcome | None:
         """Book a retryable failure and wait as asked; a Refused when the item used up its attempts."""
         work.maybe_applied = work.maybe_applied or result.maybe_applied
@@ -306,6 +314,7 @@ class WorkerPool(Generic[Item]):
             return None
         if self.breaker.record(failed=True):
             self.stats.breaker_openings += 1
+            self.pacer.pause(self.breaker.probe_wait)  # through a shared pacer: every worker holds off
         if result.throttled:
             self.stats.throttled += 1
             self._consecutive_throttles += 1

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import JobSpec
-from bulkcontacts.config.run import RunSpec
-from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.recording import Recorder
@@ -54,6 +52,7 @@ class RunResult:
     last_error_count: int = 0
     advice: str | None = None  # what to do now; by default the one for its status
     timeline: dict[str, Any] = field(default_factory=dict)  # figures of every run segment (``timeline_figures``)
+    shards: list[dict[str, Any]] | None = None  # a sharded run: each shard's index, status, message and counts
 
     def __post_init__(self) -> None:
         if self.advice is None:
@@ -85,6 +84,7 @@ class RunResult:
             else {"message": self.last_error, "times_in_a_row": self.last_error_count},
             "accounted_for": self.accounted_for,
             "timeline": self.timeline,
+            **({"shards": self.shards} if self.shards is not None else {}),
             "finished_at": time.time(),
         }
 
@@ -224,15 +224,19 @@ async def drive(
     commit: Callable[[], Awaitable[None]],
     tick: Callable[[], None],
     recorder: Recorder,
+    stop_when: Callable[[], str | None] | None = None,
 ) -> None:
     """Run the pool over ``works`` with a periodic commit and the recorder's samples, and stop gracefully on
-    SIGINT/SIGTERM."""
+    SIGINT/SIGTERM, or when ``stop_when`` (asked at each commit) gives a reason."""
 
     async def commit_periodically() -> None:
         while True:
             await asyncio.sleep(every)
             await commit()
             tick()
+            reason = stop_when() if stop_when is not None else None
+            if reason is not None:
+                pool.stop(reason)
 
     pool_task = asyncio.ensure_future(pool.run(works))
     helpers = [asyncio.ensure_future(commit_periodically()), asyncio.ensure_future(recorder.run())]
@@ -247,27 +251,6 @@ async def drive(
                 with contextlib.suppress(asyncio.CancelledError):
                     await helper
             recorder.sample()  # the last, partial second
-
-
-def pacer_for(run: RunSpec, learned_ceiling: float | None = None) -> Pacer:
-    """The shared pacer a job's ``[run]`` describes (``rate = "auto"``: start at 50/s and find the limit);
-    ``learned_ceiling``: a lower ceiling an earlier run of the job had to take after a 429."""
-    start = run.start_rate if run.adaptive else None
-    pacer = Pacer(run.rate, headroom=run.rate_headroom, adaptive=run.adaptive, start=start)
-    if learned_ceiling is not None and not run.adaptive:
-        pacer.lower_ceiling(learned_ceiling)
-    return pacer
-
-
-def job_pacer(run: RunSpec, progress: Progress) -> Pacer:
-    """The job's pacer, under any ceiling an earlier run of it learned."""
-    return pacer_for(run, progress.extra.get("learned_ceiling"))
-
-
-def remember_ceiling(run: RunSpec, progress: Progress, pacer: Pacer) -> None:
-    """Keep a ceiling lowered by a 429 in the checkpoint, so the resume does not overshoot again."""
-    if pacer.ceiling < pacer_for(run).ceiling:
-        progress.extra["learned_ceiling"] = round(pacer.ceiling, 3)
 
 
 async def finish_run(

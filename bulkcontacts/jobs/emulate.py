@@ -62,7 +62,7 @@ def emulated(spec: JobSpec, state_path: Path, display: Display, *, restart: bool
     try:
         url = _wait_until_listening(process, display, log)
         display.note(f"emulator: {url} (this job's store: {shown_path(emulator_store(state_path))})")
-        yield _pointed_at(spec, url)
+        yield pointed_at(spec, url)
     finally:
         _stop(process)
 
@@ -103,7 +103,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
             stream.close()
 
 
-def _pointed_at(spec: JobSpec, url: str) -> JobSpec:
+def pointed_at(spec: JobSpec, url: str) -> JobSpec:
     updates: dict[str, Any] = {}
     if isinstance(spec.sink, RampwinSink):
         updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/rampwin"})

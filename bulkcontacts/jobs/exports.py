@@ -20,14 +20,13 @@ from bulkcontacts.config.sources import ProviderSource, source_identity
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Outcome, PoolStats, WorkerPool
 from bulkcontacts.io.writers import Assembled, assemble
+from bulkcontacts.jobs.budget import credential_key, paced, remember_ceiling
 from bulkcontacts.jobs.common import (
     RunResult,
     drive,
     finish_run,
-    job_pacer,
     open_progress,
     pool_settings,
-    remember_ceiling,
     snapshot_with_pool,
 )
 from bulkcontacts.jobs.export_state import ExportState
@@ -94,8 +93,11 @@ async def run_export(
     )
     await ledger.commit()
     pages_before = run.progress.done_count
-    pacer = job_pacer(spec.run, run.progress)
-    async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
+    key = credential_key(str(source.base_url), source)
+    async with (
+        paced(spec.run, run.progress, key) as pacer,
+        new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
+    ):
         auth = provider_of(source).auth(source)
         scheduler = PageScheduler(
             run.api, PageFetcher(run.api, Credentials(auth, source.base_url, session), session), run.parts, ledger

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,14 @@ from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
+from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
 from bulkcontacts.jobs.common import (
     RunResult,
     drive,
     finish_run,
-    job_pacer,
     open_progress,
     pool_settings,
     prefetched,
-    remember_ceiling,
     snapshot_with_pool,
 )
 from bulkcontacts.jobs.recording import Counts, Recorder
@@ -46,14 +45,22 @@ class RowWork:
 
 
 class Selection:
-    """The rows a run sends: every row (unit = row), or a retry's list of rows (unit = place in the list)."""
+    """The rows a run sends: every row (unit = row), a shard's range of rows (unit = row), or a retry's list of
+    rows (unit = place in the list)."""
 
-    def __init__(self, rows: list[int] | None = None) -> None:
+    def __init__(self, rows: list[int] | None = None, span: tuple[int, int] | None = None) -> None:
         self.rows = rows
         self.units = None if rows is None else {row: place for place, row in enumerate(rows)}
+        self.span = span
 
     def unit(self, row: int) -> int | None:
+        if self.span is not None and not self.span[0] <= row < self.span[1]:
+            return None
         return row if self.units is None else self.units.get(row)
+
+    def past(self, row: int) -> bool:
+        """No row from here on is this run's (a shard's range ended)."""
+        return self.span is not None and row >= self.span[1]
 
     def first_row(self, low_water: int) -> int:
         """The first row not done, given the checkpoint's low-water unit."""
@@ -75,6 +82,8 @@ class ImportRun:
     selection: Selection
     state: StateDir
     started: float
+    budget: Budget | None = None  # one of several workers: how it shares the rate
+    stop_when: Callable[[], str | None] | None = None  # a shard: asked at each commit whether to stop
 
     @property
     def files(self) -> dict[str, str]:
@@ -90,14 +99,24 @@ class ImportRun:
         )
 
 
-async def run_import(
-    spec: ImportJob, *, state_path: Path, restart: bool, display: Display, retry_rejected: bool = False
+async def run_import(  # noqa: PLR0913
+    spec: ImportJob,
+    *,
+    state_path: Path,
+    restart: bool,
+    display: Display,
+    retry_rejected: bool = False,
+    span: tuple[int, int] | None = None,
+    budget: Budget | None = None,
+    stop_when: Callable[[], str | None] | None = None,
 ) -> RunResult:
     """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
-    again the rows the last run rejected (the source's data or the mapping may have been fixed since)."""
+    again the rows the last run rejected (the source's data or the mapping may have been fixed since).
+    ``span``: only rows [start, end) (a shard); ``budget``: how this worker shares the rate with others."""
     started = time.monotonic()
     reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
-    run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started)
+    run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started, span)
+    run.budget, run.stop_when = budget, stop_when
     if run.resumed.finished:
         message = (
             "no rejected rows to retry"
@@ -112,8 +131,14 @@ async def run_import(
         await asyncio.to_thread(run.ledger.close)
 
 
-async def _open(
-    spec: ImportJob, reader: FileReader, state: StateDir, restart: bool, retry_rejected: bool, started: float
+async def _open(  # noqa: PLR0913
+    spec: ImportJob,
+    reader: FileReader,
+    state: StateDir,
+    restart: bool,
+    retry_rejected: bool,
+    started: float,
+    span: tuple[int, int] | None = None,
 ) -> ImportRun:
     """Check the whole file's structure (and count its rows) before anything is sent; open the checkpoint."""
     columns = await asyncio.to_thread(reader.columns)
@@ -137,13 +162,26 @@ async def _open(
                 "the rows fixed in place (none added or removed) to keep their row numbers"
             )
         await asyncio.to_thread(begin_retry, state, progress)
-    selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None)
+    selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None, span)
+    if span is not None:
+        total = _open_span(progress, span, total)
     resumed = progress.copy()
     if not resumed.finished:
         progress.total = resumed.total = total
     lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
     ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
     return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started)
+
+
+def _open_span(progress: Progress, span: tuple[int, int], total: int) -> int:
+    """A shard's checkpoint counts the file's rows, starting at its first: rows before it are not its own."""
+    start, end = span
+    if end > total:
+        raise UsageError(f"this shard's rows [{start:,}, {end:,}) run past the source's {total:,} rows")
+    if progress.done_count == 0 and progress.low_water < start:
+        progress.low_water = progress.sent_upto = start
+    progress.extra["span"] = [start, end]
+    return end - start
 
 
 class RowOutcomes:
@@ -195,12 +233,15 @@ class RowOutcomes:
 
 async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
     """The rows this run sends, mapped; rows the mapping rejects go straight to the ledger."""
-    duplicates = DuplicatePhones(run.resumed.total or 0) if run.spec.mapping.reject_duplicate_phones else None
+    span_end = run.selection.span[1] if run.selection.span else run.resumed.total or 0
+    duplicates = DuplicatePhones(span_end) if run.spec.mapping.reject_duplicate_phones else None
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else run.selection.first_row(run.resumed.low_water)
     ledger, resumed = run.ledger, run.resumed
     async for batch in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
         for row, source, mapped in batch:
+            if run.selection.past(row):
+                return
             unit = run.selection.unit(row)
             if unit is None or resumed.is_done(unit):
                 continue
@@ -213,8 +254,11 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
 
 async def _send_rows(run: ImportRun, display: Display) -> RunResult:
     spec, ledger = run.spec, run.ledger
-    pacer = job_pacer(spec.run, ledger.progress)
-    async with new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session:
+    key = credential_key(spec.sink.base_url, spec.sink)
+    async with (
+        paced(spec.run, ledger.progress, key, run.budget) as pacer,
+        new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
+    ):
         lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
         outcomes = RowOutcomes(ledger, lookup)
         writer = RampwinWriter(spec.sink, session, lookup)
@@ -232,7 +276,9 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
 
         recorder = Recorder(run.state.timeline, pool, view.counts)
         recorder.start(phase="send", unit="rows", total=run.resumed.total)
-        await drive(pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update, recorder)
+        await drive(
+            pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update, recorder, run.stop_when
+        )
         await asyncio.gather(*outcomes.settling)
         remember_ceiling(spec.run, ledger.progress, pacer)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)

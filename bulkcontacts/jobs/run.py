@@ -14,6 +14,7 @@ from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.dry_run import DryRunReport, dry_run_import
+from bulkcontacts.state.layout import SHARD_PLAN
 from bulkcontacts.ui.display import Display
 
 if TYPE_CHECKING:
@@ -60,7 +61,13 @@ def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
     from bulkcontacts.jobs.imports import run_import
     from bulkcontacts.jobs.migrate import run_migrate
 
-    common: dict[str, Any] = {"state_path": spec.state_dir(options.state_dir), "restart": options.restart}
+    state_path = spec.state_dir(options.state_dir)
+    if (state_path / SHARD_PLAN).exists() and not options.restart:
+        raise UsageError(
+            f"this job runs in shards ({state_path / SHARD_PLAN}): run it again with --workers N or --cluster, "
+            "or with --restart to start it over in one process"
+        )
+    common: dict[str, Any] = {"state_path": state_path, "restart": options.restart}
     common["display"] = display
     if isinstance(spec, ExportJob):
         return _on_loop(spec, options, display, partial(run_export, **common))

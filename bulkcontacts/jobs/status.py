@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bulkcontacts.config.jobs import JobSpec, MigrateJob
 from bulkcontacts.state.checkpoint import Progress, StateDir
-from bulkcontacts.state.layout import FETCH_DIR
+from bulkcontacts.state.layout import FETCH_DIR, SHARD_PLAN, SHARDS_DIR
 
 
 @dataclass
@@ -28,9 +28,11 @@ class PhaseStatus:
 
 
 def job_status(spec: JobSpec, state_path: Path) -> list[PhaseStatus]:
-    phases = (
-        [("fetch", state_path / FETCH_DIR), ("send", state_path)]
-        if isinstance(spec, MigrateJob)
-        else [("", state_path)]
-    )
+    """Each phase's progress; a sharded run's sending is shown shard by shard."""
+    phases = [("fetch", state_path / FETCH_DIR)] if isinstance(spec, MigrateJob) else []
+    if (state_path / SHARD_PLAN).exists():
+        shards = sorted(path for path in (state_path / SHARDS_DIR).iterdir() if path.is_dir())
+        phases += [(f"shard {path.name}", path) for path in shards]
+    else:
+        phases.append(("send" if phases else "", state_path))
     return [PhaseStatus(phase, where, StateDir(where).load()) for phase, where in phases]

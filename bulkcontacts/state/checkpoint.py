@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, TypedDict
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.atomic import PRIVATE_DIR, write_atomic
+from bulkcontacts.state.layout import SHARDS_DIR
 from bulkcontacts.state.timeline import TIMELINE, TimelineWriter
 
 CHECKPOINT_VERSION = 1
@@ -42,6 +44,7 @@ class Marks(TypedDict, total=False):
     # imports
     send_seconds: float
     retry: int  # a retry of rejected rows is under way: the number of rows in its list
+    span: list[int]  # a shard: its rows [start, end)
     examples: dict[str, Example]  # by count key (``rejected:<code>``): the first row rejected so, for the report
     # every job
     learned_ceiling: float  # requests/s a 429 taught this job not to exceed (kept for its resumes)
@@ -144,3 +147,4 @@ class StateDir:
             for child in self.path.iterdir():
                 if child.is_file() and child.name not in keep:
                     child.unlink()
+            shutil.rmtree(self.path / SHARDS_DIR, ignore_errors=True)  # a sharded run's shards

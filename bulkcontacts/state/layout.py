@@ -4,3 +4,5 @@ FETCH_DIR = "fetch"  # a migration's fetch phase: an export's checkpoint, parts 
 STAGING = "staging.jsonl"  # a migration's fetched records, flattened: what its send phase imports
 VERIFY_DIR = "verify"  # verify's listing of the channel
 WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
+SHARDS_DIR = "shards"  # a sharded run: one state directory per shard, shards/0000, shards/0001, ...
+SHARD_PLAN = "shards.json"  # how many shards, and the rows of each

@@ -136,9 +136,9 @@ async def test_pacer_never_lets_a_second_hold_much_more_than_the_rate():
 
 def test_auto_rate_is_adaptive_and_follows_the_server():
     from bulkcontacts.config.run import RunSpec
-    from bulkcontacts.jobs.common import pacer_for
+    from bulkcontacts.jobs.budget import local_pacer
 
-    pacer = pacer_for(RunSpec.model_validate({"rate": "auto"}))
+    pacer = local_pacer(RunSpec.model_validate({"rate": "auto"}))
     assert pacer.adaptive and pacer.per_second == 50.0
     for _ in range(200):
         pacer.succeeded()
@@ -156,9 +156,9 @@ def test_auto_rate_is_adaptive_and_follows_the_server():
 
 async def test_a_429_at_a_fixed_rate_takes_the_implied_overshoot_off_the_ceiling_once_per_second():
     from bulkcontacts.config.run import RunSpec
-    from bulkcontacts.jobs.common import pacer_for
+    from bulkcontacts.jobs.budget import local_pacer
 
-    fixed = pacer_for(RunSpec.model_validate({"rate": "100/s"}))
+    fixed = local_pacer(RunSpec.model_validate({"rate": "100/s"}))
     for _ in range(97):  # 97 written in the last second, and still the server counted more than 100
         await fixed.wait_turn()
         fixed.written()
@@ -170,7 +170,7 @@ async def test_a_429_at_a_fixed_rate_takes_the_implied_overshoot_off_the_ceiling
         fixed._shrunk_at = 0.0
         fixed.throttled()
     assert fixed.ceiling == 50  # never under half the configured rate
-    remembered = pacer_for(RunSpec.model_validate({"rate": "100/s"}), learned_ceiling=80.0)
+    remembered = local_pacer(RunSpec.model_validate({"rate": "100/s"}), learned=80.0)
     assert remembered.per_second == 80.0  # a resume keeps what the last run learned
 
 

@@ -1,0 +1,173 @@
+"""One rate budget shared by every worker of every job on the same API key and host, kept in Redis.
+
+The schedule is a GCRA kept server-side: the hash holds the theoretical arrival time (``tat``) of the next
+request, and a Lua script, run atomically with EVALSHA and timed by the server's own ``TIME``, hands out the
+next ``n`` send times one interval apart and moves ``tat`` past them. A worker asks for a few slots at a time
+(about 40 ms of the rate) so that a round trip is paid per batch, not per request; slots are converted from
+the server's clock to the worker's by the midpoint of the round trip, so machines need no synchronised
+clocks. A 429's pause (``Retry-After``), a lower ceiling learned from a 429, an adaptive rate and a breaker's
+hold all live in the same hash, so every worker obeys them at its next batch (within ~40 ms).
+
+The hash's key is a hash of the API key and host (``budget_key``), never the key itself, and expires after
+an hour without use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from bulkcontacts.engine.pacing import FLOOR, Pacer, PacerUnavailable, _turn
+
+# A 429 under a shared budget: no worker sees the others' writes, so the overshoot cannot be measured as the
+# in-process pacer does; the shared ceiling drops by a fixed 2% (once a second, never under the floor).
+SHARED_SHRINK = 0.98
+UNREACHABLE_SECONDS = 30.0  # how long a lost store is waited for (nothing is sent meanwhile)
+BATCH_SECONDS = 0.04  # the share of a second one round trip reserves (10 slots at 250/s)
+MOST_SLOTS = 32
+KEY_PREFIX = "bulkcontacts:budget:"
+
+GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local key, op, rate = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local h = redis.call('HMGET', key, 'tat', 'paused', 'ceiling', 'shrunk', 'current')
+local tat, paused = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+local ceiling = math.min(rate, tonumber(h[3]) or rate)
+local current = ceiling
+if ARGV[4] == '1' then current = math.min(ceiling, tonumber(h[5]) or tonumber(ARGV[5])) end
+local first = 0
+if op == 'grant' then
+  first = math.max(tat, now, paused)
+  redis.call('HSET', key, 'tat', tostring(first + tonumber(ARGV[3]) / current))
+elseif op == 'pause' then
+  if now + tonumber(ARGV[3]) > paused then
+    paused = now + tonumber(ARGV[3])
+    redis.call('HSET', key, 'paused', tostring(paused))
+  end
+elseif op == 'shrink' then
+  if now - (tonumber(h[4]) or 0) >= 1 then
+    ceiling = math.max(tonumber(ARGV[6]), ceiling * tonumber(ARGV[3]))
+    current = math.min(current, ceiling)
+    redis.call('HSET', key, 'ceiling', tostring(ceiling), 'shrunk', tostring(now))
+  end
+elseif op == 'current' then
+  current = math.min(ceiling, tonumber(ARGV[3]))
+  redis.call('HSET', key, 'current', tostring(current))
+end
+redis.call('EXPIRE', key, 3600)
+return {tostring(now), tostring(first), tostring(current), tostring(ceiling), tostring(paused)}
+"""
+
+
+def budget_key(host: str, secret: str) -> str:
+    """The budget's Redis key: a hash of the host and the credential, never the credential itself."""
+    digest = hashlib.sha256(f"{host.lower()}\n{secret}".encode()).hexdigest()[:32]
+    return KEY_PREFIX + digest
+
+
+def _forget(task: asyncio.Task[float]) -> None:
+    """A told budget that could not hear: the next grant tries again, and fails the run if it must."""
+    if not task.cancelled():
+        task.exception()
+
+
+class SharedPacer(Pacer):
+    """A ``Pacer`` whose schedule, pauses and ceiling are shared through Redis (``redis.asyncio`` client)."""
+
+    def __init__(self, client: Any, key: str, per_second: float, **options: Any) -> None:
+        super().__init__(per_second, **options)
+        self.client, self.key = client, key
+        self.script = client.register_script(GCRA)
+        self.round_trips = 0
+        self._slots: collections.deque[float] = collections.deque()
+        self._refill: asyncio.Lock = asyncio.Lock()
+        self._started = self.current  # where an adaptive rate starts when the budget has none yet
+        self._background: set[asyncio.Task[float]] = set()
+
+    async def _call(self, op: str, value: float = 0.0) -> float:
+        """Run the script; adopt the budget's rate, ceiling and pause; return the first slot, local time."""
+        arguments = [op, self.ceiling, value, int(self.adaptive), self._started, self.limit * FLOOR]
+        lost_since = None
+        while True:
+            sent = time.monotonic()
+            try:
+                reply = await self.script(keys=[self.key], args=arguments)
+                break
+            except (OSError, RedisError) as error:
+                lost_since = lost_since or sent
+                if sent - lost_since > UNREACHABLE_SECONDS:
+                    raise PacerUnavailable(f"the rate store stopped answering ({error})") from None
+                await asyncio.sleep(0.5)
+        now, first, current, ceiling, paused = (float(value) for value in reply)
+        offset = (sent + time.monotonic()) / 2 - now  # the server's clock → ours
+        self.round_trips += 1
+        self.current, self.ceiling = current, min(self.ceiling, ceiling)
+        self._paused_until = max(self._paused_until, paused + offset)
+        return first + offset
+
+    async def _next_slot_time(self) -> float:
+        async with self._refill:
+            if not self._slots:
+                count = max(1, min(MOST_SLOTS, round(self.current * BATCH_SECONDS)))
+                first = await self._call("grant", count)
+                self._slots.extend(first + place / self.current for place in range(count))
+            return self._slots.popleft()
+
+    async def wait_turn(self) -> None:
+        self.release()
+        while True:
+            slot = await self._next_slot_time()
+            now = time.monotonic()
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            if time.monotonic() >= self._paused_until and self._window_has_room():
+                turn = object()
+                self._unwritten.add(turn)
+                _turn.set(turn)
+                return
+
+    def _share(self, op: str, value: float) -> None:
+        """Tell the budget, without holding up the caller (it runs in the pool's answer path)."""
+        task = asyncio.ensure_future(self._call(op, value))
+        self._background.add(task)
+        task.add_done_callback(_forget)
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        self._slots.clear()  # slots granted before the pause: the budget will grant new ones after it
+        self._share("pause", seconds)
+
+    def throttled(self) -> None:
+        if self.adaptive:
+            self._decrease(0.85)
+            self._share("current", self.current)
+            return
+        now = time.monotonic()
+        if now - self._shrunk_at >= 1.0:
+            self._shrunk_at = now
+            self._share("shrink", SHARED_SHRINK)
+
+    def succeeded(self) -> None:
+        before = self.current
+        super().succeeded()
+        if self.current != before:
+            self._share("current", self.current)
+
+    def near_limit(self) -> None:
+        before = self.current
+        super().near_limit()
+        if self.adaptive and self.current != before:
+            self._share("current", self.current)
+
+    async def aclose(self) -> None:
+        """Wait for what was told to the budget, then close the connection."""
+        pending = [task for task in self._background if not task.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.client.aclose()

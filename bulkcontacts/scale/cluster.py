@@ -1,0 +1,98 @@
+"""The Dask side: a local cluster of worker processes (``--workers N``) or an existing scheduler
+(``--cluster tcp://HOST:8786``); a probe that every worker sees the state directory, the spec and the source;
+the shards submitted as tasks with retries (a lost worker's shard resumes elsewhere from its checkpoint)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.errors import Interrupted, UsageError
+from bulkcontacts.scale.shard import ShardTask, run_shard
+from bulkcontacts.state.layout import SHARDS_DIR
+
+TASK_RETRIES = 3
+PROBE = ".probe"
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
+    """A client of a new local cluster of ``workers`` processes, or of the scheduler at ``address``."""
+    from distributed import Client, LocalCluster
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # its own chatter never floods the job's output
+    if address is not None:
+        try:
+            client = Client(address, timeout=8)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as error:
+            raise Interrupted(
+                f"cannot reach the Dask scheduler at {address} ({error}); start it, then run again"
+            ) from None
+        with client:
+            yield client
+        return
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        yield client
+
+
+def _probe_worker(root: str, driver_token: str, paths: list[str]) -> str:
+    """On a worker: read the driver's probe, write one of its own; say what it cannot see."""
+    base = Path(root) / SHARDS_DIR
+    try:
+        if (base / f"{PROBE}-driver").read_text() != driver_token:
+            return "reads another state directory under that path (the driver's probe differs)"
+        token = secrets.token_hex(8)
+        (base / f"{PROBE}-{token}").write_text(token)
+    except OSError as error:
+        return f"cannot use the state directory ({error.strerror})"
+    missing = [path for path in paths if not os.path.exists(path)]
+    return f"cannot see {', '.join(missing)}" if missing else f"ok:{token}"
+
+
+def probe_shared_storage(client: Any, root: Path, paths: list[Path]) -> int:
+    """Check every worker reads and writes the state directory the driver does (and sees ``paths``): the
+    shards' checkpoints must survive a worker's loss. Returns how many workers there are."""
+    base = root / SHARDS_DIR
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_hex(8)
+    (base / f"{PROBE}-driver").write_text(token)
+    answers: dict[str, str] = client.run(_probe_worker, str(root.resolve()), token, [str(p.resolve()) for p in paths])
+    if not answers:
+        raise Interrupted("the Dask cluster has no workers; start some, then run again")
+    problems = []
+    for worker, answer in answers.items():
+        if not answer.startswith("ok:"):
+            problems.append(f"{worker} {answer}")
+        elif (base / f"{PROBE}-{answer[3:]}").read_text() != answer[3:]:
+            problems.append(f"{worker} writes where the driver cannot read")
+    for probe in base.glob(f"{PROBE}-*"):
+        probe.unlink(missing_ok=True)
+    if problems:
+        raise UsageError(
+            f"the state directory {root} is not on storage every worker sees: {'; '.join(problems)}. Put it (and "
+            "the spec and source) on shared storage mounted at the same path everywhere, and point --state-dir at it"
+        )
+    return len(answers)
+
+
+def submit(client: Any, tasks: list[ShardTask]) -> list[Any]:
+    """The shards as tasks, each retried on failure; a task whose worker died is rescheduled by Dask."""
+    return [
+        client.submit(run_shard, task, key=f"bulkcontacts-shard-{task.index:04d}-{secrets.token_hex(4)}",
+                      retries=TASK_RETRIES, pure=False)
+        for task in tasks
+    ]  # fmt: skip

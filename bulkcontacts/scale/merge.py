@@ -1,0 +1,62 @@
+"""The job's own outcome files and summary from its shards', as a one-process run writes them: ``created.csv``
+and ``rejected.csv`` with the rows in order (each shard's rows sorted, the shards in order), ``summary.json``
+with the counts summed and every shard's state beside them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.scale.plan import ShardPlan
+from bulkcontacts.state.atomic import replaced_on_success
+from bulkcontacts.state.checkpoint import StateDir
+
+OUTCOME_FILES = ("created.csv", "rejected.csv")
+
+
+def _records(path: Path, length: int) -> tuple[list[str], list[list[str]]]:
+    """The header and the committed records of one shard's outcome file."""
+    with open(path, "rb") as handle:
+        text = handle.read(length).decode("utf-8")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    return (records[0], records[1:]) if records else ([], [])
+
+
+def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
+    """Write the job's outcome files from the shards' (one shard in memory at a time)."""
+    files = {}
+    for name in OUTCOME_FILES:
+        target = root / name
+        with replaced_on_success(target) as temporary, open(temporary, "w", encoding="utf-8", newline="") as out:
+            writer, header_written = csv.writer(out), False
+            for index in range(plan.count):
+                shard = StateDir(plan.shard_path(root, index))
+                progress = shard.load()
+                if progress is None:
+                    continue
+                header, records = _records(shard.file(name), progress.offsets.get(name, 0))
+                if header and not header_written:
+                    writer.writerow(header)
+                    header_written = True
+                records.sort(key=lambda record: int(record[0]))
+                writer.writerows(records)
+        files[name.removesuffix(".csv")] = str(target)
+    return files
+
+
+def shard_counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    """The shards' counts summed (``total_rows`` included: the shards cover the file)."""
+    summed: Counter[str] = Counter()
+    for result in results:
+        summed.update({key: int(value) for key, value in result.get("counts", {}).items()})
+    return dict(sorted(summed.items()))
+
+
+def shard_stats(results: list[dict[str, Any]]) -> dict[str, int]:
+    summed: Counter[str] = Counter()
+    for result in results:
+        summed.update({key: int(value) for key, value in result.get("stats", {}).items()})
+    return dict(summed)

@@ -1,0 +1,194 @@
+"""One job on several worker processes: a real Dask cluster (local, or a scheduler and workers started as
+the command-line tools start them), a real redis-server keeping the rate budget, the emulator with a strict
+sliding window. Each valid row is created exactly once, the merged outcome files cover every row once and in
+order, no request is refused with 429, and the workers together use most of the limit, through kills of a
+worker and of the driver."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from bulkcontacts.engine.shared_pacing import BATCH_SECONDS
+from bulkcontacts.jobs.common import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
+from bulkcontacts.state.timeline import read_segments
+from tests.helpers import (
+    ENV,
+    EXPORT_ENV,
+    INTEGRATION,
+    contact_rows,
+    emulator_stats,
+    read_csv,
+    run_cli,
+    set_emulator,
+    wait_for,
+    write_csv,
+    write_spec,
+)
+from tests.services import Redis, dask_cluster, redis_server
+
+LIMIT = 250
+BAD_ROWS = {11: "12345", 777: "not a phone"}
+
+
+@pytest.fixture
+def redis() -> Iterator[Redis]:
+    with redis_server() as server:
+        yield server
+
+
+def _job(tmp: Path, emulator, redis: Redis | None, rows: int, *, name: str = "sharded", start: int = 0) -> Path:
+    lines = contact_rows(rows, start=start)
+    for row, phone in BAD_ROWS.items():
+        if row < rows:
+            lines[row]["phone"] = phone
+    source = write_csv(tmp / f"{name}.csv", lines)
+    store = f'\nrate_store = "{redis.url}"' if redis else ""
+    run = f'rate = "{LIMIT}/s"\nconcurrency = 16\ncheckpoint_every = 0.2{store}'
+    return write_spec(tmp / f"{name}.toml", source, emulator.base_url("rampwin"), name=name, run=run)
+
+
+def _start(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """The CLI in a session of its own (a kill of the group reaches every worker process it started)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulkcontacts", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **ENV, **EXPORT_ENV}, cwd=cwd, start_new_session=True,
+    )  # fmt: skip
+
+
+def _stored(emulator) -> list[str]:
+    return [doc["phone_number"] for doc in emulator.state.store.all("rampwin", INTEGRATION)]
+
+
+def assert_exactly_once(state: Path, emulator, rows: int) -> None:
+    created, rejected = read_csv(state / "created.csv"), read_csv(state / "rejected.csv")
+    numbers = [int(line["row"]) for line in created] + [int(line["row"]) for line in rejected]
+    assert sorted(numbers) == list(range(rows)), "each row in exactly one outcome file"
+    assert [int(line["row"]) for line in created] == sorted(int(line["row"]) for line in created), "rows in order"
+    assert {int(line["row"]) for line in rejected} == {row for row in BAD_ROWS if row < rows}
+    stored = _stored(emulator)
+    assert len(stored) == len(set(stored)) == rows - len(rejected), "each valid row created once"
+    assert sorted(stored) == sorted(line["phone_number"] for line in created)
+
+
+def achieved_share(state: Path, shards: int) -> float:
+    """Requests per second across the shards while they all sent, as a share of the limit (their timelines'
+    busiest stretch: from the second every shard was sending to the last second one sent in)."""
+    per_second: Counter[int] = Counter()
+    for index in range(shards):
+        for segment in read_segments(state / "shards" / f"{index:04d}" / "timeline.jsonl"):
+            for sample in segment.samples:
+                per_second[int(segment.started_at + sample.t)] += sample.requests
+    seconds = sorted(per_second)
+    inner = seconds[1:-1]  # the first and last seconds are partial
+    return sum(per_second[second] for second in inner) / len(inner) / LIMIT
+
+
+def test_two_workers_share_one_budget_in_redis_exactly_once(tmp_path, emulator, redis):
+    set_emulator(emulator, rate_limit=LIMIT)
+    job = _job(tmp_path, emulator, redis, 3000)
+    done = run_cli("run", str(job), "--workers", "2", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_REJECTIONS, done.stdout + done.stderr
+    assert "one budget of 250/s" in done.stderr and "2 shards merged" in done.stdout
+    state = tmp_path / ".bulkcontacts" / "sharded"
+    assert_exactly_once(state, emulator, 3000)
+    stats = emulator_stats(emulator)
+    assert stats["throttled"] == 0 and stats["max_in_window"] <= LIMIT
+    assert achieved_share(state, 2) >= 0.9
+    summary = json.loads((state / "summary.json").read_text())
+    assert summary["counts"]["created"] == 2998 and [shard["status"] for shard in summary["shards"]] == ["complete"] * 2
+    round_trips = redis.client().info("commandstats")["cmdstat_evalsha"]["calls"]
+    assert round_trips <= 1.1 * 3000 / round(LIMIT * BATCH_SECONDS)  # slots come a batch per round trip
+    status = run_cli("status", str(job), cwd=tmp_path)
+    assert "shard 0000): finished; 1,500 of 1,500 rows" in status.stdout and "shard 0001)" in status.stdout
+
+
+def _worker_processes(driver: int) -> list[psutil.Process]:
+    """The local cluster's worker processes (the driver's children that run a Dask worker)."""
+    found = []
+    for child in psutil.Process(driver).children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, emulator, redis):
+    set_emulator(emulator, rate_limit=LIMIT, latency=0.005)
+    job = _job(tmp_path, emulator, redis, 4000)
+    driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
+    try:
+        assert wait_for(lambda: len(_stored(emulator)) >= 800, timeout=90)
+        workers = _worker_processes(driver.pid)
+        assert len(workers) >= 2
+        workers[0].send_signal(signal.SIGKILL)  # a worker dies: Dask starts another, the shard resumes there
+        assert wait_for(lambda: len(_stored(emulator)) >= 2000, timeout=90)
+        os.killpg(driver.pid, signal.SIGKILL)  # then the driver and everything it started
+        driver.wait()
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
+    assert len(_stored(emulator)) < 3998, "the kills came before the end"
+    again = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
+    assert again.returncode == EXIT_REJECTIONS, again.stdout + again.stderr
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 4000)
+    assert emulator_stats(emulator)["throttled"] == 0
+
+
+def test_two_jobs_on_one_api_key_stay_under_the_limit_together(tmp_path, emulator, redis):
+    set_emulator(emulator, rate_limit=LIMIT)
+    first = _job(tmp_path, emulator, redis, 1200, name="first")
+    second = _job(tmp_path, emulator, redis, 1200, name="second", start=5000)
+    runs = [_start("run", str(job), "-q", cwd=tmp_path) for job in (first, second)]  # each paces to the full rate
+    for process in runs:
+        assert process.wait(timeout=120) == EXIT_REJECTIONS, process.communicate()
+    stats = emulator_stats(emulator)
+    assert stats["throttled"] == 0 and stats["max_in_window"] <= LIMIT
+    assert len(set(_stored(emulator))) == 2 * (1200 - len(BAD_ROWS))
+
+
+def test_an_existing_scheduler_runs_the_shards(tmp_path, emulator, redis):
+    job = _job(tmp_path, emulator, redis, 1500)
+    set_emulator(emulator, rate_limit=LIMIT)
+    with dask_cluster(workers=2) as address:
+        done = run_cli("run", str(job), "--cluster", address, "-q", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_REJECTIONS, done.stdout + done.stderr
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 1500)
+    assert emulator_stats(emulator)["throttled"] == 0
+    assert json.loads((tmp_path / ".bulkcontacts" / "sharded" / "shards.json").read_text())["count"] == 2
+
+
+def test_without_a_rate_store_a_local_cluster_splits_the_rate_and_says_so(tmp_path, emulator):
+    set_emulator(emulator, rate_limit=LIMIT)
+    job = _job(tmp_path, emulator, None, 600)
+    done = run_cli("run", str(job), "--workers", "2", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_REJECTIONS, done.stdout + done.stderr
+    assert "each of the 2 shards paces at 125/s (rate ÷ shards)" in done.stderr
+    assert emulator_stats(emulator)["max_in_window"] <= LIMIT
+    refused = run_cli("run", str(job), "--workers", "3", cwd=tmp_path)
+    assert refused.returncode == EXIT_USAGE and "was split into 2 shards" in refused.stderr
+    alone = run_cli("run", str(job), cwd=tmp_path)
+    assert alone.returncode == EXIT_USAGE and "runs in shards" in alone.stderr
+
+
+def test_a_cluster_without_a_rate_store_is_refused_unless_the_static_split_is_accepted(tmp_path, emulator):
+    job = _job(tmp_path, emulator, None, 10)
+    refused = run_cli("run", str(job), "--cluster", "tcp://127.0.0.1:9", cwd=tmp_path)
+    assert refused.returncode == EXIT_USAGE and "rate_store" in refused.stderr and "--static-split" in refused.stderr
+    unreachable = run_cli("run", str(job), "--cluster", "tcp://127.0.0.1:9", "--static-split", cwd=tmp_path)
+    assert unreachable.returncode == 3 and "cannot reach the Dask scheduler" in unreachable.stderr
+    assert "Traceback" not in refused.stderr + unreachable.stderr
+    assert EXIT_OK == 0
