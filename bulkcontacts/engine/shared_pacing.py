@@ -30,6 +30,7 @@ SHARED_SHRINK = 0.98
 UNREACHABLE_SECONDS = 30.0  # how long a lost store is waited for (nothing is sent meanwhile)
 BATCH_SECONDS = 0.04  # the share of a second one round trip reserves (10 slots at 250/s)
 MOST_SLOTS = 32
+OFFSET_REFRESH_SECONDS = 60.0  # a clock reading is trusted this long, then replaced by the next one
 KEY_PREFIX = "bulkcontacts:budget:"
 
 GCRA = """
@@ -89,6 +90,7 @@ class SharedPacer(Pacer):
         self._refill: asyncio.Lock = asyncio.Lock()
         self._started = self.current  # where an adaptive rate starts when the budget has none yet
         self._background: set[asyncio.Task[float]] = set()
+        self._clock = (float("inf"), 0.0, 0.0)  # (round trip, offset, when): the best clock reading so far
 
     async def _call(self, op: str, value: float = 0.0) -> float:
         """Run the script; adopt the budget's rate, ceiling and pause; return the first slot, local time."""
@@ -105,11 +107,20 @@ class SharedPacer(Pacer):
                     raise PacerUnavailable(f"the rate store stopped answering ({error})") from None
                 await asyncio.sleep(0.5)
         now, first, current, ceiling, paused = (float(value) for value in reply)
-        offset = (sent + time.monotonic()) / 2 - now  # the server's clock → ours
+        offset = self._offset(sent, time.monotonic(), now)
         self.round_trips += 1
         self.current, self.ceiling = current, min(self.ceiling, ceiling)
         self._paused_until = max(self._paused_until, paused + offset)
         return first + offset
+
+    def _offset(self, sent: float, received: float, server_now: float) -> float:
+        """Our clock minus the server's, from the round trip that came back fastest in the last minute: a
+        reply read late (a busy event loop) would shift a whole batch of slots and bunch it with the next."""
+        round_trip = received - sent
+        best_rtt, _, measured_at = self._clock
+        if round_trip <= best_rtt or received - measured_at > OFFSET_REFRESH_SECONDS:
+            self._clock = (round_trip, (sent + received) / 2 - server_now, received)
+        return self._clock[1]
 
     async def _next_slot_time(self) -> float:
         async with self._refill:

@@ -19,7 +19,7 @@ from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.recording import Recorder
 from bulkcontacts.state.atomic import write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
-from bulkcontacts.state.timeline import read_segments, timeline_figures
+from bulkcontacts.state.timeline import job_segments, timeline_figures
 from bulkcontacts.ui.display import Display, Snapshot
 
 EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
@@ -196,7 +196,7 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
 def write_summary(state: StateDir, result: RunResult) -> None:
     """End the run's segment of the timeline, then write ``summary.json`` with the timeline's figures."""
     state.timeline.end(result.status, result.message)
-    result.timeline = timeline_figures(read_segments(state.timeline.path))
+    result.timeline = timeline_figures(job_segments(state.path))
     write_atomic(state.file("summary.json"), json.dumps(result.as_json(), indent=2).encode())
 
 

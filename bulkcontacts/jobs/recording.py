@@ -42,8 +42,10 @@ class Recorder:
         self._sampled_at = self._began
         pool.latencies = []
 
-    def start(self, *, phase: str, unit: str, total: int | None) -> None:
-        self.writer.start(phase=phase, unit=unit, limit=self.pool.pacer.limit, done_before=self._last.done, total=total)
+    def start(self, *, phase: str, unit: str, total: int | None, share: int = 1) -> None:
+        """``share``: this run paces at the rate ÷ share (one shard of a split rate)."""
+        limit, done = self.pool.pacer.limit * share, self._last.done
+        self.writer.start(phase=phase, unit=unit, limit=limit, done_before=done, total=total, share=share)
 
     async def run(self) -> None:
         """Sample every second until cancelled (the last, partial second is sampled by ``sample``)."""

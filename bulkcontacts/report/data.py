@@ -9,8 +9,8 @@ from typing import Any
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.checkpoint import Example, StateDir
-from bulkcontacts.state.layout import FETCH_DIR
-from bulkcontacts.state.timeline import TIMELINE, Segment, read_segments, timeline_figures
+from bulkcontacts.state.layout import FETCH_DIR, SHARD_PLAN, SHARDS_DIR
+from bulkcontacts.state.timeline import TIMELINE, Segment, job_segments, read_segments, timeline_figures
 
 
 @dataclass
@@ -23,6 +23,11 @@ class RunRecord:
     fetch_summary: dict[str, Any] | None = None  # a migration's fetch phase
     examples: dict[str, Example] = field(default_factory=dict)  # by ``rejected:<code>``
     verify: dict[str, Any] | None = None  # verify.json, when verify ran
+    spans: list[tuple[int, int]] = field(default_factory=list)  # a sharded run: each shard's rows
+
+    @property
+    def shards(self) -> list[dict[str, Any]]:
+        return list(self.summary.get("shards") or [])
 
     @property
     def job(self) -> str:
@@ -64,6 +69,16 @@ def _json(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _examples(state_path: Path) -> dict[str, Example]:
+    """Each rejection code's first example: from the job's checkpoint, or its shards' in row order."""
+    examples: dict[str, Example] = {}
+    for path in [state_path, *sorted((state_path / SHARDS_DIR).glob("[0-9]*"))]:
+        progress = StateDir(path).load()
+        for key, example in (progress.extra.get("examples", {}) if progress is not None else {}).items():
+            examples.setdefault(key, example)
+    return examples
+
+
 def load_run(state_path: Path) -> RunRecord:
     """A job's record, or a message saying what to run first."""
     summary = _json(state_path / "summary.json")
@@ -74,14 +89,14 @@ def load_run(state_path: Path) -> RunRecord:
             f"no run of this job is recorded in {state_path} (no summary.json): run it first, or point "
             "--state-dir at the folder it ran in"
         )
-    segments = read_segments(fetch_path / TIMELINE) + read_segments(state_path / TIMELINE)
+    segments = read_segments(fetch_path / TIMELINE) + job_segments(state_path)
     segments.sort(key=lambda segment: segment.started_at)
-    progress = StateDir(state_path).load()
     return RunRecord(
         state_path=state_path,
         summary=summary or fetch_summary or {},
         segments=segments,
         fetch_summary=fetch_summary if summary is not None else None,
-        examples=dict(progress.extra.get("examples", {})) if progress is not None else {},
+        examples=_examples(state_path),
         verify=_json(state_path / "verify.json"),
+        spans=[(int(start), int(end)) for start, end in (_json(state_path / SHARD_PLAN) or {}).get("spans", [])],
     )

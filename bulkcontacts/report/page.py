@@ -153,7 +153,7 @@ def _segments(record: RunRecord) -> str:
     if not record.segments:
         return ""
     rows = "".join(
-        f"<tr><td>{place + 1}</td><td>{escape(segment.phase)}</td>"
+        f"<tr><td>{place + 1}</td><td>{escape(segment.phase)}{_in_shards(segment.shards)}</td>"
         f"<td>{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(segment.started_at))}</td>"
         f'<td class="n">{clock(segment.seconds)}</td><td class="n">{segment.done:,} {escape(segment.unit)}</td>'
         f"<td>{escape(segment.status)}</td><td>{escape(segment.message or _killed(segment.status))}</td></tr>"
@@ -164,6 +164,32 @@ def _segments(record: RunRecord) -> str:
         + segments_chart(record.segments)
         + '<table id="segments-table"><thead><tr><th>run</th><th>phase</th><th>started</th><th class="n">ran</th>'
         '<th class="n">done</th><th>ended</th><th>why</th></tr></thead><tbody>' + rows + "</tbody></table>"
+    )
+
+
+def _in_shards(shards: int) -> str:
+    return f" ({shards} shards)" if shards > 1 else ""
+
+
+def _shards(record: RunRecord) -> str:
+    """A sharded run: each shard's rows and how it ended (the last run's word for each)."""
+    if not record.shards:
+        return ""
+    rows = []
+    for shard in record.shards:
+        counts = shard.get("counts") or {}
+        start, end = record.spans[shard["index"]] if shard["index"] < len(record.spans) else (0, 0)
+        rows.append(
+            f'<tr><td>{shard["index"]:04d}</td><td class="n">{start:,}–{end - 1:,}</td>'
+            f'<td class="n">{counts.get("created", 0):,}</td><td class="n">{counts.get("rejected", 0):,}</td>'
+            f"<td>{escape(str(shard.get('status')))}</td><td>{escape(str(shard.get('message') or ''))}</td></tr>"
+        )
+    return (
+        f'<h2>Shards</h2><p class="muted">{len(record.shards)} shards, each its rows in order; their files merged '
+        'into the job\'s own.</p><table id="shards-table"><thead><tr><th>shard</th><th class="n">rows</th>'
+        '<th class="n">created</th><th class="n">rejected</th><th>ended</th><th>why</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
@@ -198,6 +224,7 @@ def render(record: RunRecord) -> str:
         + _phase_sections(record)
         + _rejections(record)
         + _segments(record)
+        + _shards(record)
         + _verify(record)
         + "</body></html>"
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.state.atomic import PRIVATE_FILE
+from bulkcontacts.state.layout import SHARDS_DIR
 
 TIMELINE = "timeline.jsonl"
 SAMPLE_FIELDS = (
@@ -81,7 +82,8 @@ class Segment:
     status: str = "killed"  # how it ended; "killed" when no end line came
     message: str = ""
     ended_at: float | None = None
-    shard: str | None = None
+    share: int = 1  # paced at limit ÷ share (a shard of a statically split rate)
+    shards: int = 1  # a sharded run's segments combined: how many
 
     @property
     def seconds(self) -> float:
@@ -108,7 +110,11 @@ class TimelineWriter:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         os.write(self._fd, json.dumps(value, separators=(",", ":")).encode() + b"\n")
 
-    def start(self, *, phase: str, unit: str, limit: float, done_before: int, total: int | None) -> None:
+    def start(  # noqa: PLR0913
+        self, *, phase: str, unit: str, limit: float, done_before: int, total: int | None, share: int = 1
+    ) -> None:
+        """A segment begins: ``limit`` is the whole rate; ``share``: this process paces at limit ÷ share (one
+        of that many shards without a shared budget)."""
         self.in_segment = True
         self._line(
             {
@@ -119,6 +125,7 @@ class TimelineWriter:
                 "limit": limit,
                 "done_before": done_before,
                 "total": total,
+                "share": share,
             }
         )
 
@@ -137,16 +144,16 @@ class TimelineWriter:
         self._fd = None
 
 
-def read_segments(path: Path, shard: str | None = None) -> list[Segment]:
+def read_segments(path: Path) -> list[Segment]:
     """The segments a timeline file holds (none if it does not exist)."""
     try:
         with open(path, "rb") as lines:
-            return list(_segments(lines, shard))
+            return list(_segments(lines))
     except FileNotFoundError:
         return []
 
 
-def _segments(lines: Iterable[bytes], shard: str | None) -> Iterable[Segment]:
+def _segments(lines: Iterable[bytes]) -> Iterable[Segment]:
     current: Segment | None = None
     for raw in lines:
         try:
@@ -161,7 +168,7 @@ def _segments(lines: Iterable[bytes], shard: str | None) -> Iterable[Segment]:
             current = Segment(
                 value["at"], value["phase"], value["unit"], value["limit"], value["done_before"], value["total"]
             )
-            current.shard = shard
+            current.share = int(value.get("share", 1))
         elif isinstance(value, dict) and value.get("event") == "end" and current is not None:
             current.status, current.message, current.ended_at = value["status"], value["message"], value["at"]
             yield current
@@ -206,3 +213,71 @@ def timeline_figures(segments: list[Segment]) -> dict[str, Any]:
         "throttled": sum(sample.throttled for sample in samples),
         "breaker_open_seconds": sum(sample.breaker for sample in samples),
     }
+
+
+def job_segments(state_path: Path) -> list[Segment]:
+    """A state directory's segments in the order they ran: its own, and its shards' combined run by run."""
+    shards = sorted((state_path / SHARDS_DIR).glob(f"*/{TIMELINE}"))
+    own = read_segments(state_path / TIMELINE)
+    combined = combine_parallel([segment for path in shards for segment in read_segments(path)])
+    return sorted(own + combined, key=lambda segment: segment.started_at)
+
+
+ENDINGS = ("killed", "refused", "interrupted", "complete")  # the worst first: how a group of shards ended
+
+
+def combine_parallel(segments: list[Segment]) -> list[Segment]:
+    """Segments that ran at the same time (a sharded run's shards) as one per run, second by second on the
+    wall clock: counts summed, the rate summed over a split budget (else the shared one), latency's median
+    averaged and 95th percentile the worst."""
+    ordered = sorted(segments, key=lambda segment: segment.started_at)
+    groups: list[list[Segment]] = []
+    for segment in ordered:
+        if groups and segment.started_at <= max(s.started_at + s.seconds for s in groups[-1]) + 1.0:
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+    return [_combined(group) for group in groups]
+
+
+def _combined(group: list[Segment]) -> Segment:
+    start = min(segment.started_at for segment in group)
+    seconds: dict[int, list[tuple[Segment, Sample]]] = {}
+    for segment in group:
+        for sample in segment.samples:
+            seconds.setdefault(int(segment.started_at - start + sample.t), []).append((segment, sample))
+    first = group[0]
+    combined = Segment(start, first.phase, first.unit, first.limit, sum(s.done_before for s in group), first.total)
+    combined.samples = [_second(t, seconds[t]) for t in sorted(seconds)]
+    combined.status = min((segment.status for segment in group), key=ENDINGS.index)
+    combined.message = "; ".join(sorted({segment.message for segment in group if segment.message}))[:300]
+    ends = [segment.ended_at for segment in group]
+    combined.ended_at = max(end for end in ends if end is not None) if None not in ends else None
+    combined.shards = len(group)
+    return combined
+
+
+def _second(t: int, parts: list[tuple[Segment, Sample]]) -> Sample:
+    samples = [sample for _, sample in parts]
+    rejected: dict[str, int] = {}
+    for sample in samples:
+        for code, count in sample.rejected.items():
+            rejected[code] = rejected.get(code, 0) + count
+    split = any(segment.share > 1 for segment, _ in parts)
+    rates = [sample.rate for sample in samples]
+    busy = [sample.p50_ms for sample in samples if sample.requests]
+    return Sample(
+        t=t,
+        seconds=max(sample.seconds for sample in samples),
+        requests=sum(sample.requests for sample in samples),
+        done=sum(sample.done for sample in samples),
+        created=sum(sample.created for sample in samples),
+        rejected=rejected,
+        retries=sum(sample.retries for sample in samples),
+        throttled=sum(sample.throttled for sample in samples),
+        rate=round(sum(rates) if split else max(rates), 1),
+        p50_ms=round(sum(busy) / len(busy), 1) if busy else 0.0,
+        p95_ms=max(sample.p95_ms for sample in samples),
+        breaker=max(sample.breaker for sample in samples),
+        in_flight=sum(sample.in_flight for sample in samples),
+    )

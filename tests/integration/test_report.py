@@ -18,7 +18,7 @@ import pytest
 
 from bulkcontacts.jobs.common import EXIT_OK, EXIT_REJECTIONS
 from bulkcontacts.report.series import run_axis
-from bulkcontacts.state.timeline import read_segments
+from bulkcontacts.state.timeline import job_segments
 from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator
 from tests.browser import start_browser, stop_browser
 from tests.helpers import INTEGRATION, contact_rows, run_cli, start_cli, wait_for, write_csv, write_spec
@@ -140,6 +140,14 @@ def _migration(tmp: Path) -> Ran:
     return _report(job, state, tmp)
 
 
+def _sharded(tmp: Path) -> Ran:
+    state = tmp / "state"
+    job = ROOT / "jobs" / "import-contacts.toml"
+    done = run_cli("run", str(job), "--emulate", "-q", "--state-dir", str(state), "--workers", "2", cwd=tmp)
+    assert done.returncode == EXIT_REJECTIONS, done.stdout + done.stderr
+    return _report(job, state, tmp)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ran]]:
     with EmulatorThread() as emulator:
@@ -148,6 +156,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ran]]:
             "import": _sample_import(tmp_path_factory.mktemp("import")),
             "export": _export(tmp_path_factory.mktemp("export")),
             "migration": _migration(tmp_path_factory.mktemp("migration")),
+            "sharded": _sharded(tmp_path_factory.mktemp("sharded")),
         }
 
 
@@ -212,7 +221,7 @@ def test_each_chart_has_a_point_per_recorded_second(runs):
     for ran in runs.values():
         page = ran.parsed()
         for phase_dir, phase in ((ran.state / "fetch", "fetch"), (ran.state, "send"), (ran.state, "fetch")):
-            segments = [segment for segment in read_segments(phase_dir / "timeline.jsonl") if segment.phase == phase]
+            segments = [segment for segment in job_segments(phase_dir) if segment.phase == phase]
             if not segments:
                 continue
             expected = len(run_axis(segments).buckets)
@@ -243,6 +252,18 @@ def test_the_migration_report_shows_both_phases_and_verify(runs):
         rect.attrs["data-value"] for rect in page.find("rect") if rect.attrs.get("class", "").startswith("bar bar-")
     }
     assert str(verify["counts"]["created"]) in bars
+
+
+def test_a_sharded_run_is_drawn_as_one_run_with_its_shards(runs):
+    ran = runs["sharded"]
+    page = ran.parsed()
+    assert [rect.attrs["data-status"] for rect in page.find("rect") if "data-status" in rect.attrs] == ["complete"]
+    table = ran.report.read_text(encoding="utf-8").split('id="shards-table"')[1]
+    assert table.count("<tr><td>000") == 2 and "0–599" in table and "600–1,199" in table
+    for shard in ran.summary["shards"]:
+        assert f'<td class="n">{shard["counts"]["created"]:,}</td>' in table
+    assert ran.summary["timeline"]["requests"] == ran.summary["counts"]["created"]  # every shard's requests
+    assert "row 37: &#x27;12345&#x27; is not a valid phone number" in ran.report.read_text(encoding="utf-8")
 
 
 def test_the_export_report_shows_pages_and_duplicates(runs):

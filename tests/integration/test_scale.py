@@ -192,3 +192,16 @@ def test_a_cluster_without_a_rate_store_is_refused_unless_the_static_split_is_ac
     assert unreachable.returncode == 3 and "cannot reach the Dask scheduler" in unreachable.stderr
     assert "Traceback" not in refused.stderr + unreachable.stderr
     assert EXIT_OK == 0
+
+
+def test_a_migration_fetches_once_and_sends_in_shards(tmp_path):
+    job = tmp_path / "migrate.toml"
+    text = (Path(__file__).resolve().parents[2] / "jobs" / "migrate-smartflo-to-rampwin.toml").read_text()
+    job.write_text(text.replace('rate = "50/s"', 'rate = "500/s"').replace('fetch_rate = "3/s"', 'fetch_rate = "50/s"'))
+    done = run_cli("run", str(job), "--emulate", "--workers", "2", "-q", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    state = tmp_path / ".bulkcontacts" / "migrate-smartflo-to-rampwin"
+    assert (state / "fetch" / "checkpoint.json").exists() and (state / "shards" / "0001" / "checkpoint.json").exists()
+    verified = run_cli("verify", str(job), "--emulate", "-q", cwd=tmp_path, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert json.loads((state / "verify.json").read_text())["counts"]["created"] == 1000
