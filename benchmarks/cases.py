@@ -750,6 +750,33 @@ def import_memory() -> list[Figure]:
     ]
 
 
+def scale() -> list[Figure]:
+    """One job on several worker processes (benchmarks/scale.py): throughput with 1 and 2 workers against
+    nginx; the shared Redis budget's fidelity with 4 workers at a strict 300/s window; its round trips."""
+    from benchmarks.scale import fidelity, throughput
+
+    one, two = throughput()
+    budget = fidelity()
+    return [
+        Figure(
+            "scale", "rows/s, 2 workers ÷ 1", two / one, "≥ 1.6", two / one >= 1.6,
+            f"{one:,.0f} → {two:,.0f} rows/s against nginx (fixed answer, one nginx process), no rate limit",
+        ),
+        Figure(
+            "scale", "4 workers, strict 300/s: 429s", budget["throttled"], "0", budget["throttled"] == 0,
+            f"busiest second at the server {budget['max_in_window']:.0f}",
+        ),
+        Figure(
+            "scale", "4 workers, strict 300/s: share of the limit", budget["share"], "≥ 0.95",
+            budget["share"] >= 0.95, "requests per second while all four sent, one Redis budget",
+        ),
+        Figure(
+            "scale", "Redis round trips per 1,000 rows", budget["round_trips_per_1000"], "≤ 200",
+            budget["round_trips_per_1000"] <= 200, "slots granted a batch (40 ms of the rate) per EVALSHA",
+        ),
+    ]  # fmt: skip
+
+
 CASES: dict[str, Callable[[], list[Figure]]] = {
     "rate": rate_fidelity,
     "rate-load": rate_under_load,
@@ -770,4 +797,5 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "import-memory": import_memory,
     "migrate-kill": migrate_kill_and_verify,
     "chaos": chaos,
+    "scale": scale,
 }

@@ -13,6 +13,7 @@ from typing import Any
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
@@ -252,6 +253,18 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
             yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
 
+def _pool(spec: ImportJob, session: Any, pacer: Pacer, ledger: ImportLedger) -> tuple[WorkerPool[RowWork], RowOutcomes]:
+    """The pool that sends rows to Rampwin, and where their outcomes go (looking up in-doubt rows first)."""
+    lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
+    outcomes = RowOutcomes(ledger, lookup)
+    writer = RampwinWriter(spec.sink, session, lookup)
+    pool: WorkerPool[RowWork] = WorkerPool(
+        lambda work: writer.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), outcomes.report
+    )
+    outcomes.pool = pool
+    return pool, outcomes
+
+
 async def _send_rows(run: ImportRun, display: Display) -> RunResult:
     spec, ledger = run.spec, run.ledger
     key = credential_key(spec.sink.base_url, spec.sink)
@@ -259,13 +272,7 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
         paced(spec.run, ledger.progress, key, run.budget) as pacer,
         new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
     ):
-        lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
-        outcomes = RowOutcomes(ledger, lookup)
-        writer = RampwinWriter(spec.sink, session, lookup)
-        pool: WorkerPool[RowWork] = WorkerPool(
-            lambda work: writer.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), outcomes.report
-        )
-        outcomes.pool = pool
+        pool, outcomes = _pool(spec, session, pacer, ledger)
         view = ImportView(run, pool)
         display.start(f"{spec.job.name}: sending", view.snapshot())
         gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses

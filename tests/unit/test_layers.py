@@ -152,3 +152,12 @@ def test_no_blocking_filesystem_call_in_a_coroutine_of_jobs(path):
 def test_loading_the_cli_loads_no_emulator():
     code = "import sys, bulkcontacts.cli; print([m for m in sys.modules if m.startswith('bulkcontacts_emulator')])"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("path", [path for path in MODULES if path.parent.name != "scale"], ids=ids)
+def test_only_the_cli_reaches_the_distributed_layer(path):
+    """``scale/`` drives jobs across workers; no job, state or engine module depends on it."""
+    wrong = {name for name in imported(path) if name.startswith("bulkcontacts.scale")}
+    if path.name == "cli.py":
+        wrong -= {"bulkcontacts.scale.options", "bulkcontacts.scale.driver"}
+    assert not wrong, f"{ids(path)} imports {sorted(wrong)}"

@@ -1,0 +1,112 @@
+"""``python -m benchmarks scale``: one job on several worker processes.
+
+- Throughput with 1 and 2 workers (a local Dask cluster) against Debian's nginx answering the create call
+  with a fixed JSON body, so that the server's cost per request is not Python's: rows/s of the send phase,
+  and their ratio.
+- The shared budget's fidelity: 4 workers, one budget in a real redis-server, against the emulator's strict
+  sliding window of 300/s: 429s (target 0) and the requests per second while all shards send, ÷ the limit.
+- The budget's own cost: Redis round trips (EVALSHA calls) per 1,000 rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.common import WORK, Emulator, contacts_csv, import_job, run_job, summary
+from bulkcontacts.state.timeline import read_segments
+from tests.services import free_port, redis_server
+
+ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
+NGINX_CONF = """
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_buffer_size 16k;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ default_type application/json; return 200 '{answer}'; }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx() -> Iterator[str]:
+    """Debian's nginx on a free loopback port (installed by tests/system-packages.sh when missing)."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        subprocess.run(["bash", "tests/system-packages.sh", "nginx"], check=True)
+    folder = WORK / "nginx"
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (folder / "nginx.conf").write_text(NGINX_CONF.format(folder=folder, port=port, answer=ANSWER))
+    process = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"])
+    try:
+        time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _rows_per_second(name: str) -> float:
+    facts = summary(name)
+    return facts["done_this_run"] / facts["send_seconds"]
+
+
+def throughput(rows: int = 100_000) -> tuple[float, float]:
+    """Rows/s with 1 and with 2 worker processes, no rate limit, against nginx."""
+    source = contacts_csv(rows)
+    found = []
+    with nginx() as url:
+        for workers in (1, 2):
+            name = f"scale-{workers}"
+            shutil.rmtree(WORK / "state" / name, ignore_errors=True)
+            spec = import_job(name, source, url, rate="1000000/s", concurrency=32)
+            done = run_job(spec, "--workers", str(workers))
+            assert done.returncode == 0, done.stdout
+            found.append(_rows_per_second(name))
+    return found[0], found[1]
+
+
+def _busiest_share(name: str, shards: int, limit: float) -> float:
+    """Requests per second while every shard sent (the first and last seconds left out), ÷ the limit."""
+    per_second: Counter[int] = Counter()
+    for index in range(shards):
+        for segment in read_segments(WORK / "state" / name / "shards" / f"{index:04d}" / "timeline.jsonl"):
+            for sample in segment.samples:
+                per_second[int(segment.started_at + sample.t)] += sample.requests
+    inner = sorted(per_second)[1:-1]
+    return sum(per_second[second] for second in inner) / len(inner) / limit
+
+
+def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str, float]:
+    """4 workers, one Redis budget, the emulator's strict window: 429s, share of the limit, round trips."""
+    source = contacts_csv(rows)
+    name = "scale-budget"
+    shutil.rmtree(WORK / "state" / name, ignore_errors=True)
+    with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
+        spec = import_job(
+            name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
+            extra_run=f'rate_store = "{store.url}"',
+        )  # fmt: skip
+        done = run_job(spec, "--workers", str(workers))
+        assert done.returncode == 0, done.stdout
+        calls = store.client().info("commandstats")["cmdstat_evalsha"]["calls"]
+        stats = emulator.stats()
+    return {
+        "throttled": stats["throttled"],
+        "max_in_window": stats["max_in_window"],
+        "share": _busiest_share(name, workers, limit),
+        "round_trips_per_1000": calls / rows * 1000,
+    }
