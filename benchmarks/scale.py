@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.common import WORK, Emulator, contacts_csv, import_job, run_job, summary
+from benchmarks.common import ENV, WORK, Emulator, contacts_csv, import_job, run_job, summary
 from bulkcontacts.state.timeline import read_segments
 from tests.services import free_port, redis_server
 
@@ -110,3 +111,62 @@ def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str
         "share": _busiest_share(name, workers, limit),
         "round_trips_per_1000": calls / rows * 1000,
     }
+
+
+def _exactly_once(name: str, rows: int, emulator: Emulator, integration: str) -> bool:
+    """Each row in one outcome file once, and each created phone in the channel once."""
+    import csv
+
+    state = WORK / "state" / name
+    with (
+        open(state / "created.csv", encoding="utf-8") as created,
+        open(state / "rejected.csv", encoding="utf-8") as rej,
+    ):
+        numbers = [int(line["row"]) for line in csv.DictReader(created)]
+        refused = [int(line["row"]) for line in csv.DictReader(rej)]
+    phones = [contact["phone_number"] for contact in emulator.contacts("rampwin", integration)]
+    return sorted(numbers + refused) == list(range(rows)) and len(phones) == len(set(phones)) == len(numbers)
+
+
+def acceptance(rows: int = 40_000, limit: int = 400) -> list[tuple[str, float, bool]]:
+    """The issue's checks: 40,000 rows with 2 and with 4 workers at a strict 400/s window, one Redis budget;
+    then 4 workers with one worker killed mid-run and the driver killed and run again."""
+    import os
+    import random
+    import signal
+
+    import psutil
+
+    source = contacts_csv(rows)
+    found = []
+    for workers, kill in ((2, False), (4, False), (4, True)):
+        name = f"scale-accept-{workers}{'-kill' if kill else ''}"
+        shutil.rmtree(WORK / "state" / name, ignore_errors=True)
+        with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
+            spec = import_job(
+                name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
+                extra_run=f'rate_store = "{store.url}"\ncheckpoint_every = 0.2',
+            )  # fmt: skip
+            if kill:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", "--workers", str(workers)],
+                    env=ENV, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                time.sleep(random.uniform(15, 25))
+                children = [
+                    c
+                    for c in psutil.Process(process.pid).children(recursive=True)
+                    if "spawn_main" in " ".join(c.cmdline())
+                ]
+                children[0].send_signal(signal.SIGKILL)
+                time.sleep(random.uniform(10, 20))
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            done = run_job(spec, "--workers", str(workers))
+            once = done.returncode == 0 and _exactly_once(name, rows, emulator, name)
+            stats = emulator.stats()
+        share = _busiest_share(name, workers, limit)
+        label = f"{workers} workers{' (a worker and the driver killed)' if kill else ''}"
+        found.append((f"{label}: exactly once, 0 × 429", float(stats["throttled"]), once and stats["throttled"] == 0))
+        found.append((f"{label}: share of the limit", share, share >= 0.9))
+    return found
