@@ -131,10 +131,6 @@ def run(  # noqa: PLR0913 (one parameter per option)
 
 def _run_sharded(job: Path, spec: Any, options: RunOptions, scale: ScaleOptions, display: Any) -> Any:
     """A job in shards on a Dask cluster (imported only then: Dask takes a second to load)."""
-    if isinstance(spec, ExportJob):
-        raise UsageError(
-            "--workers/--cluster shard the rows an import or a migration sends; an export runs in one process"
-        )
     from bulkcontacts.scale.driver import run_sharded
 
     return run_sharded(job, spec, options, scale, display)

@@ -20,7 +20,7 @@ from bulkcontacts.config.sources import ProviderSource, source_identity
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Outcome, PoolStats, WorkerPool
 from bulkcontacts.io.writers import Assembled, assemble
-from bulkcontacts.jobs.budget import credential_key, paced, remember_ceiling
+from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
 from bulkcontacts.jobs.common import (
     RunResult,
     drive,
@@ -38,7 +38,7 @@ from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.atomic import write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
-from bulkcontacts.state.layout import WATERMARK
+from bulkcontacts.state.layout import PARTS_DIR, WATERMARK
 from bulkcontacts.state.parts import PartStore
 from bulkcontacts.ui.display import Display, Snapshot
 
@@ -46,6 +46,18 @@ from bulkcontacts.ui.display import Display, Snapshot
 def source_fingerprint(source: ProviderSource) -> str:
     shown = source_identity(source, exclude=frozenset({"page_size", "max_pages"}))
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PageShard:
+    """One shard of a sharded export: pages [start, end) of a list whose total the driver learned, landing in
+    the job's shared folder of parts (the driver assembles the output once every shard is done)."""
+
+    span: tuple[int, int]
+    parts: Path
+    total_pages: int
+    total_records: int | None
+    share: int = 1  # no rate store: this shard paces at rate ÷ share
 
 
 @dataclass
@@ -58,6 +70,7 @@ class ExportRun:
     parts: PartStore
     api: ListApi
     started: float
+    shard: PageShard | None = None
 
     @property
     def files(self) -> dict[str, str]:
@@ -80,11 +93,18 @@ class ExportRun:
 
 
 async def run_export(
-    spec: ExportJob, *, state_path: Path, restart: bool, display: Display, activity: str = "exporting"
+    spec: ExportJob,
+    *,
+    state_path: Path,
+    restart: bool,
+    display: Display,
+    activity: str = "exporting",
+    shard: PageShard | None = None,
 ) -> RunResult:
     """Export every record of the provider source into the file sink; resumable at any instant.
-    ``activity`` names what the export is for on the progress line (a migration's fetch, verify's listing)."""
-    run = await _open(spec, StateDir(state_path), restart)
+    ``activity`` names what the export is for on the progress line (a migration's fetch, verify's listing);
+    ``shard``: fetch only its pages, into the shared parts, and write no output."""
+    run = await _open(spec, StateDir(state_path), restart, shard)
     if run.progress.finished:
         return await run.result("complete", "already complete (use --restart to export again)")
     source = spec.source
@@ -95,33 +115,44 @@ async def run_export(
     pages_before = run.progress.done_count
     key = credential_key(str(source.base_url), source)
     async with (
-        paced(spec.run, run.progress, key) as pacer,
+        paced(spec.run, run.progress, key, Budget(shard.share) if shard else None) as pacer,
         new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
     ):
         auth = provider_of(source).auth(source)
         scheduler = PageScheduler(
             run.api, PageFetcher(run.api, Credentials(auth, source.base_url, session), session), run.parts, ledger
         )
+        scheduler.end = shard.span[1] if shard else None
         fetch_started = time.monotonic()
         display.start(f"{spec.job.name}: {activity} ({run.api.provider})", Snapshot(unit="pages"))
         pool = await _fetch_pages(run, scheduler, display, pacer)
         run.progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
     remember_ceiling(spec.run, run.progress, pacer)
     await ledger.commit()
-    fetched_now = run.progress.done_count - pages_before
+    return await _conclude(run, ledger, pool, scheduler.problems, run.progress.done_count - pages_before)
+
+
+async def _conclude(
+    run: ExportRun, ledger: ExportState, pool: WorkerPool[int], problems: list[str], fetched_now: int
+) -> RunResult:
+    """How the fetch ended; when every page is in, the output file (a shard leaves that to its driver)."""
     if pool.stop_reason is not None:
         return await run.result("refused" if pool.fatal else "interrupted", pool.stop_reason, pool.stats, fetched_now)
-    missing = _why_incomplete(ledger, scheduler.problems)
+    missing = _why_incomplete(ledger, problems, run.shard)
     if missing:
-        message = f"incomplete: {missing}; nothing was written to {spec.sink.path}"
+        message = f"incomplete: {missing}; nothing was written to {run.spec.sink.path}"
         return await run.result("interrupted", message, pool.stats, fetched_now)
+    if run.shard is not None:
+        await ledger.commit(finished=True)
+        start, end = run.shard.span
+        return await run.result("complete", f"pages {start + 1:,}–{end:,} fetched", pool.stats, fetched_now)
     assembled = await _write_output(run, ledger)
     dropped = f", {assembled.duplicates:,} duplicates dropped" if assembled.duplicates else ""
     message = f"{assembled.records:,} records written to {assembled.path}{dropped}"
     return await run.result("complete", message, pool.stats, fetched_now)
 
 
-async def _open(spec: ExportJob, state: StateDir, restart: bool) -> ExportRun:
+async def _open(spec: ExportJob, state: StateDir, restart: bool, shard: PageShard | None) -> ExportRun:
     """The checkpoint to continue from (or a fresh one), its part files and the list API it reads."""
     source = spec.source
     incremental = source.mode == "incremental"
@@ -134,10 +165,20 @@ async def _open(spec: ExportJob, state: StateDir, restart: bool) -> ExportRun:
         restart,
         again_when_finished=incremental,
     )
-    parts = PartStore(state.path / "parts")
-    await asyncio.to_thread(_prepare_parts, parts, progress, state, incremental)
+    if shard is not None:
+        _seed(progress, shard)
+    parts = PartStore(shard.parts if shard else state.path / PARTS_DIR)
+    await asyncio.to_thread(_prepare_parts, parts, progress, state, incremental, shared=shard is not None)
     api = provider_of(source).list_api(source, progress.extra["since"])
-    return ExportRun(spec, state, progress, parts, api, time.monotonic())
+    return ExportRun(spec, state, progress, parts, api, time.monotonic(), shard)
+
+
+def _seed(progress: Progress, shard: PageShard) -> None:
+    """A shard starts knowing the total (the driver's first page), and counts pages from its first."""
+    if progress.extra.get("total_pages") is None:
+        progress.extra["total_pages"], progress.extra["total_records"] = shard.total_pages, shard.total_records
+    if progress.done_count == 0 and progress.low_water < shard.span[0]:
+        progress.low_water = shard.span[0]
 
 
 async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Display, pacer: Pacer) -> WorkerPool[int]:
@@ -194,11 +235,14 @@ async def _write_output(run: ExportRun, ledger: ExportState) -> Assembled:
     return assembled
 
 
-def _why_incomplete(ledger: ExportState, problems: list[str]) -> str | None:
+def _why_incomplete(ledger: ExportState, problems: list[str], shard: PageShard | None = None) -> str | None:
     plan = ledger.plan
     if problems:
         shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
         return shown
+    if shard is not None:
+        undone = [page for page in range(*shard.span) if not ledger.is_done(page)]
+        return f"{len(undone):,} of this shard's pages were not fetched" if undone else None
     if not plan.complete(ledger):
         return "the provider's last page was never reached"
     fetched = ledger.progress.counts.get("records_fetched", 0)
@@ -207,10 +251,13 @@ def _why_incomplete(ledger: ExportState, problems: list[str]) -> str | None:
     return None
 
 
-def _prepare_parts(parts: PartStore, progress: Progress, state: StateDir, incremental: bool) -> None:
-    """The part files' folder, emptied for a new export; the incremental mark fixed for this export."""
+def _prepare_parts(
+    parts: PartStore, progress: Progress, state: StateDir, incremental: bool, *, shared: bool = False
+) -> None:
+    """The part files' folder, emptied for a new export (never a folder shards share: the driver empties
+    that one); the incremental mark fixed for this export."""
     parts.create()
-    if progress.done_count == 0:
+    if progress.done_count == 0 and not shared:
         parts.clear()  # a new export (first run, --restart, or a new incremental round)
     if "since" not in progress.extra:  # fixed for this export, resumes included
         progress.extra["since"] = _watermark(state) if incremental else None

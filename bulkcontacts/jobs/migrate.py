@@ -30,7 +30,7 @@ from bulkcontacts.jobs.imports import run_import
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.checkpoint import StateDir
-from bulkcontacts.state.layout import FETCH_DIR, STAGING
+from bulkcontacts.state.layout import FETCH_DIR, PARTS_DIR, STAGING
 from bulkcontacts.ui.display import Display
 
 
@@ -95,7 +95,7 @@ def _stage_once(records: Path, staging: Path, flatten: Flatten) -> None:
     if not records.exists():
         raise UsageError(f"{records} is gone although the fetch finished; run again with --restart")
     stage_rows(records, staging, flatten)
-    shutil.rmtree(records.parent / "parts", ignore_errors=True)  # records.jsonl holds them all
+    shutil.rmtree(records.parent / PARTS_DIR, ignore_errors=True)  # records.jsonl holds them all
 
 
 def _is_empty(path: Path) -> bool:

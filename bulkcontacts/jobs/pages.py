@@ -32,6 +32,7 @@ class PageScheduler:
         self.problems: list[str] = []  # why the export cannot be complete yet
         self.pool: WorkerPool[int] | None = None  # set once the pool is built around this scheduler
         self._arrivals: dict[int, asyncio.Future[bool]] = {}  # sequential mode: the page awaited
+        self.end: int | None = None  # a shard of a sharded export: no page from here on is its own
 
     async def attempt(self, work: Work[int]) -> Attempt:
         result = await self.fetcher.fetch(work.item)
@@ -53,7 +54,8 @@ class PageScheduler:
         index = 0
         while not pool.stopping:
             if self.plan.knows_total:
-                for page in range(self.plan.total_pages or 0):
+                last = self.plan.total_pages or 0
+                for page in range(last if self.end is None else min(last, self.end)):
                     if not self.ledger.is_done(page) and page not in self._arrivals:
                         yield Work(page)
                 return

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bulkcontacts.jobs.common import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.state.atomic import replaced_on_success
 from bulkcontacts.state.checkpoint import StateDir
@@ -60,3 +62,32 @@ def shard_stats(results: list[dict[str, Any]]) -> dict[str, int]:
     for result in results:
         summed.update({key: int(value) for key, value in result.get("stats", {}).items()})
     return dict(summed)
+
+
+def sharded_result(
+    job: str,
+    root: Path,
+    results: list[dict[str, Any]],
+    counts: dict[str, int],
+    files: dict[str, str],
+    complete_message: str,
+    started: float,
+) -> RunResult:
+    """The job's result from its shards' (complete only when every shard is), written to ``summary.json``."""
+    statuses = {result.get("status") for result in results}
+    status = "complete" if statuses == {"complete"} else "refused" if "refused" in statuses else "interrupted"
+    message = complete_message
+    if status != "complete":
+        stopped = [f"shard {r['index']}: {r.get('message')}" for r in results if r.get("status") != "complete"]
+        message = "; ".join(stopped[:3]) + (f" (and {len(stopped) - 3} more)" if len(stopped) > 3 else "")
+    state = StateDir(root)
+    result = RunResult(
+        job=job, status=status, message=message, counts=counts, state_dir=root,
+        files={**files, "summary": str(state.file("summary.json"))}, elapsed=time.monotonic() - started,
+        done_this_run=sum(int(r.get("done_this_run", 0)) for r in results), stats=shard_stats(results),
+        send_seconds=max((float(r.get("send_seconds") or 0) for r in results), default=0.0),
+        fetch_seconds=max((float(r.get("fetch_seconds") or 0) for r in results), default=0.0) or None,
+        shards=[{k: r.get(k) for k in ("index", "status", "message", "counts", "done_this_run")} for r in results],
+    )  # fmt: skip
+    write_summary(state, result)
+    return result

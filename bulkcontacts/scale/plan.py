@@ -24,6 +24,7 @@ class ShardPlan:
     total_rows: int
     source_fingerprint: str
     spans: list[tuple[int, int]]
+    records: int | None = None  # an export: the provider's total of records, when it told one
 
     def shard_path(self, root: Path, index: int) -> Path:
         return root / SHARDS_DIR / f"{index:04d}"
@@ -47,10 +48,11 @@ def load_plan(root: Path) -> ShardPlan | None:
         return None
     except ValueError:
         raise UsageError(f"{root / PLAN} is damaged; run again with --restart to start over") from None
-    return ShardPlan(data["count"], data["total_rows"], data["source_fingerprint"], [tuple(s) for s in data["spans"]])
+    spans = [(int(start), int(end)) for start, end in data["spans"]]
+    return ShardPlan(data["count"], data["total_rows"], data["source_fingerprint"], spans, data.get("records"))
 
 
-def plan_shards(root: Path, count: int | None, total: int, fingerprint: str) -> ShardPlan:
+def plan_shards(root: Path, count: int | None, total: int, fingerprint: str, records: int | None = None) -> ShardPlan:
     """The job's plan: the one its first sharded run made, or a new one of ``count`` shards."""
     if (root / "checkpoint.json").exists():
         raise UsageError(
@@ -72,7 +74,7 @@ def plan_shards(root: Path, count: int | None, total: int, fingerprint: str) -> 
         return plan
     if count is None or count < 1:
         raise UsageError("give the number of shards: --workers N")
-    plan = ShardPlan(count, total, fingerprint, spans_of(total, count))
+    plan = ShardPlan(count, total, fingerprint, spans_of(total, count), records)
     (root / SHARDS_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(root / PLAN, json.dumps(asdict(plan)).encode())
     return plan

@@ -16,14 +16,16 @@ from typing import Any
 
 from rich.console import Console
 
-from bulkcontacts.config.jobs import ImportJob, MigrateJob
+from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, UsageError
 from bulkcontacts.jobs.budget import Budget
+from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.emulate import pointed_at
+from bulkcontacts.jobs.exports import PageShard, run_export
 from bulkcontacts.jobs.imports import run_import
 from bulkcontacts.jobs.migrate import send_spec
-from bulkcontacts.state.layout import SHARDS_DIR, STAGING
+from bulkcontacts.state.layout import PARTS_DIR, SHARDS_DIR, STAGING
 from bulkcontacts.ui.display import QuietDisplay
 
 STOP = "STOP"  # written by the driver (Ctrl-C): every shard finishes what is under way, saves and returns
@@ -39,20 +41,19 @@ class ShardTask:
     share: int  # no rate store: this shard paces at rate ÷ share
     emulator: str | None = None  # --emulate: the driver's emulator
     driver_pid: int | None = None  # a local cluster: stop when the driver is gone
+    pages: tuple[int, int | None] | None = None  # an export: the list's total pages and records
 
     @property
     def path(self) -> Path:
         return Path(self.root) / SHARDS_DIR / f"{self.index:04d}"
 
 
-def _spec(task: ShardTask) -> ImportJob:
+def _spec(task: ShardTask) -> ImportJob | ExportJob:
     spec = load_spec(Path(task.job), emulate=task.emulator is not None)
     if task.emulator is not None:
         spec = pointed_at(spec, task.emulator)
     if isinstance(spec, MigrateJob):
         return send_spec(spec, Path(task.root) / STAGING)
-    if not isinstance(spec, ImportJob):
-        raise UsageError("only import and migrate jobs run in shards")
     return spec
 
 
@@ -84,22 +85,30 @@ def _stop_reason(task: ShardTask) -> str | None:
     return None
 
 
+async def _run(spec: ImportJob | ExportJob, task: ShardTask) -> RunResult:
+    display = QuietDisplay(Console(stderr=True))
+    if isinstance(spec, ExportJob):
+        assert task.pages is not None
+        total_pages, total_records = task.pages
+        pages = PageShard(task.span, Path(task.root) / PARTS_DIR, total_pages, total_records, task.share)
+        return await run_export(spec, state_path=task.path, restart=False, display=display, shard=pages)
+    return await run_import(
+        spec,
+        state_path=task.path,
+        restart=False,
+        display=display,
+        span=task.span,
+        budget=Budget(task.share),
+        stop_when=lambda: _stop_reason(task),
+    )
+
+
 def run_shard(task: ShardTask) -> dict[str, Any]:
     """Import the shard's rows (resuming its checkpoint); what it came to, as ``summary.json`` has it."""
     try:
         spec = _spec(task)
         with shard_lock(task.path):
-            result = asyncio.run(
-                run_import(
-                    spec,
-                    state_path=task.path,
-                    restart=False,
-                    display=QuietDisplay(Console(stderr=True)),
-                    span=task.span,
-                    budget=Budget(task.share),
-                    stop_when=lambda: _stop_reason(task),
-                )
-            )
+            result = asyncio.run(_run(spec, task))
         return {"index": task.index, **result.as_json()}
     except FatalRemoteError as error:
         return {"index": task.index, "status": "refused", "message": str(error), "counts": {}}

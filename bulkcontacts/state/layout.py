@@ -6,3 +6,4 @@ VERIFY_DIR = "verify"  # verify's listing of the channel
 WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the last complete incremental run
 SHARDS_DIR = "shards"  # a sharded run: one state directory per shard, shards/0000, shards/0001, ...
 SHARD_PLAN = "shards.json"  # how many shards, and the rows of each
+PARTS_DIR = "parts"  # an export's pages as they land (a sharded export's shards share the job's)

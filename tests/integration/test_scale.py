@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from tests.helpers import (
     INTEGRATION,
     contact_rows,
     emulator_stats,
+    exported_ids,
     read_csv,
     run_cli,
     set_emulator,
@@ -205,3 +207,34 @@ def test_a_migration_fetches_once_and_sends_in_shards(tmp_path):
     verified = run_cli("verify", str(job), "--emulate", "-q", cwd=tmp_path, timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads((state / "verify.json").read_text())["counts"]["created"] == 1000
+
+
+@pytest.mark.parametrize(("provider", "output", "id_field"), [("tether", "csv", "provider_id"), ("kore", "jsonl", "_id")])
+def test_an_export_fetches_its_pages_in_shards_and_writes_what_one_process_writes(tmp_path, provider, output, id_field):
+    text = (Path(__file__).resolve().parents[2] / "jobs" / f"export-{provider}.toml").read_text()
+    text = text.replace('rate = "10/s"', 'rate = "200/s"').replace('rate = "60/min"', 'rate = "200/s"')
+    text = text.replace("../exports/", f"{tmp_path}/")
+    sharded, alone = tmp_path / "sharded.toml", tmp_path / "alone.toml"
+    sharded.write_text(text)
+    alone.write_text(text.replace(f"{provider}-contacts.{output}", f"alone.{output}"))
+    done = run_cli("run", str(sharded), "--emulate", "--workers", "2", "-q", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_OK and "(2 shards)" in done.stdout, done.stdout + done.stderr
+    state = tmp_path / ".bulkcontacts" / f"export-{provider}"
+    shutil.copytree(state / "emulator", tmp_path / "alone" / "emulator")  # the same provider data, exported alone
+    single = run_cli("run", str(alone), "--emulate", "-q", "--state-dir", str(tmp_path / "alone"), cwd=tmp_path)
+    assert single.returncode == EXIT_OK, single.stdout + single.stderr
+    ids = exported_ids(tmp_path / f"{provider}-contacts.{output}", id_field)
+    assert ids == exported_ids(tmp_path / f"alone.{output}", id_field) and len(set(ids)) == len(ids) == 1000
+    summary = json.loads((state / "summary.json").read_text())
+    assert summary["counts"]["pages"] == json.loads((state / "shards.json").read_text())["total_rows"]
+    assert [shard["status"] for shard in summary["shards"]] == ["complete", "complete"]
+
+
+def test_an_export_whose_provider_tells_no_total_runs_in_one_process_and_says_so(tmp_path):
+    text = (Path(__file__).resolve().parents[2] / "jobs" / "export-smartflo.toml").read_text()
+    job = tmp_path / "smartflo.toml"
+    job.write_text(text.replace('rate = "10/s"', 'rate = "200/s"').replace("../exports/", f"{tmp_path}/"))
+    done = run_cli("run", str(job), "--emulate", "--workers", "2", cwd=tmp_path, timeout=240)
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert "cannot be split: one process" in done.stderr
+    assert len(exported_ids(tmp_path / "smartflo-contacts.csv", "id")) == 1000

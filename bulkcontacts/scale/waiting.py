@@ -1,0 +1,106 @@
+"""Waiting for a job's shards: one bar fed by their checkpoints; Ctrl-C asks each to finish and save."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bulkcontacts.config.run import RunSpec
+from bulkcontacts.errors import UsageError
+from bulkcontacts.jobs.budget import rate_store, store_shown
+from bulkcontacts.scale.cluster import submit
+from bulkcontacts.scale.options import ScaleOptions
+from bulkcontacts.scale.plan import ShardPlan
+from bulkcontacts.scale.shard import STOP, ShardTask
+from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.state.layout import SHARDS_DIR
+from bulkcontacts.ui.display import Display, Snapshot
+
+GRACE_SECONDS = 30.0
+
+
+def shard_tasks(  # noqa: PLR0913
+    job: Path,
+    root: Path,
+    plan: ShardPlan,
+    run: RunSpec,
+    scale: ScaleOptions,
+    display: Display,
+    emulator: str | None,
+    pages: tuple[int, int | None] | None = None,
+) -> list[ShardTask]:
+    """The plan's shards as tasks, each told how it shares the rate (and saying so)."""
+    store = rate_store(run)
+    share = 1 if store else plan.count
+    if store:
+        display.note(f"rate: one budget of {run.rate:g}/s in {store_shown(store)}, shared by every shard")
+    else:
+        display.note(
+            f"rate: no rate store, so each of the {plan.count} shards paces at {run.rate / share:g}/s "
+            "(rate ÷ shards); set [run] rate_store for one shared budget"
+        )
+    (root / SHARDS_DIR / STOP).unlink(missing_ok=True)
+    pid = None if scale.cluster else os.getpid()  # a local cluster's shards stop when the driver is gone
+    return [
+        ShardTask(str(job.resolve()), str(root.resolve()), index, span, share, emulator, pid, pages)
+        for index, span in enumerate(plan.spans)
+    ]
+
+
+def shard_progress(plan: ShardPlan, root: Path) -> tuple[int, dict[str, int]]:
+    """Units done across the shards (rows in either file, or pages), and their counts, as their checkpoints
+    say (committed work)."""
+    done, counts = 0, dict[str, int]()
+    for index in range(plan.count):
+        with contextlib.suppress(UsageError):
+            progress = StateDir(plan.shard_path(root, index)).load()
+            if progress is None:
+                continue
+            names: tuple[str, ...] = ("records_fetched",) if progress.kind == "export" else ("created", "rejected")
+            done += (
+                progress.counts.get("pages", 0)
+                if progress.kind == "export"
+                else sum(progress.counts.get(name, 0) for name in names)
+            )
+            for name in names:
+                counts[name] = counts.get(name, 0) + progress.counts.get(name, 0)
+    return done, counts
+
+
+def wait_for_shards(
+    client: Any, tasks: list[ShardTask], plan: ShardPlan, root: Path, display: Display, label: str
+) -> list[dict[str, Any]]:
+    """Submit the shards and wait for them all, one bar fed by their checkpoints; Ctrl-C stops them cleanly."""
+    before, _ = shard_progress(plan, root)
+    unit = "pages" if tasks and tasks[0].pages is not None else "rows"
+    snapshot, began = Snapshot(total=plan.total_rows, unit=unit), time.monotonic()
+    display.start(label, Snapshot(total=plan.total_rows, done=before, unit=unit))
+    futures = submit(client, tasks)
+    stopping_since: float | None = None
+    while not all(future.done() for future in futures):
+        try:
+            time.sleep(1.0)
+        except KeyboardInterrupt:
+            if stopping_since is not None:
+                raise
+            stopping_since = time.monotonic()
+            (root / SHARDS_DIR / STOP).write_text("stop")
+            display.notice("stopping: every shard finishes what is under way and saves; Ctrl-C again quits at once")
+        snapshot.done, snapshot.counts = shard_progress(plan, root)
+        snapshot.rate = (snapshot.done - before) / max(1e-9, time.monotonic() - began)
+        display.update(snapshot)
+        if stopping_since is not None and time.monotonic() - stopping_since > GRACE_SECONDS:
+            break
+    display.stop()
+    return [_outcome(task, future) for task, future in zip(tasks, futures, strict=True)]
+
+
+def _outcome(task: ShardTask, future: Any) -> dict[str, Any]:
+    if not future.done():
+        return {"index": task.index, "status": "interrupted", "message": "still running when the driver stopped"}
+    if future.status == "finished":
+        return dict(future.result())
+    return {"index": task.index, "status": "interrupted", "message": f"failed: {future.exception()}", "counts": {}}
