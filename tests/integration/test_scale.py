@@ -209,7 +209,10 @@ def test_a_migration_fetches_once_and_sends_in_shards(tmp_path):
     assert json.loads((state / "verify.json").read_text())["counts"]["created"] == 1000
 
 
-@pytest.mark.parametrize(("provider", "output", "id_field"), [("tether", "csv", "provider_id"), ("kore", "jsonl", "_id")])
+EXPORTS = [("tether", "csv", "provider_id"), ("kore", "jsonl", "_id")]
+
+
+@pytest.mark.parametrize(("provider", "output", "id_field"), EXPORTS)
 def test_an_export_fetches_its_pages_in_shards_and_writes_what_one_process_writes(tmp_path, provider, output, id_field):
     text = (Path(__file__).resolve().parents[2] / "jobs" / f"export-{provider}.toml").read_text()
     text = text.replace('rate = "10/s"', 'rate = "200/s"').replace('rate = "60/min"', 'rate = "200/s"')
