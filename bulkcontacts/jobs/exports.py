@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class PageShard:
     total_pages: int
     total_records: int | None
     share: int = 1  # no rate store: this shard paces at rate ÷ share
+    stop_when: Callable[[], str | None] | None = None  # asked at each commit whether to stop (the driver's word)
 
 
 @dataclass
@@ -206,7 +208,10 @@ async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Displa
     scheduler.pool = pool
     recorder = Recorder(run.state.timeline, pool, counts)
     recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known())
-    await drive(pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick, recorder)
+    stop_when = run.shard.stop_when if run.shard else None
+    await drive(
+        pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick, recorder, stop_when
+    )
     tick()
     display.stop()
     return pool

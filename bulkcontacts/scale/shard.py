@@ -90,7 +90,9 @@ async def _run(spec: ImportJob | ExportJob, task: ShardTask) -> RunResult:
     if isinstance(spec, ExportJob):
         assert task.pages is not None
         total_pages, total_records = task.pages
-        pages = PageShard(task.span, Path(task.root) / PARTS_DIR, total_pages, total_records, task.share)
+        pages = PageShard(
+            task.span, Path(task.root) / PARTS_DIR, total_pages, total_records, task.share, lambda: _stop_reason(task)
+        )
         return await run_export(spec, state_path=task.path, restart=False, display=display, shard=pages)
     return await run_import(
         spec,

@@ -115,6 +115,11 @@ def walk_readme(walk: Walk) -> None:
     status = expect(walk, EXIT_OK, "status", "jobs/import-contacts.toml")
     drawn = expect(walk, EXIT_OK, "report", "jobs/import-contacts.toml")
     assert "report.html" in drawn and (walk.folder / "jobs/.bulkcontacts/import-contacts/report.html").exists()
+    sharded = expect(
+        walk, EXIT_REJECTIONS, "run", "jobs/import-contacts.toml", "--emulate", "--workers", "2", "--restart"
+    )
+    assert "2 shards merged" in sharded and created_count(walk.folder, "import-contacts") == SAMPLE_CREATED
+    assert "shard 0001" in expect(walk, EXIT_OK, "status", "jobs/import-contacts.toml")
     assert "finished" in status and "jobs/.bulkcontacts/import-contacts" in status
 
     for provider in ("rampwin", "tether", "kore"):
