@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -79,9 +80,10 @@ def redis_server() -> Iterator[Redis]:
 
 
 @contextlib.contextmanager
-def dask_cluster(workers: int = 2) -> Iterator[str]:
+def dask_cluster(workers: int = 2, hidden: str | None = None) -> Iterator[str]:
     """A Dask scheduler and ``workers`` worker processes (one nanny each), as the command-line tools start
-    them; yields the scheduler's address."""
+    them; yields the scheduler's address. ``hidden``: the workers run in a mount namespace of their own with
+    an empty tmpfs over that folder, as a machine that does not share it would see it."""
     port = free_port()
     scheduler = subprocess.Popen(
         [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
@@ -92,11 +94,12 @@ def dask_cluster(workers: int = 2) -> Iterator[str]:
     worker = None
     try:
         _wait_listening(port, scheduler, "dask scheduler")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", str(workers),
-             "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", str(workers),
+                   "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"]  # fmt: skip
+        if hidden is not None:
+            shell = f"mount -t tmpfs none {shlex.quote(hidden)} && exec {shlex.join(command)}"
+            command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", shell]
+        worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         _wait_for_workers(address, workers)
         yield address
     finally:

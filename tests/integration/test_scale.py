@@ -59,12 +59,12 @@ def _job(tmp: Path, emulator, redis: Redis | None, rows: int, *, name: str = "sh
     return write_spec(tmp / f"{name}.toml", source, emulator.base_url("rampwin"), name=name, run=run)
 
 
-def _start(*args: str, cwd: Path) -> subprocess.Popen[str]:
+def _start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """The CLI in a session of its own (a kill of the group reaches every worker process it started)."""
     return subprocess.Popen(
         [sys.executable, "-m", "bulkcontacts", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **ENV, **EXPORT_ENV}, cwd=cwd, start_new_session=True,
+        env={**os.environ, **ENV, **EXPORT_ENV, **(env or {})}, cwd=cwd, start_new_session=True,
     )  # fmt: skip
 
 
@@ -132,11 +132,12 @@ def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, e
     job = _job(tmp_path, emulator, redis, 4000)
     driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
     try:
-        assert wait_for(lambda: len(_stored(emulator)) >= 800, timeout=90)
+        # polled slowly: reading the store holds the emulator's interpreter, and a stalled server bunches requests
+        assert wait_for(lambda: len(_stored(emulator)) >= 800, timeout=90, every=0.5)
         workers = _worker_processes(driver.pid)
         assert len(workers) >= 2
         workers[0].send_signal(signal.SIGKILL)  # a worker dies: Dask starts another, the shard resumes there
-        assert wait_for(lambda: len(_stored(emulator)) >= 2000, timeout=90)
+        assert wait_for(lambda: len(_stored(emulator)) >= 2000, timeout=90, every=0.5)
         os.killpg(driver.pid, signal.SIGKILL)  # then the driver and everything it started
         driver.wait()
     finally:
@@ -153,8 +154,11 @@ def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, e
 def test_two_jobs_on_one_api_key_stay_under_the_limit_together(tmp_path, emulator, redis):
     set_emulator(emulator, rate_limit=LIMIT)
     first = _job(tmp_path, emulator, redis, 1200, name="first")
-    second = _job(tmp_path, emulator, redis, 1200, name="second", start=5000)
-    runs = [_start("run", str(job), "-q", cwd=tmp_path) for job in (first, second)]  # each paces to the full rate
+    second = _job(tmp_path, emulator, None, 1200, name="second", start=5000)  # its store from the environment
+    runs = [
+        _start("run", str(job), "-q", cwd=tmp_path, env={"BULKCONTACTS_RATE_STORE": redis.url})
+        for job in (first, second)
+    ]  # each paces to the full rate
     for process in runs:
         assert process.wait(timeout=120) == EXIT_REJECTIONS, process.communicate()
     stats = emulator_stats(emulator)
@@ -241,3 +245,12 @@ def test_an_export_whose_provider_tells_no_total_runs_in_one_process_and_says_so
     assert done.returncode == EXIT_OK, done.stdout + done.stderr
     assert "cannot be split: one process" in done.stderr
     assert len(exported_ids(tmp_path / "smartflo-contacts.csv", "id")) == 1000
+
+
+def test_workers_that_do_not_share_the_state_directory_are_refused_by_name(tmp_path, emulator):
+    job = _job(tmp_path, emulator, None, 20)
+    with dask_cluster(workers=1, hidden=str(tmp_path)) as address:  # the worker sees an empty folder there
+        refused = run_cli("run", str(job), "--cluster", address, "--static-split", cwd=tmp_path, timeout=120)
+    assert refused.returncode == EXIT_USAGE, refused.stdout + refused.stderr
+    assert "is not on storage every worker sees" in refused.stderr and "tcp://127.0.0.1:" in refused.stderr
+    assert "Traceback" not in refused.stderr and not _stored(emulator)
