@@ -53,21 +53,22 @@ class Redis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self, password: str | None = None):  # type: ignore[no-untyped-def]
         import redis
 
-        return redis.Redis(host="127.0.0.1", port=self.port)
+        return redis.Redis(host="127.0.0.1", port=self.port, password=password)
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[Redis]:
+def redis_server(password: str | None = None) -> Iterator[Redis]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run `bash tests/system-packages.sh`")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="redis-")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder]
+        + (["--requirepass", password] if password else []),
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -12,6 +12,7 @@ from tests.helpers import (
     write_migrate_spec,
     write_spec,
 )
+from tests.services import redis_server
 
 
 def test_no_secret_in_any_file_or_output(tmp_path, emulator):
@@ -54,3 +55,21 @@ def test_no_secret_in_any_file_or_output(tmp_path, emulator):
         content = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in content, f"{secret[:4]}… found in {path}"
+
+
+def test_a_sharded_run_with_a_password_protected_rate_store_writes_no_secret(tmp_path, emulator):
+    """The API key and the rate store's password stay out of every file, output and Redis key or value."""
+    password = "redis-pw-9d41c7"
+    with redis_server(password=password) as store:
+        source = write_csv(tmp_path / "in.csv", contact_rows(300))
+        run = f'rate = "500/s"\nrate_store = "redis://:{password}@127.0.0.1:{store.port}/0"'
+        spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), run=run)
+        done = run_cli("run", str(spec), "--workers", "2", cwd=tmp_path, timeout=240)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "redis://127.0.0.1:" in done.stderr  # the store is named, without its password
+        client = store.client(password)
+        stored = b" ".join(key + b" " + b" ".join(client.hgetall(key).values()) for key in client.keys("*"))
+    for secret in (API_KEY, password):
+        assert secret not in done.stdout + done.stderr and secret.encode() not in stored
+        for path in (path for path in tmp_path.rglob("*") if path.is_file() and path.suffix != ".toml"):
+            assert secret.encode() not in path.read_bytes(), f"{secret[:4]}… found in {path}"
