@@ -62,7 +62,7 @@ def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
     from bulkcontacts.jobs.migrate import run_migrate
 
     state_path = spec.state_dir(options.state_dir)
-    if (state_path / SHARD_PLAN).exists() and not options.restart:
+    if (state_path / SHARD_PLAN).exists() and not options.restart and not _merged(state_path):
         raise UsageError(
             f"this job runs in shards ({state_path / SHARD_PLAN}): run it again with --workers N or --cluster, "
             "or with --restart to start it over in one process"
@@ -74,6 +74,14 @@ def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
     if isinstance(spec, ImportJob):
         return _on_loop(spec, options, display, partial(run_import, retry_rejected=options.retry_rejected, **common))
     return _on_loop(spec, options, display, partial(run_migrate, retry_rejected=options.retry_rejected, **common))
+
+
+def _merged(state_path: Path) -> bool:
+    """A sharded run's shards were merged: the job's own checkpoint is finished, as a one-process run's is."""
+    from bulkcontacts.state.checkpoint import StateDir
+
+    progress = StateDir(state_path).load()
+    return progress is not None and progress.finished
 
 
 def dry_run_job(spec: ImportJob | MigrateJob, options: RunOptions, display: Display) -> DryRunReport:

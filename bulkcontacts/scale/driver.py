@@ -28,7 +28,7 @@ from bulkcontacts.jobs.emulate import emulated
 from bulkcontacts.jobs.migrate import fetch_and_stage, send_spec
 from bulkcontacts.jobs.run import RunOptions
 from bulkcontacts.scale.cluster import dask_client, probe_shared_storage
-from bulkcontacts.scale.merge import merge_outcomes, shard_counts, sharded_result
+from bulkcontacts.scale.merge import merge_outcomes, merged_checkpoint, shard_counts, sharded_result
 from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.scale.pages import export_in_shards
 from bulkcontacts.scale.plan import ShardPlan, load_plan, plan_shards
@@ -95,6 +95,10 @@ def _send_in_shards(
     job: Path, spec: ImportJob, root: Path, scale: ScaleOptions, display: Display, emulator: str | None
 ) -> RunResult:
     started = time.monotonic()
+    merged = StateDir(root).load() if load_plan(root) is not None else None
+    if merged is not None and merged.finished:
+        message = "already complete (use --restart to run it again, or --retry-rejected without --workers)"
+        return RunResult(spec.job.name, "complete", message, {**merged.counts, "total_rows": merged.total or 0}, root)
     reader = FileReader(spec.source)
     total, fingerprint = reader.count_rows(), reader.fingerprint()
     with dask_client(scale.workers, scale.cluster) as client:
@@ -110,5 +114,7 @@ def _finish(spec: ImportJob, plan: ShardPlan, root: Path, results: list[dict[str
     complete = all(result.get("status") == "complete" for result in results)
     files = merge_outcomes(plan, root) if complete else {}
     counts = {**shard_counts(results), "total_rows": plan.total_rows}
+    if complete:
+        merged_checkpoint(root, plan, counts, spec.mapping_fingerprint())
     message = f"every row is accounted for ({plan.count} shards merged)"
     return sharded_result(spec.job.name, root, results, counts, files, message, started)

@@ -14,7 +14,7 @@ from typing import Any
 from bulkcontacts.jobs.common import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.state.atomic import replaced_on_success
-from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.state.checkpoint import Progress, StateDir
 
 OUTCOME_FILES = ("created.csv", "rejected.csv")
 
@@ -47,6 +47,31 @@ def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
                 writer.writerows(records)
         files[name.removesuffix(".csv")] = str(target)
     return files
+
+
+DERIVED = ("total_rows", "in_doubt_decided_without_lookup")  # counts a summary adds, not a checkpoint's
+
+
+def merged_checkpoint(root: Path, plan: ShardPlan, counts: dict[str, int], shape_fingerprint: str) -> None:
+    """The job's own checkpoint once its shards are merged, as a finished one-process run leaves it: a run
+    without --workers then finds the job complete, and --retry-rejected sends its rejected rows again."""
+    state = StateDir(root)
+    progress = Progress(
+        kind="import",
+        source_fingerprint=plan.source_fingerprint,
+        shape_fingerprint=shape_fingerprint,
+        low_water=plan.total_rows,
+        sent_upto=plan.total_rows,
+        counts={key: value for key, value in counts.items() if key not in DERIVED},
+        offsets={name: state.file(name).stat().st_size for name in OUTCOME_FILES},
+        total=plan.total_rows,
+        finished=True,
+    )
+    for index in range(plan.count):
+        shard = StateDir(plan.shard_path(root, index)).load()
+        for key, example in (shard.extra.get("examples", {}) if shard else {}).items():
+            progress.extra.setdefault("examples", {}).setdefault(key, example)
+    state.save(progress)
 
 
 def shard_counts(results: list[dict[str, Any]]) -> dict[str, int]:

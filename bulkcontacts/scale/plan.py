@@ -54,12 +54,12 @@ def load_plan(root: Path) -> ShardPlan | None:
 
 def plan_shards(root: Path, count: int | None, total: int, fingerprint: str, records: int | None = None) -> ShardPlan:
     """The job's plan: the one its first sharded run made, or a new one of ``count`` shards."""
-    if (root / "checkpoint.json").exists():
+    plan = load_plan(root)
+    if plan is None and (root / "checkpoint.json").exists():
         raise UsageError(
             f"this job's progress in {root} was made in one process: finish it without --workers/--cluster, "
             "or run again with --restart to start it over in shards"
         )
-    plan = load_plan(root)
     if plan is not None:
         if count is not None and count != plan.count:
             raise UsageError(

@@ -145,6 +145,10 @@ def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, e
             os.killpg(driver.pid, signal.SIGKILL)
             driver.wait()
     assert len(_stored(emulator)) < 3998, "the kills came before the end"
+    refused = run_cli("run", str(job), "--workers", "3", "-q", cwd=tmp_path)
+    assert refused.returncode == EXIT_USAGE and "was split into 2 shards" in refused.stderr
+    alone = run_cli("run", str(job), "-q", cwd=tmp_path)
+    assert alone.returncode == EXIT_USAGE and "runs in shards" in alone.stderr
     again = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
     assert again.returncode == EXIT_REJECTIONS, again.stdout + again.stderr
     assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 4000)
@@ -177,17 +181,24 @@ def test_an_existing_scheduler_runs_the_shards(tmp_path, emulator, redis):
     assert json.loads((tmp_path / ".bulkcontacts" / "sharded" / "shards.json").read_text())["count"] == 2
 
 
-def test_without_a_rate_store_a_local_cluster_splits_the_rate_and_says_so(tmp_path, emulator):
+def test_without_a_rate_store_a_local_cluster_splits_the_rate_and_a_merged_job_retries_in_one_process(
+    tmp_path, emulator
+):
     set_emulator(emulator, rate_limit=LIMIT)
     job = _job(tmp_path, emulator, None, 600)
     done = run_cli("run", str(job), "--workers", "2", cwd=tmp_path, timeout=240)
     assert done.returncode == EXIT_REJECTIONS, done.stdout + done.stderr
     assert "each of the 2 shards paces at 125/s (rate ÷ shards)" in done.stderr
     assert emulator_stats(emulator)["max_in_window"] <= LIMIT
-    refused = run_cli("run", str(job), "--workers", "3", cwd=tmp_path)
-    assert refused.returncode == EXIT_USAGE and "was split into 2 shards" in refused.stderr
-    alone = run_cli("run", str(job), cwd=tmp_path)
-    assert alone.returncode == EXIT_USAGE and "runs in shards" in alone.stderr
+    for again in (run_cli("run", str(job), cwd=tmp_path), run_cli("run", str(job), "--workers", "2", cwd=tmp_path)):
+        assert again.returncode == EXIT_REJECTIONS and "already complete" in again.stdout, again.stdout + again.stderr
+    rows = contact_rows(600)  # the rejected row fixed in place, then sent again in one process
+    write_csv(tmp_path / "sharded.csv", rows)
+    retried = run_cli("run", str(job), "--retry-rejected", cwd=tmp_path)
+    assert retried.returncode == EXIT_OK, retried.stdout + retried.stderr
+    state = tmp_path / ".bulkcontacts" / "sharded"
+    assert sorted(int(line["row"]) for line in read_csv(state / "created.csv")) == list(range(600))
+    assert read_csv(state / "rejected.csv") == [] and len(set(_stored(emulator))) == 600
 
 
 def test_a_cluster_without_a_rate_store_is_refused_unless_the_static_split_is_accepted(tmp_path, emulator):
