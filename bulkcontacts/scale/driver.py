@@ -84,7 +84,7 @@ def run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOption
             return export_in_shards(job, pointed, root, scale, display, emulator)
         rows_spec = pointed
         if isinstance(pointed, MigrateJob):
-            staged = asyncio.run(fetch_and_stage(pointed, StateDir(root), False, display))
+            staged = asyncio.run(fetch_and_stage(pointed, StateDir(root), options.restart, display))
             if isinstance(staged, RunResult):
                 return staged
             rows_spec = send_spec(pointed, staged)
