@@ -4,10 +4,15 @@ with the counts summed and every shard's state beside them."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import heapq
 import io
+import itertools
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +24,72 @@ from bulkcontacts.state.checkpoint import Progress, StateDir
 OUTCOME_FILES = ("created.csv", "rejected.csv")
 
 
-def _records(path: Path, length: int) -> tuple[list[str], list[list[str]]]:
-    """The header and the committed records of one shard's outcome file."""
-    with open(path, "rb") as handle:
-        text = handle.read(length).decode("utf-8")
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    return (records[0], records[1:]) if records else ([], [])
+RUN_RECORDS = 200_000  # records sorted in memory at once; longer files are sorted in runs, then merged
+
+
+class _Committed(io.RawIOBase):
+    """A file read up to its committed length (what a shard's checkpoint vouches for)."""
+
+    def __init__(self, path: Path, length: int) -> None:
+        self._file, self._left = open(path, "rb"), length  # noqa: SIM115 (closed with this stream)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._file.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _row(record: list[str]) -> int:
+    return int(record[0])
+
+
+def _sorted(records: Iterator[list[str]], folder: Path) -> Iterator[list[str]]:
+    """The records by row: sorted in memory when they fit in one run, else in runs of ``RUN_RECORDS``
+    spilled to ``folder`` and merged."""
+    first = sorted(itertools.islice(records, RUN_RECORDS), key=_row)
+    if len(first) < RUN_RECORDS:
+        yield from first
+        return
+    runs = [folder / "run-0.csv"]
+    _spill(first, runs[0])
+    while chunk := sorted(itertools.islice(records, RUN_RECORDS), key=_row):
+        runs.append(folder / f"run-{len(runs)}.csv")
+        _spill(chunk, runs[-1])
+    with contextlib.ExitStack() as files:
+        readers = [csv.reader(files.enter_context(open(run, encoding="utf-8", newline=""))) for run in runs]
+        yield from heapq.merge(*readers, key=_row)
+
+
+def _spill(records: list[list[str]], path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as spill:
+        csv.writer(spill).writerows(records)
+
+
+def _write_shard(writer: Any, path: Path, length: int, header_needed: bool) -> bool:
+    """Append one shard's committed records, sorted by row, in bounded memory; whether a header was written."""
+    with (
+        io.TextIOWrapper(io.BufferedReader(_Committed(path, length)), encoding="utf-8", newline="") as text,
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=".merge-") as folder,
+    ):
+        records = csv.reader(text)
+        header = next(records, None)
+        if header is not None and header_needed:
+            writer.writerow(header)
+        writer.writerows(_sorted(records, Path(folder)))
+        return header is not None and header_needed
 
 
 def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
-    """Write the job's outcome files from the shards' (one shard in memory at a time)."""
+    """Write the job's outcome files from the shards': each shard's rows sorted (in runs of bounded size, merged),
+    the shards in order."""
     files = {}
     for name in OUTCOME_FILES:
         target = root / name
@@ -37,14 +98,9 @@ def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
             for index in range(plan.count):
                 shard = StateDir(plan.shard_path(root, index))
                 progress = shard.load()
-                if progress is None:
-                    continue
-                header, records = _records(shard.file(name), progress.offsets.get(name, 0))
-                if header and not header_written:
-                    writer.writerow(header)
-                    header_written = True
-                records.sort(key=lambda record: int(record[0]))
-                writer.writerows(records)
+                if progress is not None:
+                    length = progress.offsets.get(name, 0)
+                    header_written |= _write_shard(writer, shard.file(name), length, not header_written)
         files[name.removesuffix(".csv")] = str(target)
     return files
 
