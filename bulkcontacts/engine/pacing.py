@@ -68,9 +68,8 @@ class Pacer:
         attempt that ends without writing gives its turn back with ``release``)."""
         self.release()  # a turn this task held and never used
         while True:
+            slot = await self._next_slot_time()
             now = time.monotonic()
-            slot = max(self._next_slot, now, self._paused_until)
-            self._next_slot = slot + 1.0 / self.current
             if slot > now:
                 await asyncio.sleep(slot - now)
             if time.monotonic() >= self._paused_until and self._window_has_room():
@@ -78,6 +77,12 @@ class Pacer:
                 self._unwritten.add(turn)
                 _turn.set(turn)
                 return
+
+    async def _next_slot_time(self) -> float:
+        """When the next turn may start: this process's own schedule (a shared pacer asks its store)."""
+        slot = max(self._next_slot, time.monotonic(), self._paused_until)
+        self._next_slot = slot + 1.0 / self.current
+        return slot
 
     def written(self) -> None:
         """The request of the current task's turn was just written to the socket."""

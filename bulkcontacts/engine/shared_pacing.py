@@ -22,7 +22,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bulkcontacts.engine.pacing import FLOOR, Pacer, PacerUnavailable, _turn
+from bulkcontacts.engine.pacing import FLOOR, Pacer, PacerUnavailable
 
 # A 429 under a shared budget: no worker sees the others' writes, so the overshoot cannot be measured as the
 # in-process pacer does; the shared ceiling drops by a fixed 2% (once a second, never under the floor).
@@ -123,25 +123,13 @@ class SharedPacer(Pacer):
         return self._clock[1]
 
     async def _next_slot_time(self) -> float:
+        """The next slot the budget granted this process (a new batch from Redis when none is left)."""
         async with self._refill:
             if not self._slots:
                 count = max(1, min(MOST_SLOTS, round(self.current * BATCH_SECONDS)))
                 first = await self._call("grant", count)
                 self._slots.extend(first + place / self.current for place in range(count))
             return self._slots.popleft()
-
-    async def wait_turn(self) -> None:
-        self.release()
-        while True:
-            slot = await self._next_slot_time()
-            now = time.monotonic()
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if time.monotonic() >= self._paused_until and self._window_has_room():
-                turn = object()
-                self._unwritten.add(turn)
-                _turn.set(turn)
-                return
 
     def _share(self, op: str, value: float) -> None:
         """Tell the budget, without holding up the caller (it runs in the pool's answer path)."""
