@@ -11,7 +11,11 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,9 +23,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
+
 from benchmarks.common import ENV, WORK, Emulator, contacts_csv, import_job, run_job, summary
 from bulkcontacts.state.timeline import read_segments
-from tests.services import free_port, redis_server
+from tests.services import Redis, free_port, redis_server
 
 ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
 NGINX_CONF = """
@@ -91,16 +97,21 @@ def _busiest_share(name: str, shards: int, limit: float) -> float:
     return sum(per_second[second] for second in inner) / len(inner) / limit
 
 
+def _budget_job(name: str, source: Path, emulator: Emulator, store: Redis, limit: int) -> Path:
+    """An import at the emulator's own limit, paced through one Redis budget, committing often."""
+    return import_job(
+        name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
+        extra_run=f'rate_store = "{store.url}"\ncheckpoint_every = 0.2',
+    )  # fmt: skip
+
+
 def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str, float]:
     """4 workers, one Redis budget, the emulator's strict window: 429s, share of the limit, round trips."""
     source = contacts_csv(rows)
     name = "scale-budget"
     shutil.rmtree(WORK / "state" / name, ignore_errors=True)
     with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
-        spec = import_job(
-            name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
-            extra_run=f'rate_store = "{store.url}"',
-        )  # fmt: skip
+        spec = _budget_job(name, source, emulator, store, limit)
         done = run_job(spec, "--workers", str(workers))
         assert done.returncode == 0, done.stdout
         calls = store.client().info("commandstats")["cmdstat_evalsha"]["calls"]
@@ -115,8 +126,6 @@ def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str
 
 def _exactly_once(name: str, rows: int, emulator: Emulator, integration: str) -> bool:
     """Each row in one outcome file once, and each created phone in the channel once."""
-    import csv
-
     state = WORK / "state" / name
     with (
         open(state / "created.csv", encoding="utf-8") as created,
@@ -131,22 +140,13 @@ def _exactly_once(name: str, rows: int, emulator: Emulator, integration: str) ->
 def acceptance(rows: int = 40_000, limit: int = 400) -> list[tuple[str, float, bool]]:
     """The issue's checks: 40,000 rows with 2 and with 4 workers at a strict 400/s window, one Redis budget;
     then 4 workers with one worker killed mid-run and the driver killed and run again."""
-    import os
-    import random
-    import signal
-
-    import psutil
-
     source = contacts_csv(rows)
     found = []
     for workers, kill in ((2, False), (4, False), (4, True)):
         name = f"scale-accept-{workers}{'-kill' if kill else ''}"
         shutil.rmtree(WORK / "state" / name, ignore_errors=True)
         with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
-            spec = import_job(
-                name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
-                extra_run=f'rate_store = "{store.url}"\ncheckpoint_every = 0.2',
-            )  # fmt: skip
+            spec = _budget_job(name, source, emulator, store, limit)
             if kill:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "bulkcontacts", "run", str(spec), "-q", "--workers", str(workers)],
