@@ -19,14 +19,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 
 from benchmarks.common import ENV, WORK, Emulator, contacts_csv, import_job, run_job, summary
-from bulkcontacts.state.timeline import read_segments
+from tests.helpers import shards_share_of_limit
 from tests.services import Redis, free_port, redis_server
 
 ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
@@ -86,17 +85,6 @@ def throughput(rows: int = 100_000) -> tuple[float, float]:
     return found[0], found[1]
 
 
-def _busiest_share(name: str, shards: int, limit: float) -> float:
-    """Requests per second while every shard sent (the first and last seconds left out), ÷ the limit."""
-    per_second: Counter[int] = Counter()
-    for index in range(shards):
-        for segment in read_segments(WORK / "state" / name / "shards" / f"{index:04d}" / "timeline.jsonl"):
-            for sample in segment.samples:
-                per_second[int(segment.started_at + sample.t)] += sample.requests
-    inner = sorted(per_second)[1:-1]
-    return sum(per_second[second] for second in inner) / len(inner) / limit
-
-
 def _budget_job(name: str, source: Path, emulator: Emulator, store: Redis, limit: int) -> Path:
     """An import at the emulator's own limit, paced through one Redis budget, committing often."""
     return import_job(
@@ -119,7 +107,7 @@ def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str
     return {
         "throttled": stats["throttled"],
         "max_in_window": stats["max_in_window"],
-        "share": _busiest_share(name, workers, limit),
+        "share": shards_share_of_limit(WORK / "state" / name, workers, limit),
         "round_trips_per_1000": calls / rows * 1000,
     }
 
@@ -165,7 +153,7 @@ def acceptance(rows: int = 40_000, limit: int = 400) -> list[tuple[str, float, b
             done = run_job(spec, "--workers", str(workers))
             once = done.returncode == 0 and _exactly_once(name, rows, emulator, name)
             stats = emulator.stats()
-        share = _busiest_share(name, workers, limit)
+        share = shards_share_of_limit(WORK / "state" / name, workers, limit)
         label = f"{workers} workers{' (a worker and the driver killed)' if kill else ''}"
         found.append((f"{label}: exactly once, 0 × 429", float(stats["throttled"]), once and stats["throttled"] == 0))
         found.append((f"{label}: share of the limit", share, share >= 0.9))

@@ -286,3 +286,19 @@ class ServerThread:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
+
+
+def shards_share_of_limit(state: Path, shards: int, limit: float) -> float:
+    """Requests per second across a sharded run's shards while they all sent, ÷ the limit: their timelines
+    summed second by second on the wall clock, the first and last (partial) seconds left out."""
+    from collections import Counter
+
+    from bulkcontacts.state.timeline import read_segments
+
+    per_second: Counter[int] = Counter()
+    for index in range(shards):
+        for segment in read_segments(state / "shards" / f"{index:04d}" / "timeline.jsonl"):
+            for sample in segment.samples:
+                per_second[int(segment.started_at + sample.t)] += sample.requests
+    inner = sorted(per_second)[1:-1]
+    return sum(per_second[second] for second in inner) / len(inner) / limit

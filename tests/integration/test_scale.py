@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pytest
 
 from bulkcontacts.engine.shared_pacing import BATCH_SECONDS
 from bulkcontacts.jobs.common import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
-from bulkcontacts.state.timeline import read_segments
 from tests.helpers import (
     ENV,
     EXPORT_ENV,
@@ -32,6 +30,7 @@ from tests.helpers import (
     read_csv,
     run_cli,
     set_emulator,
+    shards_share_of_limit,
     wait_for,
     write_csv,
     write_spec,
@@ -83,19 +82,6 @@ def assert_exactly_once(state: Path, emulator, rows: int) -> None:
     assert sorted(stored) == sorted(line["phone_number"] for line in created)
 
 
-def achieved_share(state: Path, shards: int) -> float:
-    """Requests per second across the shards while they all sent, as a share of the limit (their timelines'
-    busiest stretch: from the second every shard was sending to the last second one sent in)."""
-    per_second: Counter[int] = Counter()
-    for index in range(shards):
-        for segment in read_segments(state / "shards" / f"{index:04d}" / "timeline.jsonl"):
-            for sample in segment.samples:
-                per_second[int(segment.started_at + sample.t)] += sample.requests
-    seconds = sorted(per_second)
-    inner = seconds[1:-1]  # the first and last seconds are partial
-    return sum(per_second[second] for second in inner) / len(inner) / LIMIT
-
-
 def test_two_workers_share_one_budget_in_redis_exactly_once(tmp_path, emulator, redis):
     set_emulator(emulator, rate_limit=LIMIT)
     job = _job(tmp_path, emulator, redis, 3000)
@@ -106,7 +92,7 @@ def test_two_workers_share_one_budget_in_redis_exactly_once(tmp_path, emulator, 
     assert_exactly_once(state, emulator, 3000)
     stats = emulator_stats(emulator)
     assert stats["throttled"] == 0 and stats["max_in_window"] <= LIMIT
-    assert achieved_share(state, 2) >= 0.9
+    assert shards_share_of_limit(state, 2, LIMIT) >= 0.9
     summary = json.loads((state / "summary.json").read_text())
     assert summary["counts"]["created"] == 2998 and [shard["status"] for shard in summary["shards"]] == ["complete"] * 2
     round_trips = redis.client().info("commandstats")["cmdstat_evalsha"]["calls"]
