@@ -33,6 +33,11 @@ class ExportState:
         self.landed_pages.add(index)
 
     async def commit(self, *, finished: bool = False) -> None:
+        """Commit the landed pages, to the end even if the caller is cancelled (a thread saves them; a later
+        commit waits for it rather than race it)."""
+        await asyncio.shield(self._commit_locked(finished))
+
+    async def _commit_locked(self, finished: bool) -> None:
         async with self._lock:
             pending, self.pending = self.pending, []
             progress = self.progress

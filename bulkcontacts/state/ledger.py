@@ -144,26 +144,30 @@ class ImportLedger:
         if row >= self.progress.sent_upto and self._extending is not None:
             await asyncio.shield(self._extending)
         if row >= self.progress.sent_upto:  # a jump past the extension (rows skipped on resume)
-            async with self._lock:
-                await self._commit_pending(row + self.lease_step, finished=False)
+            await self._commit_pending(row + self.lease_step, finished=False)
 
     async def _extend(self, lease: int) -> None:
         try:
-            async with self._lock:
-                if lease > self.progress.sent_upto:
-                    await self._commit_pending(lease + self.lease_step // 2, finished=False)
+            await self._commit_pending(lease + self.lease_step // 2, finished=False, unless_covered=lease)
         finally:
             self._extending = None
 
     async def commit(self, *, finished: bool = False) -> None:
-        async with self._lock:
-            await self._commit_pending(None, finished)
+        await self._commit_pending(None, finished)
 
-    async def _commit_pending(self, lease: int | None, finished: bool) -> None:
-        pending, self._pending = self._pending, []
-        await asyncio.to_thread(self._commit, pending, lease, finished)
-        for _, file, key, _ in pending:
-            self._count_pending(file, key, -1)
+    async def _commit_pending(self, lease: int | None, finished: bool, unless_covered: int | None = None) -> None:
+        """Commit what is buffered, under the lock, to the end even if the caller is cancelled: once the rows
+        leave the buffer a thread writes them, and a later commit must wait for it rather than race it."""
+        await asyncio.shield(self._commit_locked(lease, finished, unless_covered))
+
+    async def _commit_locked(self, lease: int | None, finished: bool, unless_covered: int | None) -> None:
+        async with self._lock:
+            if unless_covered is not None and unless_covered <= self.progress.sent_upto:
+                return  # another commit extended the lease past it meanwhile
+            pending, self._pending = self._pending, []
+            await asyncio.to_thread(self._commit, pending, lease, finished)
+            for _, file, key, _ in pending:
+                self._count_pending(file, key, -1)
 
     def _example(self, line: list[Any]) -> Example:
         """A rejected row as the report shows it: its number, reason, and its first values (cut short)."""

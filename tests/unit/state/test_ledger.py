@@ -89,3 +89,26 @@ def test_a_retry_round_counts_places_in_its_list_and_keeps_the_rejections_before
     assert progress.low_water == 0 and progress.extra["retry"] == 2 and not progress.finished
     assert "rejected" not in progress.counts and progress.counts["created"] == 1
     assert len(lines(tmp_path / "rejected.before-retry.csv")) == 3
+
+
+def test_a_commit_cancelled_while_it_writes_still_lands_before_the_final_one(tmp_path):
+    """A run's periodic commit is cancelled when the run ends; its rows are already out of the buffer and a
+    thread is writing them, so the final commit must wait for it, not race it (seen: a finished shard whose
+    checkpoint held 193 of its 600 rows)."""
+    state, book = ledger(tmp_path)
+
+    async def end_of_run() -> None:
+        for row in range(500):
+            book.record_created(row, row, 919800000000 + row, f"c{row}")
+        periodic = asyncio.ensure_future(book.commit())
+        await asyncio.sleep(0)  # under way: the rows handed to the writing thread
+        periodic.cancel()
+        for row in range(500, 600):
+            book.record_created(row, row, 919800000000 + row, f"c{row}")
+        await book.commit(finished=True)
+
+    asyncio.run(end_of_run())
+    book.close()
+    saved = state.load()
+    assert saved.finished and saved.done_count == 600 and saved.counts["created"] == 600
+    assert len(lines(tmp_path / "created.csv")) == 601 and book.count("created") == 600
