@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,10 +144,15 @@ def _sink_parquet(files: list[Path], kept: Kept, target: Path) -> bool:
     if kept.duplicates:
         keep = pl.Series(np.flatnonzero(kept.mask), dtype=pl.UInt32)
         records = records.with_row_index("__row").filter(pl.col("__row").is_in(keep)).drop("__row")
+    # Polars writes a file of its own: when it gives up, its writer may still touch the file it was writing
+    # (seen: the Python writer's Parquet then corrupt, one run in five), so the fallback never shares it.
+    scratch = target.with_name(f"{target.name}.polars")
     try:
-        records.sink_parquet(target)
+        records.sink_parquet(scratch)
     except pl.exceptions.PolarsError:
+        scratch.unlink(missing_ok=True)
         return False
+    os.replace(scratch, target)
     return True
 
 
