@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,16 +146,18 @@ def _sink_parquet(files: list[Path], kept: Kept, target: Path) -> bool:
     if kept.duplicates:
         keep = pl.Series(np.flatnonzero(kept.mask), dtype=pl.UInt32)
         records = records.with_row_index("__row").filter(pl.col("__row").is_in(keep)).drop("__row")
-    # Polars writes a file of its own: when it gives up, its writer may still touch the file it was writing
-    # (seen: the Python writer's Parquet then corrupt, one run in five), so the fallback never shares it.
-    scratch = target.with_name(f"{target.name}.polars")
+    # Polars writes in a folder of its own: when it gives up, its writer may still (re)open the file it was
+    # writing (seen: the Python writer's Parquet corrupt in 38 of 150 tries when they shared it), and once
+    # the folder is gone such a late write has nowhere to land.
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".polars-"))
     try:
-        records.sink_parquet(scratch)
+        records.sink_parquet(scratch / "out.parquet")
+        os.replace(scratch / "out.parquet", target)
+        return True
     except pl.exceptions.PolarsError:
-        scratch.unlink(missing_ok=True)
         return False
-    os.replace(scratch, target)
-    return True
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _records(
