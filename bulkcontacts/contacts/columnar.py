@@ -2,18 +2,29 @@
 
 The per-row ``ContactMapper`` stays the one definition of what a row becomes. This module proves, with
 Polars expressions over a whole batch, that a row is of the plain kind it would accept as it stands: text
-cells, a phone in one of the common shapes that libphonenumber's own rules (``phone_rules``) call valid, a
-name, a well-formed email or none, attribute values its converters certainly take. Those rows get their
-phone from here and skip the parser; every other row (a rejection, or a shape only the full parser knows) is
-left to the per-row mapper, so every reason and every payload is exactly its own.
+cells, a phone that the phone rule (``phones``) reads as valid by libphonenumber's own rules
+(``phone_rules``), a name, a well-formed email or none, attribute values its converters certainly take.
+Those rows get their phone from here and skip the parser; every other row (a rejection, or a shape only the
+full parser knows) is left to the per-row mapper, so every reason and every payload is exactly its own.
+
+The phone rule's readings are judged three ways: valid, certainly invalid (the parser could not make it
+valid either), or unknown. A choice between readings (the rule's (a), (b), (c)) is made here only when every
+reading it passes over is certainly invalid; fallback columns and multi-value cells are decided when the
+first non-empty cell's first value is valid; rows with a country column are judged region by region.
 """
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+import phonenumbers
 import polars as pl
 
 from bulkcontacts.contacts.mapping import EMAIL, FALSE_WORDS, TRUE_WORDS, ContactMapper
-from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, region_codes, valid_for
+from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, valid_for
+from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
+from bulkcontacts.contacts.regions import names as region_names
 
 COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
 
@@ -29,6 +40,7 @@ SEPARATORS = r"[ \-.()/]"
 NUMBER = r"^[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})$"  # never past float's range
 INTEGER = r"^[+-]?[0-9]{1,300}$"
 DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+PHONE = pl.Int64
 
 
 def _stripped(column: str) -> pl.Expr:
@@ -45,95 +57,67 @@ class FastPath:
     def __init__(self, mapper: ContactMapper) -> None:
         self.mapper = mapper
         mapping = mapper.mapping
+        core = mapper.core_columns
         # Every column the mapper reads must be text for this path to decide (a Parquet float can be NaN).
         self.columns = {
-            *mapper.core_columns.values(),
+            *(column for named in core.values() for column in named),
             *mapper.reject_when_set,
             *(column for column, _, _ in mapper.attributes),
+            *([mapper.country_column] if mapper.country_column else []),
         }
         typed = [column for column, name, _ in mapper.attributes if name in mapping.types or column in mapping.types]
-        checked = sorted({*mapper.core_columns.values(), *mapper.reject_when_set, *typed})  # what the query reads
+        checked = sorted({*self.columns} - {c for c, _, _ in mapper.attributes} | set(typed))  # what the query reads
         # The query names them column_0, column_1, …: a source column called "code" or "ok" meets no
         # column of the query's own.
         self.alias = {column: f"column_{index}" for index, column in enumerate(checked)}
-        self.phone_column = self.alias[mapper.core_columns["phone_number"]]
-        self.country_code, self.trunk = region_codes(mapping.default_country)
+        self.phone_columns = [self.alias[column] for column in core["phone_number"]]
+        self.country = self.alias[mapper.country_column] if mapper.country_column else None
         self._row_checks = self._checks()
 
     def phones(self, frame: pl.DataFrame) -> pl.Series:
         """Per row: the phone the per-row mapper would send, where it certainly accepts the row; null where
-        the per-row mapper must decide. One query for the default region's numbers; numbers written with
-        another country code are judged by that code's rules afterwards."""
+        the per-row mapper must decide. Rows read by ``"auto"`` as national numbers though valid
+        internationally too are counted in the mapper's ``ambiguous``."""
         schema = frame.schema
-        if any(schema.get(column) != pl.String for column in self.columns) or not self.country_code:
-            return pl.Series("phone", [None] * frame.height, dtype=pl.Int64)
-        code, national = pl.col("code"), pl.col("national")
-        home = valid_for(self.country_code)
-        split = (
-            # Only what it reads: files can be thousands of columns wide.
-            self._phone_parts(frame.select(pl.col(column).alias(name) for column, name in self.alias.items()).lazy())
-            .with_columns(
-                ok=self._row_checks,
-                valid=pl.when(code == self.country_code).then(home if home is not None else False).otherwise(None),
-            )
-            .select(
-                "code",
-                "national",
-                phone=pl.when(pl.col("ok") & pl.col("valid"))
-                .then((code.cast(pl.String) + national).cast(pl.Int64))
-                .otherwise(None),
-                elsewhere=pl.col("ok") & (code != self.country_code),
-            )
-            .collect()
-        )
-        if not split["elsewhere"].any():
-            return split["phone"]
-        return self._other_codes(split)
+        if any(schema.get(column) != pl.String for column in self.columns):
+            return pl.Series("phone", [None] * frame.height, dtype=PHONE)
+        selected = frame.select(pl.col(column).alias(name) for column, name in self.alias.items())
+        cells = selected.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("at"),
+            self._first_cell().alias("cell"),
+            self._region().alias("region"),
+            self._row_checks.alias("ok"),
+        ).filter(pl.col("ok") & pl.col("cell").str.contains(PLAIN_PHONE) & pl.col("region").is_not_null())
+        phones = pl.Series("phone", [None] * frame.height, dtype=PHONE)
+        for (region,), part in cells.partition_by("region", as_dict=True, include_key=False).items():
+            decided = _decide(part, home(str(region)), self.mapper.mapping.phone_without_plus)
+            if decided.height:
+                phones = phones.scatter(decided["at"], decided["phone"])
+                self._count_ambiguous(decided.filter(pl.col("other").is_not_null()), str(region))
+        return phones
 
-    def _other_codes(self, split: pl.DataFrame) -> pl.Series:
-        """The phones of rows whose number has another country code, each code by its own rules."""
-        phones: list[int | None] = split["phone"].to_list()
-        rows = split.with_row_index("at").filter(pl.col("elsewhere"))
-        for (code,), group in rows.group_by("code"):
-            rule = valid_for(int(code))
-            if rule is None:
-                continue
-            valid = group.select(rule.fill_null(False)).to_series()
-            for at, national in zip(group.filter(valid)["at"], group.filter(valid)["national"], strict=True):
-                phones[at] = int(f"{code}{national}")
-        return pl.Series("phone", phones, dtype=pl.Int64)
+    def _count_ambiguous(self, ambiguous: pl.DataFrame, region: str) -> None:
+        if ambiguous.height:
+            first = ambiguous.row(0, named=True)
+            self.mapper.ambiguous.add(ambiguous.height, first["cell"].strip(), first["phone"], first["other"], region)
 
-    # -- the phone ----------------------------------------------------------------------------------------
+    def _first_cell(self) -> pl.Expr:
+        """The first non-empty phone cell's first value (the per-row rule tries the others only when it is
+        not a valid number: those rows are left to it)."""
+        cell = pl.coalesce([pl.when(~_empty(column)).then(pl.col(column)) for column in self.phone_columns])
+        separator = self.mapper.mapping.multi_value_separator
+        split = cell.str.split(separator).list.first()
+        return pl.when(cell.str.contains(separator, literal=True)).then(split).otherwise(cell)
 
-    def _phone_parts(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        """(country code, national number) as the quick path of ``normalize_phone`` reads them, where the
-        phone is plain; nulls elsewhere. Country codes are a prefix code: at most one starts a number."""
-        raw = pl.col(self.phone_column)
-        staged = frame.with_columns(
-            digits=raw.str.replace_all(SEPARATORS, ""), plain=raw.str.contains(PLAIN_PHONE)
-        ).with_columns(international=pl.col("digits").str.starts_with("+"), rest=pl.col("digits").str.slice(1))
-        trunk, digits = self.trunk, pl.col("digits")
-        here = digits
-        if trunk:
-            trunk_written = digits.str.starts_with(trunk) & ~digits.str.starts_with(trunk * 2)
-            here = pl.when(trunk_written).then(digits.str.slice(len(trunk))).otherwise(digits)
-        international = pl.col("international")
-        staged = staged.with_columns(
-            code=pl.when(international)
-            .then(pl.col("rest").str.extract(COUNTRY_CODE_PREFIX))
-            .otherwise(pl.lit(str(self.country_code)))
-        ).with_columns(
-            national=pl.when(international)
-            .then(pl.col("rest").str.slice(pl.col("code").str.len_chars()))
-            .otherwise(here)
-        )
-        national = pl.col("national")
-        sound = pl.col("plain") & ~national.str.starts_with("0") & national.str.len_chars().is_between(4, 14)
-        return staged.select(
-            pl.when(sound).then(pl.col("code").cast(pl.Int64)).alias("code"),
-            pl.when(sound).then(national).alias("national"),
-            *[pl.col(name) for name in self.alias.values()],
-        )
+    def _region(self) -> pl.Expr:
+        """Each row's region: its country column's (null where it names no country: the mapper rejects it)."""
+        default = self.mapper.mapping.default_country
+        if self.country is None:
+            return pl.lit(default)
+        named = region_names()
+        key = _stripped(self.country).str.to_lowercase().str.replace_all(" +", " ")
+        known = key.replace_strict(list(named), list(named.values()), default=None, return_dtype=pl.String)
+        return pl.when(_empty(self.country)).then(pl.lit(default)).otherwise(known)
 
     # -- everything but the phone --------------------------------------------------------------------------
 
@@ -141,18 +125,125 @@ class FastPath:
         """True where nothing but the phone could make the per-row mapper reject the row."""
         mapper, mapping, alias = self.mapper, self.mapper.mapping, self.alias
         checks = [_empty(alias[column]) for column in mapper.reject_when_set]
-        core = {field: alias[column] for field, column in mapper.core_columns.items()}
+        core = {field: [alias[column] for column in named] for field, named in mapper.core_columns.items()}
         if mapping.missing_name != "phone":
-            named = [~_empty(core[field]) for field in ("full_name", "first_name", "last_name") if field in core]
+            names = ("full_name", "first_name", "last_name")
+            named = [~_empty(column) for field in names for column in core.get(field, [])]
             checks.append(pl.any_horizontal(named) if named else pl.lit(False))
-        if "email" in core:
-            email = EMAIL.pattern.replace(r"\s", PY_SPACE)
-            checks.append(_empty(core["email"]) | _stripped(core["email"]).str.contains(email))
+        if "email" in core:  # the first non-empty email column is the one sent
+            pattern = EMAIL.pattern.replace(r"\s", PY_SPACE)
+            first = pl.coalesce([pl.when(~_empty(column)).then(_stripped(column)) for column in core["email"]])
+            checks.append(first.is_null() | first.str.contains(pattern))
         for column, name, _ in mapper.attributes:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
             if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
                 checks.append(_empty(alias[column]) | _converts(alias[column], kind))
         return pl.all_horizontal(checks) if checks else pl.lit(True)
+
+
+def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
+    """(at, cell, phone, other) of the rows of one region whose phone the rule certainly reads as valid;
+    ``other``: the international reading ``"auto"`` passed over (an ambiguous row), else null."""
+    if not place.code:
+        return part.select("at", "cell", phone=pl.lit(None, PHONE), other=pl.lit(None, PHONE)).clear()
+    readings = _readings(part, place)
+    judged = readings.join(_validity(readings, "p"), on="at", how="left")
+    if place.simple:
+        judged = judged.join(_validity(readings, "h"), on="at", how="left")
+    else:  # its parser strips more than the trunk prefix: national readings are the per-row path's
+        judged = judged.with_columns(h_valid=pl.lit(None, pl.Boolean))
+    p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE)
+    h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE)
+    p_valid, h_valid = pl.col("p_valid").fill_null(False), pl.col("h_valid").fill_null(False)
+    p_invalid, h_invalid = (~pl.col("p_valid")).fill_null(False), (~pl.col("h_valid")).fill_null(False)
+    kind = pl.col("kind")
+    bare = kind == "bare"
+    dropped_plus = bare & p_valid & (pl.col("p_code") == place.code)
+    undropped = bare & (p_invalid | (pl.col("p_code") != place.code).fill_null(False))  # (a) certainly not
+    choices = [((kind == "international") & p_valid, p_number), ((kind == "trunk") & h_valid, h_number)]
+    other = pl.lit(None, PHONE)
+    if policy == "international":
+        choices += [(bare & p_valid, p_number), (bare & p_invalid & h_valid, h_number)]
+    elif policy == "national":
+        choices += [(bare & h_valid, h_number), (bare & h_invalid & p_valid, p_number)]
+    else:
+        both = undropped & h_valid & p_valid
+        choices.append((dropped_plus, p_number))
+        if policy == "auto":  # strict leaves both to the per-row path, which refuses them
+            choices.append((both, h_number))
+            other = _first_of([(both, p_number)])
+        choices += [(undropped & h_valid & p_invalid, h_number), (undropped & h_invalid & p_valid, p_number)]
+    phone = _first_of(choices)
+    return judged.select("at", "cell", phone=phone, other=other).filter(pl.col("phone").is_not_null())
+
+
+def _first_of(choices: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    """The value of the first condition that holds, else null."""
+    chain: Any = pl
+    for condition, value in choices:
+        chain = chain.when(condition).then(value)
+    return chain.otherwise(None)  # type: ignore[no-any-return]
+
+
+def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
+    """Each row's kind (international, trunk, bare digits) and its readings: ``p`` the international one
+    (country code, national number), ``h`` the national number in the region (when its parser strips only
+    the trunk prefix; null otherwise)."""
+    digits = pl.col("digits")
+    if place.idd is not None:
+        idd = digits.str.extract(f"^({place.idd.pattern})", 1)
+        after = digits.str.slice(idd.str.len_chars().fill_null(0))
+        dialled = idd.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
+    else:
+        after, dialled = digits, pl.lit(False)
+    plus = digits.str.starts_with("+")
+    trunk = digits.str.starts_with(place.trunk) if place.trunk else pl.lit(False)
+    staged = part.with_columns(digits=pl.col("cell").str.replace_all(SEPARATORS, "")).with_columns(
+        kind=pl.when(plus | dialled)
+        .then(pl.lit("international"))
+        .when(trunk)
+        .then(pl.lit("trunk"))
+        .otherwise(pl.lit("bare")),
+        international=pl.when(plus).then(digits.str.slice(1)).when(dialled).then(after).otherwise(digits),
+    )
+    kind = pl.col("kind")
+    national = pl.when(kind == "trunk").then(digits.str.slice(len(place.trunk))).when(kind == "bare").then(digits)
+    code = pl.col("international").str.extract(COUNTRY_CODE_PREFIX, 1)
+    return staged.with_columns(
+        p_code=pl.when(kind != "trunk").then(code.cast(pl.Int64)),
+        p_national=pl.col("international").str.slice(code.str.len_chars().fill_null(0)),
+        h_code=pl.lit(place.code if place.simple else None, pl.Int64),
+        h_national=national if place.simple else pl.lit(None, pl.String),
+    )
+
+
+def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:
+    """(at, {which}_valid) for one reading of every row: true (libphonenumber calls it valid), false (and
+    its parser could not make it valid either), null (unknown: the per-row path decides)."""
+    name = f"{which}_valid"
+    frame = readings.select("at", code=pl.col(f"{which}_code"), national=pl.col(f"{which}_national"))
+    judged = [frame.filter(pl.col("code").is_null()).select("at", pl.lit(False).alias(name))]  # no country code
+    for (code,), group in frame.filter(pl.col("code").is_not_null()).partition_by("code", as_dict=True).items():
+        judged.append(group.select("at", _judged(int(code)).alias(name)))
+    return pl.concat(judged)
+
+
+@functools.cache
+def _judged(code: int) -> pl.Expr:
+    national = pl.col("national")
+    rule = valid_for(code)
+    if rule is None:
+        return pl.lit(None, pl.Boolean)
+    sound = national.is_not_null() & ~national.str.starts_with("0")
+    sound = sound & national.str.len_chars().is_between(MIN_NATIONAL, MAX_NATIONAL)
+    stripping = _parsing_prefix(code)  # the parser strips it when that leaves a valid number
+    certain = ~national.str.contains(f"^(?:{stripping})") if stripping else pl.lit(True)
+    return pl.when(~sound).then(None).when(rule).then(True).when(certain).then(False).otherwise(None)
+
+
+def _parsing_prefix(code: int) -> str | None:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(code))
+    return metadata.national_prefix_for_parsing if metadata is not None else None
 
 
 def _converts(column: str, kind: str) -> pl.Expr:

@@ -1,12 +1,16 @@
 """Source row → Rampwin create payload, or a ``Rejection`` with a reason. No I/O.
 
 ``ContactMapper`` is built once per run: it resolves every mapped column against the source's header
-(raising ``UsageError`` naming a missing column) so that mapping a row is a few dict operations.
+(raising ``UsageError`` naming a missing column and its closest match) so that mapping a row is a few dict
+operations. A core field may name several columns, tried in order: the phone is the first valid number (of
+the cells and of each cell's values), a text field the first non-empty cell. A row's region is its country
+column's, else ``default_country``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
 import re
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulkcontacts.config.mapping import MappingSpec
-from bulkcontacts.contacts.phones import PhoneError, normalize_phone
+from bulkcontacts.contacts.phones import Ambiguities, PhoneError, Reading, first_valid
+from bulkcontacts.contacts.regions import region_of
 from bulkcontacts.errors import UsageError
 from bulkcontacts.text import shorten
 
@@ -46,6 +51,7 @@ DEFAULT_COLUMNS = {
     "address": ("address", "street_address"),
     "remarks": ("remarks", "notes", "note", "comments"),
 }
+PHONE_WORDS = ("phone", "mobile", "tel", "cell", "whatsapp", "handy", "telefon", "number", "contact")
 RESERVED_KEYS = frozenset({*CORE_FIELDS, "integration_id", "tags"})
 # A ``rejected.csv`` read as a source: its outcome columns are not contact data.
 REJECTS_FILE_COLUMNS = ("row", "reason", "status")
@@ -97,42 +103,43 @@ class ContactMapper:
     def __init__(self, mapping: MappingSpec, columns: list[str], integration_id: str) -> None:
         self.mapping = mapping
         self.integration_id = integration_id
+        self.header = columns
         self.core_columns = self._resolve_core(columns)
+        self.country_column = _require(mapping.country_column, columns, "[mapping] country_column")
         self.tag_column, self.tag_columns = self._resolve_tags(columns)
         self.attributes = self._resolve_attributes(columns)
         self.reject_when_set = [
             _require(column, columns, "[mapping] reject_when_set") for column in mapping.reject_when_set
         ]
+        self.ambiguous = Ambiguities()  # rows whose phone "auto" read nationally, though valid internationally too
 
     # -- resolving columns (once) -------------------------------------------------------------------
 
-    def _resolve_core(self, columns: list[str]) -> dict[str, str]:
-        by_key = {_key(column): column for column in columns}
-        resolved: dict[str, str] = {}
+    def _resolve_core(self, columns: list[str]) -> dict[str, list[str]]:
+        """Each core field's columns, in the order they are tried."""
+        listed = self.mapping.custom_attributes if isinstance(self.mapping.custom_attributes, list) else []
+        by_key = {_key(column): column for column in columns if column not in listed}
+        resolved: dict[str, list[str]] = {}
         for field in CORE_FIELDS:
             explicit = getattr(self.mapping, field)
             if explicit is not None:
-                resolved[field] = _require(explicit, columns, f"[mapping] {field}")
+                named = [explicit] if isinstance(explicit, str) else explicit
+                resolved[field] = [_require(column, columns, f"[mapping] {field}") for column in named]
                 continue
-            for candidate in DEFAULT_COLUMNS[field]:
-                if candidate in by_key:
-                    resolved[field] = by_key[candidate]
-                    break
-        if "phone_number" not in resolved:
-            separator = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]), None)
-            if separator is not None:
-                raise UsageError(
-                    f"the header is one column, {shorten(columns[0], 60)!r}: the file looks "
-                    f"{separator!r}-separated; set [source] delimiter = {json.dumps(separator)}"
-                )
+            found = next((by_key[candidate] for candidate in DEFAULT_COLUMNS[field] if candidate in by_key), None)
+            if found is not None:
+                resolved[field] = [found]
+        if not resolved.get("phone_number"):
             raise UsageError(
-                f'no phone column found among {_listing(columns)}; set [mapping] phone_number = "<column>"'
+                f"no phone column found among {_listing(_phones_first(columns))}; "
+                'set [mapping] phone_number = "<column>" (or a list of columns, tried in order)'
+                f"{_delimiter_hint(columns)}"
             )
         return resolved
 
     def _resolve_tags(self, columns: list[str]) -> tuple[str | None, list[str]]:
         tags = self.mapping.tags
-        column = _require(tags.column, columns, "[mapping] tags.column") if tags.column else None
+        column = _require(tags.column, columns, "[mapping] tags.column")
         if column is None and "tags" in columns and "tags" not in self.mapping.tags.columns:
             column = "tags"
         listed = [_require(name, columns, "[mapping] tags.columns") for name in tags.columns]
@@ -147,7 +154,8 @@ class ContactMapper:
         }
         if tuple(columns[:3]) == REJECTS_FILE_COLUMNS:
             ignored.update(REJECTS_FILE_COLUMNS)
-        used = {*self.core_columns.values(), *self.tag_columns, self.tag_column, *ignored}
+        core = {column for named in self.core_columns.values() for column in named}
+        used = {*core, *self.tag_columns, self.tag_column, self.country_column, *ignored}
         for column in self.mapping.rename:
             _require(column, columns, "[mapping] rename")
         if choice == "none":
@@ -179,7 +187,7 @@ class ContactMapper:
 
     def map(self, row: dict[str, Any], phone: int | None = None) -> dict[str, Any] | Rejection:
         """The create payload for one row, or why the row cannot be sent. ``phone``: the row's phone as
-        ``normalize_phone`` gives it, already known (``columnar.FastPath``), so it is not parsed again."""
+        the phone rule gives it, already known (``columnar.FastPath``), so it is not read again."""
         for column in self.reject_when_set:
             if not _is_empty(row.get(column)):
                 return Rejection(f"column {column!r} is set ({row[column]}): not sent", f"{column}_set")
@@ -194,36 +202,77 @@ class ContactMapper:
             payload["tags"] = tags
         return payload
 
+    def region(self, row: dict[str, Any]) -> str | Rejection:
+        """The row's region: its country column's, else the default."""
+        if self.country_column is None:
+            return self.mapping.default_country
+        value = row.get(self.country_column)
+        if _is_empty(value):
+            return self.mapping.default_country
+        region = region_of(str(value))
+        if region is None:
+            return Rejection(
+                f"column {self.country_column!r}: {shorten(str(value), 40)!r} is not a country this tool knows; "
+                'write its two-letter ISO code (e.g. "DE") or its English name',
+                "unknown_country",
+            )
+        return region
+
+    def _phone(self, row: dict[str, Any]) -> Reading | Rejection:
+        region = self.region(row)
+        if isinstance(region, Rejection):
+            return region
+        columns = self.core_columns["phone_number"]
+        mapping = self.mapping
+        try:
+            return first_valid(
+                [row.get(column) for column in columns],
+                region,
+                mapping.phone_without_plus,
+                mapping.multi_value_separator,
+            )
+        except PhoneError as error:
+            reason = str(error)
+            if reason == "phone number is empty" and len(columns) > 1:
+                reason = f"no phone number in {_listing(columns)}"
+            return Rejection(reason, error.code)
+
     def _core(self, row: dict[str, Any], known_phone: int | None) -> dict[str, Any] | Rejection:
         """Phone, names, email and the other core fields, checked; the integration."""
-        fields: dict[str, Any] = {}
-        for field, column in self.core_columns.items():
-            value = row.get(column)
-            if not _is_empty(value):
-                fields[field] = value
-        written = fields.pop("phone_number", None)
-        try:
-            phone = known_phone if known_phone is not None else normalize_phone(written, self.mapping.default_country)
-        except PhoneError as error:
-            return Rejection(str(error), "bad_phone")
+        reading = Reading(known_phone) if known_phone is not None else self._phone(row)
+        if isinstance(reading, Rejection):
+            return reading
+        phone = reading.number
         payload: dict[str, Any] = {"phone_number": phone}
-        for field, value in fields.items():
+        for field, columns in self.core_columns.items():
+            if field == "phone_number":
+                continue
+            column = next((column for column in columns if not _is_empty(row.get(column))), None)
+            if column is None:
+                continue
             try:
-                payload[field] = _text(value)
+                payload[field] = _text(row[column])
             except ValueError as error:
-                return Rejection(f"column {self.core_columns[field]!r} {error}", "bad_value")
+                return Rejection(f"column {column!r} {error}", "bad_value")
         if "full_name" not in payload:
-            joined = " ".join(payload[part] for part in ("first_name", "last_name") if part in payload)
-            if not joined and self.mapping.missing_name == "phone":
-                joined = f"+{phone}"
-            if not joined:
-                return Rejection("no name: full_name, first_name and last_name are all empty", "no_name")
-            payload["full_name"] = joined
+            named = self._named(payload)
+            if isinstance(named, Rejection):
+                return named
+            payload["full_name"] = named
         email = payload.get("email")
         if email is not None and not EMAIL.match(email):
             return Rejection(f"email {email!r} is not an email address", "bad_email")
         payload["integration_id"] = self.integration_id
+        if reading.other is not None:  # counted once the row is accepted
+            self.ambiguous.add(1, reading.written, phone, reading.other, str(self.region(row)))
         return payload
+
+    def _named(self, payload: dict[str, Any]) -> str | Rejection:
+        """The full name from its parts (or the number, with ``missing_name = "phone"``)."""
+        joined = " ".join(payload[part] for part in ("first_name", "last_name") if part in payload)
+        if not joined and self.mapping.missing_name == "phone":
+            joined = f"+{payload['phone_number']}"
+        return joined or Rejection("no name: full_name, first_name and last_name are all empty", "no_name")
 
     def _add_attributes(self, row: dict[str, Any], payload: dict[str, Any]) -> Rejection | None:
         for column, name, convert in self.attributes:
@@ -250,7 +299,8 @@ class ContactMapper:
             value = row.get(column)
             if not _is_empty(value):
                 found.append(str(_plain(value)))
-        return list(dict.fromkeys(tag for tag in found if tag))
+        skipped = tuple(self.mapping.tags.ignore_starting_with)
+        return list(dict.fromkeys(tag for tag in found if tag and not (skipped and tag.startswith(skipped))))
 
 
 def _json_list(text: str) -> Any:
@@ -261,12 +311,28 @@ def _json_list(text: str) -> Any:
     return parsed if isinstance(parsed, list) else text
 
 
-def _require(column: str, columns: list[str], where: str) -> str:
-    if column in columns:
+def _require(column: str | None, columns: list[str], where: str) -> Any:
+    """The column, when the source has it; else ``UsageError`` with the closest match (or the columns)."""
+    if column is None or column in columns:
         return column
+    keys = {_key(name): name for name in columns}
     near = [name for name in columns if _key(name) == _key(column)]
-    hint = f"; did you mean {near[0]!r}?" if near else f"; the columns are {_listing(columns)}"
-    raise UsageError(f"{where}: column {column!r} is not in the source{hint}")
+    near = near or [keys[key] for key in difflib.get_close_matches(_key(column), list(keys), n=1, cutoff=0.6)]
+    hint = f"; did you mean {near[0]!r}?" if near else f"; the columns are {_listing(_phones_first(columns))}"
+    raise UsageError(f"{where}: column {column!r} is not in the source{hint}{_delimiter_hint(columns)}")
+
+
+def _delimiter_hint(columns: list[str]) -> str:
+    """When the header came out as one column holding a delimiter, the file's delimiter is another."""
+    mark = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]), None)
+    if mark is None:
+        return ""
+    return f"; the header is one column: the file looks {mark!r}-separated: set [source] delimiter = {json.dumps(mark)}"
+
+
+def _phones_first(columns: list[str]) -> list[str]:
+    """The columns, those whose names look like a phone's first."""
+    return sorted(columns, key=lambda name: not any(word in _key(name) for word in PHONE_WORDS))
 
 
 def _listing(names: list[str]) -> str:

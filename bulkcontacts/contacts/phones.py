@@ -1,29 +1,126 @@
 """Phone numbers → the digits Rampwin wants (country code + national number, as an int).
 
-Pure functions. Accepts what people and spreadsheets write (``+91 98765-43210``, ``098765 43210``,
-``(+91) 98765 43210``, a bare national number, ``0091 …``) and validates with libphonenumber's metadata.
-A number a spreadsheet turned into scientific notation is accepted only when every digit survived.
+Pure functions. One rule reads a number, in a region (README "Reading phone numbers"):
+
+1. With an international prefix (``+``, ``00``, or the region's own, such as ``011`` in the US): read
+   internationally.
+2. Starting with the region's national trunk prefix (``0`` in DE, IN, GB…; ``1`` in the US): national.
+3. Digits only otherwise: (a) beginning with the region's own country code with a valid rest, it is that
+   number (the ``+`` was dropped); else (b) the national reading if valid; else (c) the international
+   reading ``+digits`` if valid. (b) and (c) both valid is *ambiguous*: ``phone_without_plus = "auto"``
+   takes (b) and says so, ``"international"`` prefers (c), ``"national"`` (b), ``"strict"`` refuses.
+
+Validity is libphonenumber's. Separators people write (spaces, dashes, dots, brackets, slashes) are ignored;
+a spreadsheet's scientific notation, with either decimal mark, is accepted only when every digit survived.
+A cell may hold several numbers (Google's ``" ::: "``): the first that reads as valid wins.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
 
 import phonenumbers
 
-SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+PhonePolicy = Literal["auto", "international", "national", "strict"]
+SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 PHONE_CHARACTERS = re.compile(r"^[\d\s\-.()+/]+$")
 SEPARATORS = re.compile(r"[\s\-.()/]+")
+DIGIT = re.compile(r"\d")
+MIN_NATIONAL, MAX_NATIONAL = 4, 14  # what the quick checks decide; anything else is the parser's call
 
 
 class PhoneError(ValueError):
-    """The value is not a usable phone number; the message says why."""
+    """The value is not a usable phone number; the message says why, ``code`` groups the reasons."""
+
+    code = "bad_phone"
 
 
-def normalize_phone(value: object, default_region: str) -> int:
-    """Return country code + national number as an int (``919876543210``) or raise ``PhoneError``."""
+class AmbiguousPhone(PhoneError):
+    """Digits that are a valid national number and a valid international one (``"strict"`` refuses them)."""
+
+    code = "ambiguous_phone"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A number as read; ``other``: the international reading that was valid too and not taken (auto)."""
+
+    number: int
+    other: int | None = None
+    written: str = ""  # as written, when ``other`` is set
+
+
+@dataclass
+class Ambiguities:
+    """How many phones ``"auto"`` read as national numbers although they were valid international numbers
+    written without "+", with the first one's two readings (what ``validate``, the dry run and the summary
+    show)."""
+
+    rows: int = 0
+    example: str | None = None
+
+    def add(self, rows: int, written: str, as_national: int, as_international: int, region: str) -> None:
+        if rows and self.example is None:
+            self.example = (
+                f"{written!r} read as {pretty(as_national)} (a {region} number), not {pretty(as_international)}"
+            )
+        self.rows += rows
+
+    def advice(self) -> str:
+        """One line: how many, an example, the key that decides."""
+        return (
+            f'{self.rows:,} phone{"s" if self.rows != 1 else ""} written without "+" could be read two ways '
+            f"and {'were' if self.rows != 1 else 'was'} read as national numbers (e.g. {self.example}); "
+            'if they are international, set [mapping] phone_without_plus = "international" '
+            '("strict" rejects them instead)'
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """What the rule needs of a region: its country code, trunk prefix and international dialling prefix;
+    ``simple``: its parser strips nothing but the trunk prefix (so the quick checks and the column-wise path
+    may read its national numbers)."""
+
+    region: str
+    code: int
+    trunk: str
+    idd: re.Pattern[str] | None
+    simple: bool
+
+    def after_idd(self, digits: str) -> str | None:
+        """The digits after the region's international prefix, when they start with one (as
+        libphonenumber reads it: a country code never starts with 0)."""
+        found = self.idd.match(digits) if self.idd else None
+        if found is None or found.end() >= len(digits) or digits[found.end()] == "0":
+            return None
+        return digits[found.end() :]
+
+
+@functools.cache
+def home(region: str) -> Home:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return Home(region, 0, "", None, False)
+    trunk = metadata.national_prefix or ""
+    parsing = metadata.national_prefix_for_parsing
+    simple = metadata.national_prefix_transform_rule is None and parsing in (None, trunk)
+    idd = re.compile(f"(?:{metadata.international_prefix})") if metadata.international_prefix else None
+    return Home(region, metadata.country_code or 0, trunk, idd, simple)
+
+
+def normalize_phone(value: object, region: str, policy: PhonePolicy = "auto") -> int:
+    """Country code + national number as an int (``919876543210``), or ``PhoneError``."""
+    return read_phone(value, region, policy).number
+
+
+def read_phone(value: object, region: str, policy: PhonePolicy = "auto") -> Reading:
+    """One value by the rule above, or ``PhoneError`` (``AmbiguousPhone`` under ``"strict"``)."""
     text = _as_text(value)
     if not text:
         raise PhoneError("phone number is empty")
@@ -31,16 +128,124 @@ def normalize_phone(value: object, default_region: str) -> int:
         text = _from_scientific(text)
     if not PHONE_CHARACTERS.match(text):
         raise PhoneError(f"phone number {text!r} has characters a phone number cannot have")
-    quick = _quick(SEPARATORS.sub("", text), default_region)
-    if quick is not None:
-        return quick
+    compact = SEPARATORS.sub("", text)
+    if not compact.isascii():  # other scripts' digits, as libphonenumber reads them
+        compact = DIGIT.sub(lambda digit: str(int(digit.group())), compact)
+    if compact.startswith("+") and compact[1:].isdigit():
+        return Reading(_or_invalid(international(compact[1:]), text, region))
+    if not compact.isdigit():
+        raise PhoneError(f"{text!r} is not a phone number")
+    place = home(region)
+    after = place.after_idd(compact)
+    if after is not None:
+        return Reading(_or_invalid(international(after), text, region))
+    if place.trunk and compact.startswith(place.trunk):
+        return Reading(_or_invalid(national(compact, place), text, region))
+    return _digits_only(compact, text, place, policy)
+
+
+def first_valid(cells: Sequence[Any], region: str, policy: PhonePolicy, separator: str) -> Reading:
+    """The first number that reads as valid, over the cells in order and each cell's values in order; else
+    the first value's ``PhoneError`` (``"phone number is empty"`` when every cell is empty)."""
+    failed: PhoneError | None = None
+    for value in _values(cells, separator):
+        try:
+            return read_phone(value, region, policy)
+        except PhoneError as error:
+            failed = failed or error
+    raise failed or PhoneError("phone number is empty")
+
+
+def _values(cells: Sequence[Any], separator: str) -> Iterator[Any]:
+    for cell in cells:
+        if isinstance(cell, str):
+            for part in cell.split(separator) if separator and separator in cell else (cell,):
+                if part.strip():
+                    yield part
+        elif cell is not None:
+            yield cell
+
+
+def _digits_only(compact: str, text: str, place: Home, policy: PhonePolicy) -> Reading:
+    as_international = international(compact)
+    dropped_plus = as_international if as_international and str(as_international).startswith(str(place.code)) else None
+    as_national = national(compact, place)
+    if policy == "international":
+        found = as_international or as_national
+    elif policy == "national":
+        found = as_national or as_international
+    elif dropped_plus:
+        found = dropped_plus
+    elif as_national and as_international and as_national != as_international:
+        if policy == "strict":
+            raise AmbiguousPhone(ambiguity(text, as_national, as_international, place.region))
+        return Reading(as_national, other=as_international, written=text)
+    else:
+        found = as_national or as_international
+    return Reading(_or_invalid(found, text, place.region))
+
+
+def ambiguity(text: str, as_national: int, as_international: int, region: str) -> str:
+    """Why a number is ambiguous, and the key that decides."""
+    return (
+        f"{text!r} reads as {pretty(as_national)} (a {region} number) or as {pretty(as_international)} "
+        '(with its "+" dropped); set [mapping] phone_without_plus = "national" or "international"'
+    )
+
+
+def pretty(number: int) -> str:
+    """``+91 98765 43210``: how a person writes the number."""
+    parsed = phonenumbers.parse(f"+{number}", None)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _or_invalid(number: int | None, text: str, region: str) -> int:
+    if number is None:
+        raise PhoneError(f"{text!r} is not a valid phone number (region {region})")
+    return number
+
+
+def international(digits: str) -> int | None:
+    """``+digits`` when libphonenumber calls it valid (its E.164 digits), else None."""
+    if not digits or digits[0] == "0":
+        return None  # no country code starts with 0
+    for length in (1, 2, 3):  # country codes are a prefix code: at most one starts the digits
+        if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            quick = _valid(int(digits[:length]), digits[length:])
+            if quick is not None:
+                return quick
+            break
+    return _parsed(f"+{digits}", None)
+
+
+def national(digits: str, place: Home) -> int | None:
+    """The digits as a number of the region (its trunk prefix stripped) when valid, else None."""
+    if place.simple and place.code:
+        trunk = place.trunk
+        written = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
+        quick = _valid(place.code, written)
+        if quick is not None:
+            return quick
+    return _parsed(digits, place.region)
+
+
+def _parsed(text: str, region: str | None) -> int | None:
     try:
-        parsed = phonenumbers.parse(text, default_region)
+        parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise PhoneError(f"{text!r} is not a phone number") from None
+        return None
     if not phonenumbers.is_valid_number(parsed):
-        raise PhoneError(f"{text!r} is not a valid phone number (default region {default_region})")
+        return None
     return int(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:])
+
+
+def _valid(country_code: int, national_number: str) -> int | None:
+    """The number when libphonenumber calls (code, national) valid as written; None for "ask the parser"
+    (leading zeros are significant in some regions, and odd lengths are the parser's call)."""
+    if not national_number or national_number[0] == "0" or not MIN_NATIONAL <= len(national_number) <= MAX_NATIONAL:
+        return None
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national_number))
+    return int(f"{country_code}{national_number}") if phonenumbers.is_valid_number(number) else None
 
 
 def _as_text(value: object) -> str:
@@ -60,7 +265,7 @@ def _as_text(value: object) -> str:
 
 def _from_scientific(text: str) -> str:
     try:
-        number = Decimal(text)
+        number = Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise PhoneError(f"{text!r} is not a phone number") from None
     exponent = number.as_tuple().exponent
@@ -74,40 +279,3 @@ def _from_scientific(text: str) -> str:
     if number != number.to_integral_value():
         raise PhoneError(f"phone number {text!r} is not a whole number")
     return str(int(number))
-
-
-def _valid(country_code: int, national: str) -> int | None:
-    if not national or national[0] == "0" or not 4 <= len(national) <= 14:
-        return None  # leading zeros are significant in some regions: leave those to the full parser
-    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-    return int(f"{country_code}{national}") if phonenumbers.is_valid_number(number) else None
-
-
-@functools.lru_cache(maxsize=64)
-def _region_codes(region: str) -> tuple[int, str]:
-    """(country code, national prefix) of a region."""
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    return (metadata.country_code or 0, metadata.national_prefix or "") if metadata else (0, "")
-
-
-def _quick(digits: str, region: str) -> int | None:
-    """The common shapes, without the full parser (a third of its cost); None means "ask the parser".
-    Only ever returns numbers libphonenumber itself calls valid."""
-    if digits.startswith("+"):
-        rest = digits[1:]
-        if not rest.isdigit():  # a second "+" inside: the parser's call
-            return None
-        for length in (1, 2, 3):
-            if rest[:length].isdigit() and int(rest[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-                return _valid(int(rest[:length]), rest[length:])
-        return None
-    if not digits.isdigit():
-        return None
-    code, trunk = _region_codes(region)
-    if not code:
-        return None
-    if trunk and digits.startswith(trunk) and not digits.startswith(trunk * 2):
-        return _valid(code, digits[len(trunk) :])
-    # A national number that is valid as written is what the parser keeps too; anything else (a country
-    # code written without "+", say) is the parser's call.
-    return _valid(code, digits)

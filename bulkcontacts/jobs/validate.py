@@ -22,7 +22,7 @@ class FileCheck:
     file_format: str
     rows: int
     columns: list[str]
-    core_columns: dict[str, str]
+    core_columns: dict[str, list[str]]
     attributes: list[str]
     first_rows: list[tuple[int, Mapped]] = field(default_factory=list)
 
