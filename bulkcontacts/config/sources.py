@@ -17,7 +17,7 @@ from bulkcontacts.errors import UsageError
 class FileSource(Strict):
     type: Literal["file"]
     path: Path
-    format: Literal["csv", "parquet", "jsonl"] | None = None
+    format: Literal["csv", "parquet", "jsonl", "vcard"] | None = None
     delimiter: str = ","
     quote_char: str = '"'
     encoding: str = "utf-8"
@@ -57,10 +57,13 @@ class FileSource(Strict):
             "pq": "parquet",
             "jsonl": "jsonl",
             "ndjson": "jsonl",
+            "vcf": "vcard",
+            "vcard": "vcard",
         }
         if suffix not in known:
             raise UsageError(
-                f'[source] path: cannot tell the format of {self.path.name!r}; add format = "csv", "parquet" or "jsonl"'
+                f"[source] path: cannot tell the format of {self.path.name!r}; "
+                'add format = "csv", "parquet", "jsonl" or "vcard"'
             )
         return known[suffix]
 

@@ -1,5 +1,5 @@
-"""Streamed readers for CSV, Parquet and JSONL files, yielding batches: Polars frames for column-wise work,
-and the same rows as dicts for the rows that need them.
+"""Streamed readers for CSV, Parquet, JSONL and vCard files, yielding batches: Polars frames for column-wise
+work, and the same rows as dicts for the rows that need them.
 
 Memory stays flat at any file size: CSV is parsed block by block by pyarrow's streaming reader (which also
 transcodes any encoding), Parquet is read a batch at a time from its row groups, JSONL a line at a time;
@@ -8,7 +8,12 @@ is strict where this product promises to be: Polars' ``scan_csv`` pads a short r
 turns a blank line into a row of them, both of which are refused (or skipped) here, and it reads only
 UTF-8 (README: "Dependencies"). The structure check is one native pass; only when it fails does a Python
 ``csv`` pass find the line to name. CSV cells are read as text, so phone numbers and zip codes keep their
-digits. Every call blocks: the jobs call them from a worker thread.
+digits. A vCard file is read card by card (``bulkcontacts.io.vcard``) into batches of fixed text columns.
+
+A byte-order mark is never data: Python's parsers (the CSV header, the line-naming CSV pass, JSONL, vCard)
+read the text with a leading U+FEFF dropped, whatever the encoding; pyarrow skips a UTF-8 one itself (and a
+transcoded encoding's mark reaches it as UTF-8), and the header it reads must be the one Python read.
+Every call blocks: the jobs call them from a worker thread.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import polars as pl
 import pyarrow as pa
@@ -27,6 +34,7 @@ import pyarrow.parquet as pa_parquet
 
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.errors import UsageError
+from bulkcontacts.io import vcard
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
 CSV_BLOCK_BYTES = 1 << 19  # 512 KiB: about 8,000 rows; larger blocks cost memory (README: "Tuning")
@@ -41,6 +49,20 @@ def _encoding_of(path: Path, declared: str) -> str:
         with open(path, "rb") as handle:
             return BOMS.get(handle.read(2), declared)
     return declared
+
+
+@contextmanager
+def _open_text(path: Path, encoding: str, newline: str | None = None) -> Iterator[TextIO]:
+    """The file as text with a leading byte-order mark (U+FEFF) dropped before any parser sees it: a UTF-8
+    decoder keeps it as a character, which made an Outlook header ``\ufeff"First Name"`` one unquoted name."""
+    with open(path, encoding=encoding, newline=newline) as handle:
+        try:
+            bom = handle.read(1) == "\ufeff"
+        except UnicodeDecodeError:
+            bom = False  # the parser meets the bytes again, and names their line
+        if not bom:
+            handle.seek(0)
+        yield handle
 
 
 class Batch:
@@ -120,6 +142,9 @@ class FileReader:
         if self.format == "parquet":
             return int(self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows))
         self._refuse_nul_bytes()
+        if self.format == "vcard":
+            with _open_text(self.path, self.encoding) as handle:
+                return sum(1 for _ in vcard.rows(handle, self.path, self.encoding))
         if self.format == "jsonl":
             self.columns()
             assert self._jsonl_rows is not None
@@ -172,7 +197,7 @@ class FileReader:
         """The slow, line-counting pass: run only to say where a problem the native pass found is."""
         width = len(self.columns())
         rows = 0
-        with open(self.path, encoding=self.encoding, newline="") as handle:
+        with _open_text(self.path, self.encoding, newline="") as handle:
             reader = self._csv_reader(handle)
             try:
                 next(reader, None)
@@ -214,6 +239,7 @@ class FileReader:
             "csv": self._csv_frames,
             "parquet": self._parquet_frames,
             "jsonl": self._jsonl_frames,
+            "vcard": self._vcard_frames,
         }[self.format]
         batches = produce()
         while True:
@@ -228,6 +254,8 @@ class FileReader:
     def _read_columns(self) -> list[str]:
         if self.format == "parquet":
             return list(pa_parquet.ParquetFile(self.path).schema_arrow.names)
+        if self.format == "vcard":
+            return list(vcard.COLUMNS)
         if self.format == "jsonl":  # every line's keys: a key first seen on line 100,000 is a column too
             names: dict[str, None] = {}
             count = 0
@@ -237,9 +265,8 @@ class FileReader:
                     names.update(dict.fromkeys(row))
             self._jsonl_rows = count
             return list(names)
-        with open(self.path, encoding=self.encoding, newline="") as handle:
-            header = next(self._csv_reader(handle), None)
-        header_names = [name.lstrip("\ufeff") if index == 0 else name for index, name in enumerate(header or [])]
+        with _open_text(self.path, self.encoding, newline="") as handle:
+            header_names = next(self._csv_reader(handle), None) or []
         if not any(name.strip() for name in header_names):
             raise UsageError(f"{self.path}: the file is empty; a CSV source needs a header row")
         unnamed = [index + 1 for index, name in enumerate(header_names) if not name.strip()]
@@ -282,7 +309,13 @@ class FileReader:
             seen = 0
             try:
                 with pa.input_stream(str(self.path), buffer_size=CSV_BLOCK_BYTES) as stream:
-                    for batch in self._open_csv(stream, self.columns(), block_size):
+                    reader = self._open_csv(stream, self.columns(), block_size)
+                    if reader.schema.names != self.columns():  # else column_types missed a column: typed cells
+                        raise UsageError(
+                            f"{self.path}, line 1: pyarrow reads the header as {reader.schema.names[:3]}..., "
+                            f"Python as {self.columns()[:3]}...; re-save the file as plain UTF-8 CSV and report this"
+                        )
+                    for batch in reader:
                         fresh = batch.slice(max(0, given - seen))
                         seen += batch.num_rows
                         if fresh.num_rows:
@@ -306,6 +339,16 @@ class FileReader:
             yield Batch(first, arrow=arrow)
             first += arrow.num_rows
 
+    def _vcard_frames(self) -> Iterator[Batch]:
+        """Batches of ``batch_rows`` cards as Arrow string columns, so the column-wise path takes them as CSV's."""
+        first = 0
+        with _open_text(self.path, self.encoding) as handle:
+            cards = vcard.rows(handle, self.path, self.encoding)
+            while chunk := list(islice(cards, self.spec.batch_rows)):
+                columns = [pa.array(values, type=pa.string()) for values in zip(*chunk, strict=True)]
+                yield Batch(first, arrow=pa.RecordBatch.from_arrays(columns, names=list(vcard.COLUMNS)))
+                first += len(chunk)
+
     def _jsonl_frames(self) -> Iterator[Batch]:
         first = 0
         for rows in self._jsonl_batches():
@@ -314,7 +357,7 @@ class FileReader:
 
     def _jsonl_batches(self) -> Iterator[list[dict[str, Any]]]:
         rows: list[dict[str, Any]] = []
-        with open(self.path, encoding=self.encoding) as handle:
+        with _open_text(self.path, self.encoding) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue

@@ -1,6 +1,9 @@
 import json
 
+import pytest
+
 from bulkcontacts.config.sources import FileSource
+from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 
 
@@ -12,3 +15,71 @@ def test_jsonl_columns_are_every_lines_keys_not_just_the_first_lines(tmp_path):
     reader = FileReader(FileSource(type="file", path=path, batch_rows=100))
     assert reader.columns() == ["phone", "name", "late_attribute"]
     assert reader.count_rows() == 2_000
+
+
+def read_all(path, **source):
+    reader = FileReader(FileSource(type="file", path=path, **source))
+    return reader, reader.columns(), reader.count_rows(), [row for _, rows in reader.batches() for row in rows]
+
+
+def test_outlook_csv_utf8_bom_before_a_quoted_header(tmp_path):
+    path = tmp_path / "outlook.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbf"Mobile Phone","First Name","Last Name"\r\n'
+        b'"0170 5550100","J\xc3\xb6rg","M\xc3\xbcller"\r\n'
+        b'"0030 1234","Ana","Lima"\r\n'
+    )
+    reader, columns, count, rows = read_all(path)
+    assert columns == ["Mobile Phone", "First Name", "Last Name"]
+    assert count == 2
+    assert rows[0] == {"Mobile Phone": "0170 5550100", "First Name": "Jörg", "Last Name": "Müller"}
+    assert [row["Mobile Phone"] for row in rows] == ["0170 5550100", "0030 1234"]
+    assert reader._check_csv() == 2  # the slow pass reads the same header
+
+
+def test_bom_before_an_unquoted_header_keeps_a_digit_column_text(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfphone,name\r\n0123,Ana\r\n0456,Bo\r\n")
+    reader, columns, count, rows = read_all(path)
+    assert (columns, count) == (["phone", "name"], 2)
+    assert rows == [{"phone": "0123", "name": "Ana"}, {"phone": "0456", "name": "Bo"}]
+    frame = next(reader.frames()).frame
+    assert frame is not None and frame["phone"].to_list() == ["0123", "0456"]
+
+
+def test_quoted_header_with_bom_names_a_ragged_lines_number(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(b'\xef\xbb\xbf"phone, main","name"\r\n"1","a"\r\n"2","b","c"\r\n')
+    reader = FileReader(FileSource(type="file", path=path))
+    assert reader.columns() == ["phone, main", "name"]
+    with pytest.raises(UsageError, match="ragged.csv, line 3: 3 fields where the header has 2"):
+        reader.count_rows()
+
+
+def test_cp1252_semicolons_crlf_and_multiline_quoted_cells(tmp_path):
+    path = tmp_path / "excel.csv"
+    text = '"Telefon";"Name";"Notiz"\r\n"0170 1";"Jörg Müller";"Zeile 1\r\nZeile 2"\r\n"0170 2";"Zoë";"€ 5"\r\n'
+    path.write_bytes(text.encode("cp1252"))
+    reader, columns, count, rows = read_all(path, encoding="cp1252", delimiter=";")
+    assert (columns, count) == (["Telefon", "Name", "Notiz"], 2)
+    assert rows == [
+        {"Telefon": "0170 1", "Name": "Jörg Müller", "Notiz": "Zeile 1\r\nZeile 2"},
+        {"Telefon": "0170 2", "Name": "Zoë", "Notiz": "€ 5"},
+    ]
+    assert reader._check_csv() == 2
+
+
+@pytest.mark.parametrize(("encoding", "declared"), [("utf-16", "utf-8"), ("utf-16-le", "utf-16-le")])
+def test_utf16_with_bom(tmp_path, encoding, declared):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(("\ufeff" * (encoding == "utf-16-le") + "phone,name\r\n0123,Jörg\r\n").encode(encoding))
+    _, columns, count, rows = read_all(path, encoding=declared)
+    assert (columns, count, rows) == (["phone", "name"], 1, [{"phone": "0123", "name": "Jörg"}])
+
+
+def test_jsonl_with_a_bom_before_the_first_object(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"phone": "0123", "name": "J\xc3\xb6rg"}\r\n{"phone": "0456", "name": "Bo"}\r\n')
+    _, columns, count, rows = read_all(path)
+    assert (columns, count) == (["phone", "name"], 2)
+    assert rows == [{"phone": "0123", "name": "Jörg"}, {"phone": "0456", "name": "Bo"}]
