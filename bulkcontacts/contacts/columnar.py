@@ -21,10 +21,11 @@ from typing import Any
 import phonenumbers
 import polars as pl
 
-from bulkcontacts.contacts.mapping import EMAIL, FALSE_WORDS, TRUE_WORDS, ContactMapper
+from bulkcontacts.contacts.mapping import EMAIL, ContactMapper
 from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, valid_for
 from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
 from bulkcontacts.contacts.regions import names as region_names
+from bulkcontacts.contacts.values import certainly_converts
 
 COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
 
@@ -37,9 +38,6 @@ PY_SPACE_CHARS = (
 PY_SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in PY_SPACE_CHARS)
 PLAIN_PHONE = r"^ *\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
 SEPARATORS = r"[ \-.()/]"
-NUMBER = r"^[+-]?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})$"  # never past float's range
-INTEGER = r"^[+-]?[0-9]{1,300}$"
-DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 PHONE = pl.Int64
 
 
@@ -137,7 +135,9 @@ class FastPath:
         for column, name, _ in mapper.attributes:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
             if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
-                checks.append(_empty(alias[column]) | _converts(alias[column], kind))
+                checks.append(
+                    _empty(alias[column]) | certainly_converts(_stripped(alias[column]), kind, mapper.value_options)
+                )
         return pl.all_horizontal(checks) if checks else pl.lit(True)
 
 
@@ -244,17 +244,3 @@ def _judged(code: int) -> pl.Expr:
 def _parsing_prefix(code: int) -> str | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(code))
     return metadata.national_prefix_for_parsing if metadata is not None else None
-
-
-def _converts(column: str, kind: str) -> pl.Expr:
-    """Where the attribute's converter certainly takes the (non-empty) text."""
-    text = _stripped(column)
-    if kind == "number":
-        return text.str.replace_all(",", "").str.contains(NUMBER)
-    if kind == "integer":
-        return text.str.replace_all(",", "").str.contains(INTEGER)
-    if kind == "boolean":  # ASCII only: Python's and Polars' lower-casing agree there
-        return text.str.contains("^[A-Za-z0-9]+$") & text.str.to_lowercase().is_in(sorted(TRUE_WORDS | FALSE_WORDS))
-    if kind == "date":
-        return text.str.contains(DATE) & text.str.to_date("%Y-%m-%d", strict=False).is_not_null()
-    return pl.lit(False)

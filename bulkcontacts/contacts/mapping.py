@@ -9,10 +9,8 @@ column's, else ``default_country``.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from typing import Any
 from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.contacts.phones import Ambiguities, PhoneError, Reading, first_valid
 from bulkcontacts.contacts.regions import region_of
+from bulkcontacts.contacts.values import EmptyValue, ValueOptions, check_options, converter, plain
 from bulkcontacts.errors import UsageError
 from bulkcontacts.text import shorten
 
@@ -56,8 +55,6 @@ RESERVED_KEYS = frozenset({*CORE_FIELDS, "integration_id", "tags"})
 # A ``rejected.csv`` read as a source: its outcome columns are not contact data.
 REJECTS_FILE_COLUMNS = ("row", "reason", "status")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +74,12 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _plain(value: Any) -> Any:
-    """A source value as JSON: strings stripped, dates as ISO text, other scalars unchanged; a number JSON
-    cannot carry (infinite, not a number: ``1e400`` in a JSONL file) is refused."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{value!r} is not a finite number")
-    return value
-
-
 def _text(value: Any) -> str:
     """A core field's value as text; a nested value (a JSONL object or list, a Parquet struct) is refused."""
     if isinstance(value, (dict, list, tuple)):
         kind = "an object" if isinstance(value, dict) else "a list"
         raise ValueError(f"holds {kind} ({shorten(json.dumps(value, default=str), 60)}) where text is expected")
-    return str(_plain(value))
+    return str(plain(value))
 
 
 class ContactMapper:
@@ -104,6 +89,11 @@ class ContactMapper:
         self.mapping = mapping
         self.integration_id = integration_id
         self.header = columns
+        self.value_options = value_options(mapping)
+        try:
+            check_options(self.value_options)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         self.core_columns = self._resolve_core(columns)
         self.country_column = _require(mapping.country_column, columns, "[mapping] country_column")
         self.tag_column, self.tag_columns = self._resolve_tags(columns)
@@ -131,9 +121,9 @@ class ContactMapper:
                 resolved[field] = [found]
         if not resolved.get("phone_number"):
             raise UsageError(
-                f"no phone column found among {_listing(_phones_first(columns))}; "
+                _delimiter_hint(columns)
+                or f"no phone column found among {_listing(_phones_first(columns))}; "
                 'set [mapping] phone_number = "<column>" (or a list of columns, tried in order)'
-                f"{_delimiter_hint(columns)}"
             )
         return resolved
 
@@ -174,7 +164,7 @@ class ContactMapper:
                     "custom_attributes explicitly"
                 )
             kind = self.mapping.types.get(name, self.mapping.types.get(column, "as-is"))
-            attributes.append((column, name, CONVERTERS[kind]))
+            attributes.append((column, name, converter(kind, self.value_options)))
         for name in self.mapping.types:
             if name not in {attribute for _, attribute, _ in attributes} and name not in chosen:
                 raise UsageError(
@@ -281,6 +271,8 @@ class ContactMapper:
                 continue
             try:
                 payload[name] = convert(value)
+            except EmptyValue:  # a marker exports write for "no value" (Outlook's 0/0/00)
+                continue
             except ValueError as error:
                 return Rejection(f"column {column!r}: {error}", "bad_value")
         return None
@@ -298,9 +290,20 @@ class ContactMapper:
         for column in self.tag_columns:
             value = row.get(column)
             if not _is_empty(value):
-                found.append(str(_plain(value)))
+                found.append(str(plain(value)))
         skipped = tuple(self.mapping.tags.ignore_starting_with)
         return list(dict.fromkeys(tag for tag in found if tag and not (skipped and tag.startswith(skipped))))
+
+
+def value_options(mapping: MappingSpec) -> ValueOptions:
+    """How the mapping reads typed values."""
+
+    def listed(words: list[str] | None) -> tuple[str, ...] | None:
+        return None if words is None else tuple(words)
+
+    return ValueOptions(
+        mapping.decimal, listed(mapping.date_formats), listed(mapping.true_values), listed(mapping.false_values)
+    )
 
 
 def _json_list(text: str) -> Any:
@@ -319,7 +322,8 @@ def _require(column: str | None, columns: list[str], where: str) -> Any:
     near = [name for name in columns if _key(name) == _key(column)]
     near = near or [keys[key] for key in difflib.get_close_matches(_key(column), list(keys), n=1, cutoff=0.6)]
     hint = f"; did you mean {near[0]!r}?" if near else f"; the columns are {_listing(_phones_first(columns))}"
-    raise UsageError(f"{where}: column {column!r} is not in the source{hint}{_delimiter_hint(columns)}")
+    delimiter = _delimiter_hint(columns)
+    raise UsageError(f"{where}: column {column!r} is not in the source{hint}{'; ' if delimiter else ''}{delimiter}")
 
 
 def _delimiter_hint(columns: list[str]) -> str:
@@ -327,7 +331,10 @@ def _delimiter_hint(columns: list[str]) -> str:
     mark = next((mark for mark in (";", "\t", "|", ",") if len(columns) == 1 and mark in columns[0]), None)
     if mark is None:
         return ""
-    return f"; the header is one column: the file looks {mark!r}-separated: set [source] delimiter = {json.dumps(mark)}"
+    return (
+        f"the header is one column, {shorten(columns[0], 60)!r}: the file looks {mark!r}-separated; "
+        f"set [source] delimiter = {json.dumps(mark)}"
+    )
 
 
 def _phones_first(columns: list[str]) -> list[str]:
@@ -338,62 +345,3 @@ def _phones_first(columns: list[str]) -> list[str]:
 def _listing(names: list[str]) -> str:
     shown = ", ".join(repr(name) for name in names[:30])
     return shown + (f" and {len(names) - 30} more" if len(names) > 30 else "") if names else "(none)"
-
-
-# -- custom attribute converters ------------------------------------------------------------------------
-
-
-def _as_number(value: Any) -> int | float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
-        number: int | float = _plain(value)
-        return number
-    text = str(value).strip().replace(",", "")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{value!r} is not a finite number")
-    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-
-
-def _as_integer(value: Any) -> int:
-    number = _as_number(value)
-    if isinstance(number, float) and not number.is_integer():
-        raise ValueError(f"{value!r} is not a whole number")
-    return int(number)
-
-
-def _as_boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(f"{value!r} is not true/false (or yes/no, 1/0)")
-
-
-def _as_date(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date like 2024-05-08") from None
-
-
-CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "as-is": _plain,
-    "string": lambda value: str(_plain(value)),
-    "number": _as_number,
-    "integer": _as_integer,
-    "boolean": _as_boolean,
-    "date": _as_date,
-}

@@ -118,7 +118,7 @@ def converter(kind: str, options: ValueOptions) -> Callable[[Any], Any]:
     ``EmptyValue`` for a date's empty marker. Raises ``ValueError`` here for an unknown kind or bad options."""
     check_options(options)
     if kind == "as-is":
-        return _plain
+        return plain
     if kind == "string":
         return _string
     if kind == "number":
@@ -142,7 +142,7 @@ def _shown(value: Any) -> str:
     return repr(shorten(value, 60)) if isinstance(value, str) else repr(value)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A source value as JSON: strings stripped, dates as ISO text, other scalars unchanged; a number JSON
     cannot carry (infinite, not a number: ``1e400`` in a JSONL file) is refused."""
     if isinstance(value, str):
@@ -155,7 +155,7 @@ def _plain(value: Any) -> Any:
 
 
 def _string(value: Any) -> str:
-    return str(_plain(value))
+    return str(plain(value))
 
 
 def _grouped(decimal: str) -> re.Pattern[str]:
@@ -191,7 +191,7 @@ def _as_number(value: Any, decimal: str | None) -> int | float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
-        number: int | float = _plain(value)
+        number: int | float = plain(value)
         return number
     # Only text is written with the source's marks; other objects (a Parquet decimal) print with a ".".
     literal = _number_literal(value.strip(), decimal) if isinstance(value, str) else str(value).strip()

@@ -39,6 +39,7 @@ MAPPING = {
     "types": {"amount": "number", "seats": "integer", "vip": "boolean", "signup": "date"},
     "tags": {"column": "tags", "separator": ";"},
     "reject_when_set": ["deleted_at"],
+    "decimal": ".",
 }
 
 
