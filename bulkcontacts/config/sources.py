@@ -18,6 +18,7 @@ class FileSource(Strict):
     type: Literal["file"]
     path: Path
     format: Literal["csv", "parquet", "jsonl", "vcard"] | None = None
+    preset: Literal["google-contacts", "outlook", "hubspot", "vcard"] | None = None  # the export's [mapping]
     delimiter: str = ","
     quote_char: str = '"'
     encoding: str = "utf-8"
@@ -43,6 +44,8 @@ class FileSource(Strict):
     def file_format(self) -> str:
         if self.format:
             return self.format
+        if self.preset == "vcard":
+            return "vcard"
         suffix = self.path.suffix.lower().lstrip(".")
         if suffix in ("gz", "zst", "zip", "bz2", "xz"):
             raise UsageError(

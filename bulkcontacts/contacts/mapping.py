@@ -18,6 +18,7 @@ from typing import Any
 
 from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.contacts.phones import Ambiguities, PhoneError, Reading, first_valid
+from bulkcontacts.contacts.presets import with_preset
 from bulkcontacts.contacts.regions import region_of
 from bulkcontacts.contacts.values import EmptyValue, ValueOptions, check_options, converter, plain
 from bulkcontacts.errors import UsageError
@@ -85,7 +86,10 @@ def _text(value: Any) -> str:
 class ContactMapper:
     """Maps rows with a fixed set of columns onto the create payload for one integration."""
 
-    def __init__(self, mapping: MappingSpec, columns: list[str], integration_id: str) -> None:
+    def __init__(
+        self, mapping: MappingSpec, columns: list[str], integration_id: str, preset: str | None = None
+    ) -> None:
+        mapping = with_preset(mapping, preset, columns)
         self.mapping = mapping
         self.integration_id = integration_id
         self.header = columns

@@ -38,7 +38,9 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
     reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
-    mapper = ContactMapper(spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id)
+    mapper = ContactMapper(
+        spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id, spec.source.preset
+    )
     # The structure is checked as the rows are mapped (a run checks it all before sending anything).
     rows = await asyncio.to_thread(reader.rows_at_most)
     duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None

@@ -143,7 +143,7 @@ async def _open(  # noqa: PLR0913
 ) -> ImportRun:
     """Check the whole file's structure (and count its rows) before anything is sent; open the checkpoint."""
     columns = await asyncio.to_thread(reader.columns)
-    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
     source_fingerprint, total = await asyncio.gather(
         asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
     )

@@ -44,7 +44,7 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
         return ProviderCheck(spec.source.type, mapping)
     reader = FileReader(spec.source)
     columns = reader.columns()
-    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id)
+    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
     return FileCheck(
         spec.source.file_format,
         reader.count_rows(),

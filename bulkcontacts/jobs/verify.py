@@ -146,7 +146,11 @@ def _reconcile_with(spec: ImportJob, channel: ChannelIndex, state: StateDir, rep
         out = csv.writer(handle)
         out.writerow(RECONCILIATION_HEADER)
         empty = spec.source.path.stat().st_size == 0  # a migration from an empty source: every contact is extra
-        mapper = None if empty else ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id)
+        mapper = (
+            None
+            if empty
+            else ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id, spec.source.preset)
+        )
         duplicates = DuplicatePhones(reader.count_rows()) if spec.mapping.reject_duplicate_phones else None
         for batch in [] if mapper is None else mapped_batches(reader, mapper, duplicates, 0):
             for row, _, mapped in batch:
