@@ -25,7 +25,7 @@ from bulkcontacts.contacts.mapping import EMAIL, ContactMapper
 from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, valid_for
 from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
 from bulkcontacts.contacts.regions import names as region_names
-from bulkcontacts.contacts.values import certainly_converts
+from bulkcontacts.contacts.values import certainly_converts, certainly_empty
 
 COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
 
@@ -36,7 +36,7 @@ PY_SPACE_CHARS = (
     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 PY_SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in PY_SPACE_CHARS)
-PLAIN_PHONE = r"^ *\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
+PLAIN_PHONE = r"^ *\(?\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
 SEPARATORS = r"[ \-.()/]"
 PHONE = pl.Int64
 
@@ -136,7 +136,9 @@ class FastPath:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
             if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
                 checks.append(
-                    _empty(alias[column]) | certainly_converts(_stripped(alias[column]), kind, mapper.value_options)
+                    _empty(alias[column])
+                    | certainly_converts(_stripped(alias[column]), kind, mapper.value_options)
+                    | certainly_empty(_stripped(alias[column]), kind)
                 )
         return pl.all_horizontal(checks) if checks else pl.lit(True)
 
@@ -148,10 +150,7 @@ def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
         return part.select("at", "cell", phone=pl.lit(None, PHONE), other=pl.lit(None, PHONE)).clear()
     readings = _readings(part, place)
     judged = readings.join(_validity(readings, "p"), on="at", how="left")
-    if place.simple:
-        judged = judged.join(_validity(readings, "h"), on="at", how="left")
-    else:  # its parser strips more than the trunk prefix: national readings are the per-row path's
-        judged = judged.with_columns(h_valid=pl.lit(None, pl.Boolean))
+    judged = judged.join(_validity(readings, "h"), on="at", how="left")
     p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE)
     h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE)
     p_valid, h_valid = pl.col("p_valid").fill_null(False), pl.col("h_valid").fill_null(False)
@@ -207,14 +206,27 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
         international=pl.when(plus).then(digits.str.slice(1)).when(dialled).then(after).otherwise(digits),
     )
     kind = pl.col("kind")
-    national = pl.when(kind == "trunk").then(digits.str.slice(len(place.trunk))).when(kind == "bare").then(digits)
     code = pl.col("international").str.extract(COUNTRY_CODE_PREFIX, 1)
     return staged.with_columns(
         p_code=pl.when(kind != "trunk").then(code.cast(pl.Int64)),
         p_national=pl.col("international").str.slice(code.str.len_chars().fill_null(0)),
-        h_code=pl.lit(place.code if place.simple else None, pl.Int64),
-        h_national=national if place.simple else pl.lit(None, pl.String),
+        h_code=pl.lit(place.code, pl.Int64),
+        h_national=_national(place),
     )
+
+
+def _national(place: Home) -> pl.Expr:
+    """The national number the region's parser reads from a trunk or bare row, where it certainly strips
+    exactly the trunk prefix (or nothing); null where it may strip or rewrite more (the per-row path's)."""
+    digits, kind = pl.col("digits"), pl.col("kind")
+    if place.simple:
+        stripped = digits.str.slice(len(place.trunk))
+        return pl.when(kind == "trunk").then(stripped).when(kind == "bare").then(digits)
+    prefix = digits.str.extract(f"^({place.parsing})", 1) if place.parsing else pl.lit(None, pl.String)
+    choices = [((kind == "bare") & prefix.is_null(), digits)]
+    if place.trunk and not place.transform:
+        choices.append(((kind == "trunk") & (prefix == place.trunk), digits.str.slice(len(place.trunk))))
+    return _first_of(choices)
 
 
 def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:

@@ -92,6 +92,8 @@ class Home:
     trunk: str
     idd: re.Pattern[str] | None
     simple: bool
+    parsing: str | None  # libphonenumber's national prefix for parsing: what its parser may strip
+    transform: bool  # its parser rewrites, not only strips, what that prefix matched
 
     def after_idd(self, digits: str) -> str | None:
         """The digits after the region's international prefix, when they start with one (as
@@ -106,12 +108,13 @@ class Home:
 def home(region: str) -> Home:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None:
-        return Home(region, 0, "", None, False)
+        return Home(region, 0, "", None, False, None, False)
     trunk = metadata.national_prefix or ""
     parsing = metadata.national_prefix_for_parsing
     simple = metadata.national_prefix_transform_rule is None and parsing in (None, trunk)
     idd = re.compile(f"(?:{metadata.international_prefix})") if metadata.international_prefix else None
-    return Home(region, metadata.country_code or 0, trunk, idd, simple)
+    transform = metadata.national_prefix_transform_rule is not None
+    return Home(region, metadata.country_code or 0, trunk, idd, simple, parsing, transform)
 
 
 def normalize_phone(value: object, region: str, policy: PhonePolicy = "auto") -> int:

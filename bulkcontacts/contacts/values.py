@@ -268,6 +268,15 @@ def _strptime(text: str, pattern: str) -> dt.date | None:
 # -- the fast path's proof ----------------------------------------------------------------------------------
 
 
+def certainly_empty(text: pl.Expr, kind: str) -> pl.Expr:
+    """Over the stripped text: true only where the converter certainly raises ``EmptyValue`` (a date column's
+    empty marker, ``0/0/00``): the attribute is left out, the row is not refused."""
+    if kind != "date":
+        return pl.lit(False)
+    marker = r"^0{1,4}(?:\.0{1,2}\.|/0{1,2}/|-0{1,2}-)(?:00|0000)(?:[ T]00:00(?::00)?)?$"  # EMPTY_DATE, spelt out
+    return text.str.contains(marker).fill_null(False)
+
+
 def certainly_converts(text: pl.Expr, kind: str, options: ValueOptions) -> pl.Expr:
     """Over the stripped, non-empty text of a String column: true only where ``converter(kind, options)``
     certainly returns a value (raises neither ``ValueError`` nor ``EmptyValue``); false where unsure.
