@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import Field, TypeAdapter, ValidationError, WrapValidator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, WrapValidator
 
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.env import SECRET_KEYS, interpolate, key_name
@@ -145,7 +145,9 @@ def _describe(error: ValidationError) -> str:
         del loc[1]  # the discriminator tag pydantic inserts, e.g. ("source", "file", "path")
     kind, message = first["type"], first["msg"]
     if kind == "extra_forbidden":
-        return f"{key_name(loc)}: unknown key; remove it or check its spelling"
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.7)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it or check its spelling"
+        return f"{key_name(loc)}: unknown key; {hint}"
     if kind == "missing":
         return f"{key_name(loc)}: required key is missing; add it"
     if kind == "union_tag_invalid":
@@ -159,6 +161,17 @@ def _describe(error: ValidationError) -> str:
     if loc and loc[-1] in SECRET_KEYS or isinstance(shown, (dict, list)):
         return f"{key_name(loc)}: {message}"  # never echo a secret or a whole table
     return f"{key_name(loc)}: {message} (got {shown!r})"
+
+
+@cache
+def _known_keys() -> list[str]:
+    """Every key a spec table can hold: what an unknown key is compared with."""
+    from bulkcontacts.config.mapping import TagsSpec
+    from bulkcontacts.providers.registry import providers
+
+    models: list[type[BaseModel]] = [JobTable, FileSource, RampwinSink, FileSink, MappingSpec, TagsSpec, RunSpec]
+    models += [provider.source_model for provider in providers().values()]
+    return sorted({name for model in models for name in model.model_fields})
 
 
 def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:

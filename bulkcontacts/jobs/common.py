@@ -53,6 +53,7 @@ class RunResult:
     advice: str | None = None  # what to do now; by default the one for its status
     timeline: dict[str, Any] = field(default_factory=dict)  # figures of every run segment (``timeline_figures``)
     shards: list[dict[str, Any]] | None = None  # a sharded run: each shard's index, status, message and counts
+    notes: list[str] = field(default_factory=list)  # what the user should know of the data (ambiguous phones)
 
     def __post_init__(self) -> None:
         if self.advice is None:
@@ -84,6 +85,7 @@ class RunResult:
             else {"message": self.last_error, "times_in_a_row": self.last_error_count},
             "accounted_for": self.accounted_for,
             "timeline": self.timeline,
+            "notes": self.notes,
             **({"shards": self.shards} if self.shards is not None else {}),
             "finished_at": time.time(),
         }

@@ -27,6 +27,7 @@ class DryRunReport:
     elapsed: float = 0.0
     fetched: int | None = None  # a migration's dry run: records fetched (and kept for the run)
     fetch_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the user should know of the data (ambiguous phones)
 
     @property
     def estimate_seconds(self) -> float:
@@ -49,5 +50,7 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
         pass
     report.rows, report.to_send = tally.rows, tally.to_send
     report.rejected, report.examples = tally.by_first_row(), tally.examples
+    if mapper.ambiguous.rows:
+        report.notes.append(mapper.ambiguous.advice())
     report.elapsed = time.monotonic() - started
     return report

@@ -95,8 +95,18 @@ class ImportRun:
         }
 
     async def result(self, status: str, message: str, done_now: int = 0, stats: PoolStats | None = None) -> RunResult:
+        notes = [self.mapper.ambiguous.advice()] if self.mapper.ambiguous.rows else []
         return await _result(
-            self.spec, status, message, self.ledger.progress, self.state, self.files, self.started, done_now, stats
+            self.spec,
+            status,
+            message,
+            self.ledger.progress,
+            self.state,
+            self.files,
+            self.started,
+            done_now,
+            stats,
+            notes,
         )
 
 
@@ -351,6 +361,7 @@ async def _result(
     started: float,
     done_now: int,
     stats: PoolStats | None,
+    notes: list[str],
 ) -> RunResult:
     counts = {key: value for key, value in sorted(progress.counts.items())}
     counts.setdefault("created", 0)
@@ -370,4 +381,5 @@ async def _result(
         files=files,
         done_this_run=done_now,
         send_seconds=progress.extra.get("send_seconds"),
+        notes=notes,
     )

@@ -25,6 +25,7 @@ class FileCheck:
     core_columns: dict[str, list[str]]
     attributes: list[str]
     first_rows: list[tuple[int, Mapped]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # of the previewed rows: ambiguous phones
 
 
 @dataclass
@@ -45,7 +46,7 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
     reader = FileReader(spec.source)
     columns = reader.columns()
     mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
-    return FileCheck(
+    check = FileCheck(
         spec.source.file_format,
         reader.count_rows(),
         columns,
@@ -53,6 +54,9 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
         [name for _, name, _ in mapper.attributes],
         list(_first_rows(reader, mapper, DuplicatePhones(), rows)),
     )
+    if mapper.ambiguous.rows:
+        check.notes.append(mapper.ambiguous.advice())
+    return check
 
 
 def _first_rows(

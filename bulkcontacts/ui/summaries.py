@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -54,6 +55,8 @@ def print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
         markup=False,
         soft_wrap=True,
     )
+    for note in report.notes:
+        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
     if report.fetched is not None:
         out.print(
             f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
@@ -96,6 +99,8 @@ def print_result(result: RunResult) -> None:
             soft_wrap=True,
         )
     out.print(result.message, markup=False, soft_wrap=True)
+    for note in result.notes:
+        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
     if result.advice:
         out.print(
             result.advice,
@@ -155,6 +160,18 @@ def print_check(spec: JobSpec, job: str, check: FileCheck | ProviderCheck) -> No
     for row, mapped in check.first_rows:
         shown = f"rejected — {mapped.reason}" if isinstance(mapped, Rejection) else preview(mapped)
         line(f"row {row}: {shown}")
+    rejected = Counter(mapped.code for _, mapped in check.first_rows if isinstance(mapped, Rejection))
+    if rejected:
+        reasons = ", ".join(f"{code} ×{count}" for code, count in rejected.most_common())
+        out.print(
+            f"warning: {sum(rejected.values())} of the {len(check.first_rows)} rows shown would be rejected "
+            f"({reasons}); `run --dry-run` counts every row",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
+    for note in check.notes:
+        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
 
 
 def print_status(name: str, phases: list[PhaseStatus]) -> None:
