@@ -229,6 +229,8 @@ class ContactMapper:
             reason = str(error)
             if reason == "phone number is empty" and len(columns) > 1:
                 reason = f"no phone number in {_listing(columns)}"
+            elif self.country_column is not None:  # the region came from the row
+                reason = reason.replace("(default region", f"(region of column {self.country_column!r},")
             return Rejection(reason, error.code)
 
     def _core(self, row: dict[str, Any], known_phone: int | None) -> dict[str, Any] | Rejection:

@@ -134,6 +134,8 @@ def read_phone(value: object, region: str, policy: PhonePolicy = "auto") -> Read
     compact = SEPARATORS.sub("", text)
     if not compact.isascii():  # other scripts' digits, as libphonenumber reads them
         compact = DIGIT.sub(lambda digit: str(int(digit.group())), compact)
+    if compact.startswith("+0"):
+        raise PhoneError(f"{text!r} is not a phone number")  # no country code starts with 0
     if compact.startswith("+") and compact[1:].isdigit():
         return Reading(_or_invalid(international(compact[1:]), text, region))
     if not compact.isdigit():
@@ -204,7 +206,7 @@ def pretty(number: int) -> str:
 
 def _or_invalid(number: int | None, text: str, region: str) -> int:
     if number is None:
-        raise PhoneError(f"{text!r} is not a valid phone number (region {region})")
+        raise PhoneError(f"{text!r} is not a valid phone number (default region {region})")
     return number
 
 
