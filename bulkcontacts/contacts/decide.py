@@ -137,7 +137,7 @@ def _regions_named(column: ColumnStats) -> list[str]:
 
 def candidate_regions(values: list[str]) -> list[str]:
     """The regions of the country codes the phones most often start with (after "+", "00", or none), the most
-    common first; the common regions when none does (national numbers with a trunk 0)."""
+    common first; then the common regions (national numbers, with a trunk 0 or without)."""
     codes: Counter[int] = Counter()
     for value in values:
         digits = re.sub(r"\D", "", value)
@@ -147,7 +147,7 @@ def candidate_regions(values: list[str]) -> list[str]:
             codes[code] += 1
     regions = [phonenumbers.region_code_for_country_code(code) for code, _ in codes.most_common(6)]
     found = list(dict.fromkeys(region for region in regions if region not in ("001", "ZZ")))[:3]
-    return found or list(FALLBACK_REGIONS)
+    return list(dict.fromkeys([*found, *FALLBACK_REGIONS]))  # 98… may be Iran's code or an Indian mobile
 
 
 def _country_code(digits: str) -> int | None:

@@ -144,3 +144,9 @@ def test_cli_writes_the_default_path_refuses_to_overwrite_and_prints_the_next_co
     assert load_spec(tmp_path / "jobs" / "leads.toml", emulate=True).job.name == "leads-2"
     missing = runner.invoke(cli, ["init", "nothing.csv"])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_indian_mobiles_starting_98_are_not_taken_for_iran(tmp_path):
+    rows = [f"Ravi {n},98{(n * 7919) % 10**8:08d}" for n in range(60)]
+    result, _ = _init(tmp_path, "mobiles.csv", "\n".join(["name,mobile", *rows]).encode())
+    assert _mapping(result.spec_path)["default_country"] == "IN"
