@@ -24,7 +24,15 @@ from bulkcontacts.jobs.validate import check_job
 from bulkcontacts.report.page import write_report
 from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.ui.display import make_display, shown_path
-from bulkcontacts.ui.summaries import line, print_check, print_dry_run, print_result, print_status, print_verify
+from bulkcontacts.ui.summaries import (
+    line,
+    print_check,
+    print_dry_run,
+    print_init,
+    print_result,
+    print_status,
+    print_verify,
+)
 
 err = Console(stderr=True, highlight=False)
 
@@ -147,6 +155,28 @@ def _point_at_report(job: Path, state_dir: Path | None, state_path: Path, write:
         line(f"report: {shown_path(write_report(state_path))}")
     except UsageError as error:  # the run's own outcome stands; only the report could not be written
         _fail("report not written", "yellow", str(error), 0)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the spec (default: jobs/<file stem>.toml).",
+)
+@click.option("--name", help="The job's name (default: the file's stem).")
+@click.option("--force", is_flag=True, help="Overwrite the spec if it exists.")
+def init(file: Path, output: Path | None, name: str | None, force: bool) -> None:
+    """Inspect the contacts file FILE (every row) and write a commented import spec for it."""
+
+    def action() -> int:
+        from bulkcontacts.jobs.init import init_job
+
+        print_init(init_job(file, output, name, force))
+        return 0
+
+    _guarded(action)
 
 
 @cli.command()

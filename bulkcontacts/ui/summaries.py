@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for the signatures only: printing a summary loads no runner
     from bulkcontacts.config.jobs import JobSpec
     from bulkcontacts.jobs.common import RunResult
     from bulkcontacts.jobs.dry_run import DryRunReport
+    from bulkcontacts.jobs.init import InitResult
     from bulkcontacts.jobs.status import PhaseStatus
     from bulkcontacts.jobs.validate import FileCheck
     from bulkcontacts.jobs.verify import VerifyReport
@@ -188,3 +189,26 @@ def print_status(name: str, phases: list[PhaseStatus]) -> None:
         line(f"{label}: {condition}; {done:,}{total} {unit} done; last saved {saved}")
         for key, value in sorted(progress.counts.items()):
             out.print(f"  {key}: {value:,}", markup=False)
+
+
+def print_init(result: InitResult) -> None:
+    """What ``init`` decided and why, where the spec is, and the two commands to run next."""
+    source, findings = result.source, result.findings
+    line(f"inspected {result.rows:,} rows × {len(result.columns)} columns of {shown_path(source.path)}")
+    how = [source.file_format, source.encoding] + (
+        [f"delimiter {source.delimiter!r}"] if source.file_format == "csv" else []
+    )
+    line(f"  read as: {', '.join(how)}")
+    for why in source.notes.values():
+        line(f"    {why}")
+    line(f"  preset: {findings.preset}" if findings.preset else "  preset: none (the columns match no known export)")
+    for decision in findings.mapping:
+        value = decision.value if isinstance(decision.value, str) else json.dumps(decision.value, ensure_ascii=False)
+        line(f"  {decision.key} = {value}")
+        line(f"    {decision.why}")
+    for note in findings.notes:
+        line(f"  note: {note}")
+    line(f"wrote {shown_path(result.spec_path)} (secrets as ${{RAMPWIN_API_KEY}}, ${{RAMPWIN_INTEGRATION_ID}})")
+    line("next:")
+    for command in result.next_commands:
+        line(f"  {command}")
