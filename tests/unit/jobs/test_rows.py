@@ -306,7 +306,10 @@ def test_every_new_rule_maps_column_wise_as_per_row_on_export_shaped_data(tmp_pa
     fast = ContactMapper(mapping, reader.columns(), "chan")
     got = [outcome for batch in mapped_batches(reader, fast, None, 0) for _, _, outcome in batch]
     assert got == expected
-    assert (fast.ambiguous.rows, fast.ambiguous.example is None) == (slow.ambiguous.rows, slow.ambiguous.example is None)
+    assert (fast.ambiguous.rows, fast.ambiguous.example is None) == (
+        slow.ambiguous.rows,
+        slow.ambiguous.example is None,
+    )
     codes = Counter(outcome.code for outcome in expected if isinstance(outcome, Rejection))
     assert codes["unknown_country"] and codes["bad_value"] and codes["bad_phone"]
     assert policy != "strict" or region != "DE" or codes["ambiguous_phone"]
