@@ -112,7 +112,12 @@ class ContactMapper:
     def _resolve_core(self, columns: list[str]) -> dict[str, list[str]]:
         """Each core field's columns, in the order they are tried."""
         listed = self.mapping.custom_attributes if isinstance(self.mapping.custom_attributes, list) else []
-        by_key = {_key(column): column for column in columns if column not in listed}
+        named = [getattr(self.mapping, field) for field in CORE_FIELDS]
+        taken = {
+            *listed,
+            *(column for value in named if value for column in ([value] if isinstance(value, str) else value)),
+        }
+        by_key = {_key(column): column for column in columns if column not in taken}  # never a column named elsewhere
         resolved: dict[str, list[str]] = {}
         for field in CORE_FIELDS:
             explicit = getattr(self.mapping, field)

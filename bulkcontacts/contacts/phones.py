@@ -112,7 +112,10 @@ def home(region: str) -> Home:
     trunk = metadata.national_prefix or ""
     parsing = metadata.national_prefix_for_parsing
     simple = metadata.national_prefix_transform_rule is None and parsing in (None, trunk)
-    idd = re.compile(f"(?:{metadata.international_prefix})") if metadata.international_prefix else None
+    # "00" is read as an international prefix everywhere (the ITU's recommendation; no national number
+    # starts with it), the region's own prefix too ("011" in the US).
+    own = metadata.international_prefix
+    idd = re.compile(f"(?:{own})" if own and re.fullmatch(f"(?:{own})", "00") else f"(?:{own})|00" if own else "00")
     transform = metadata.national_prefix_transform_rule is not None
     return Home(region, metadata.country_code or 0, trunk, idd, simple, parsing, transform)
 

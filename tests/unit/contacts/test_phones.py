@@ -81,7 +81,7 @@ def rule_by_the_parser(text, region, policy="auto"):
     if not digits.isdigit():
         return None
     metadata = PhoneMetadata.metadata_for_region(region)
-    idd = re.match(f"(?:{metadata.international_prefix})", digits)
+    idd = re.match(f"(?:{metadata.international_prefix})", digits) or re.match("00", digits)
     if idd and digits[idd.end() : idd.end() + 1] not in ("", "0"):
         return _by_parser("+" + digits[idd.end() :], None)
     if metadata.national_prefix and digits.startswith(metadata.national_prefix):
