@@ -19,10 +19,11 @@ FINDINGS_MARK = "\n<!-- below: benchmarks/FINDINGS.md -->\n"
 
 def main(arguments: list[str]) -> int:
     names = list(arguments)
-    if "--runs" in names:  # the chaos case's repetitions
-        at = names.index("--runs")
-        OPTIONS["runs"] = int(names[at + 1])
-        del names[at : at + 2]
+    for option in ("--runs", "--rows", "--rounds", "--memory-rows"):  # numbers some cases take (cases.OPTIONS)
+        if option in names:
+            at = names.index(option)
+            OPTIONS[option[2:].replace("-", "_")] = int(names[at + 1])
+            del names[at : at + 2]
     chosen = names or list(CASES)
     unknown = [name for name in chosen if name not in CASES]
     if unknown:

@@ -9,8 +9,10 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -518,7 +520,8 @@ def migrate_kill_and_verify() -> list[Figure]:
     ]
 
 
-OPTIONS: dict[str, int] = {"runs": 3}  # ``--runs N`` on the command line (the chaos case)
+# ``--runs N`` (the chaos case); ``--rows N``, ``--rounds N``, ``--memory-rows N`` (the dry-run-speed case)
+OPTIONS: dict[str, int] = {"runs": 3, "rows": 1_000_000, "rounds": 2, "memory_rows": 5_000_000}
 
 
 def chaos() -> list[Figure]:
@@ -541,24 +544,151 @@ def chaos() -> list[Figure]:
 
 
 def _dry_run_file(rows: int) -> Path:
-    """``rows`` valid contacts plus 1,000 bad ones (short phones, repeats, no name, bad email), cached."""
-    source = WORK / f"dry-run-{rows}.csv"
+    """``rows`` rows shaped like a real Indian CRM export (``benchmarks.shapes.realistic_rows``, seed 0: phones in
+    a dozen shapes, about 12 % bad rows), cached. Written by a child process, like ``contacts_csv``."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    source = WORK / f"realistic-{rows}.csv"
     if not source.exists():
-        shutil.copyfile(contacts_csv(rows), source)
-        with open(source, "a", encoding="utf-8", newline="") as handle:
-            bad = [
-                ["12345", "Short Phone", "", "", "", ""],
-                ["+91 9000000001", "Repeated", "", "", "", ""],
-                ["+91 9876500000", "", "", "", "", ""],
-                ["+91 9876500001", "Bad Mail", "x@", "", "", ""],
-            ]
-            csv.writer(handle).writerows(bad * 250)
+        partial = source.with_suffix(".partial")
+        subprocess.run([sys.executable, "-m", "benchmarks.shapes", str(rows), str(partial), "0"], check=True, env=ENV)
+        partial.rename(source)
     return source
 
 
-def _dry_path(path: str, source: Path) -> tuple[dict[str, Any], float]:
-    """One path's run in a child process: its counts, and its peak RSS in MB."""
-    return _child_json("benchmarks.dry_paths", path, str(source))
+RELEASE = "6243e60"  # release 0.2
+RELEASE_TREE = WORK / "release-0.2"
+REPOSITORY = Path(__file__).resolve().parent.parent
+# Reasons whose rule changed on purpose since 0.2 (reason: what changed); a difference in any other reason's
+# count is a regression. Fill in when a rule changes, with the commit.
+CHANGED_RULES: dict[str, str] = {}
+
+
+def release_tree() -> Path:
+    """A detached git worktree of release 0.2 under benchmarks/.work, created once and reused."""
+    if not (RELEASE_TREE / "bulkcontacts" / "__init__.py").exists():
+        RELEASE_TREE.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=REPOSITORY, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(RELEASE_TREE), RELEASE],
+            cwd=REPOSITORY,
+            check=True,
+            capture_output=True,
+        )
+    return RELEASE_TREE
+
+
+@dataclass
+class DryRun:
+    seconds: float
+    peak_rss_mb: float
+    rows: int
+    counts: dict[str, int]  # "send" and each rejection reason
+
+
+def _dry_run_counts(output: str) -> tuple[int, dict[str, int]]:
+    """The counts in ``run --dry-run``'s table (0.2 and ours print the same rows; 0.2 writes no summary):
+    ``│ rows read │ 1,000 │``, ``│ would send │ …``, ``│ rejected: bad_phone │ …``."""
+    rows, counts = -1, {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip("│| \t").split("│")]
+        if len(cells) < 2 or not cells[1].replace(",", "").isdigit():
+            continue
+        value = int(cells[1].replace(",", ""))
+        if cells[0] == "rows read":
+            rows = value
+        elif cells[0] == "would send":
+            counts["send"] = value
+        elif cells[0].startswith("rejected: "):
+            counts[cells[0].removeprefix("rejected: ")] = value
+    return rows, dict(sorted(counts.items()))
+
+
+def cli_dry_run(tree: Path, spec: Path, core: int = 1) -> DryRun:
+    """``bulkcontacts run SPEC --dry-run`` of the code in ``tree`` (PYTHONPATH), as a child pinned to one core
+    with ``taskset``: seconds from outside (start-up included, the same for both), peak RSS, counts."""
+    env = {**ENV, "PYTHONPATH": str(tree), "COLUMNS": "250"}
+    command = ["taskset", "-c", str(core), sys.executable, "-m", "bulkcontacts", "run", str(spec), "--dry-run", "-q"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    rows, counts = _dry_run_counts(output)
+    if code != 0 or rows < 0:
+        raise RuntimeError(f"dry run in {tree} exited {code}:\n{output[-2000:]}")
+    return DryRun(seconds, usage.ru_maxrss / 1024, rows, counts)
+
+
+def count_differences(old: dict[str, int], new: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Reasons whose counts differ: reason → (0.2's, ours)."""
+    return {key: (old.get(key, 0), new.get(key, 0)) for key in sorted({*old, *new}) if old.get(key) != new.get(key)}
+
+
+def dry_run_speed() -> list[Figure]:
+    """``run --dry-run`` over realistic rows (``--rows``, 1,000,000 by default): release 0.2 (a worktree of
+    6243e60, its own CLI) against ours (our CLI), each a child pinned to core 1, alternately, ``--rounds`` rounds
+    (≥ 2), the median seconds; counts by reason side by side. Then ours over ``--memory-rows`` (5,000,000)
+    realistic rows: the peak RSS."""
+    rows, rounds, memory_rows = OPTIONS["rows"], max(2, OPTIONS["rounds"]), OPTIONS["memory_rows"]
+    source = _dry_run_file(rows)
+    spec = import_job(f"dry-speed-{rows}", source, "https://api.rampwin.com", rate="20/s", concurrency=8)
+    trees = {"0.2": release_tree(), "ours": REPOSITORY}
+    runs: dict[str, list[DryRun]] = {"0.2": [], "ours": []}
+    for round_index in range(rounds):
+        for name in ("0.2", "ours") if round_index % 2 == 0 else ("ours", "0.2"):
+            runs[name].append(cli_dry_run(trees[name], spec))
+            print(f"   round {round_index + 1}, {name}: {runs[name][-1].seconds:.2f} s", flush=True)
+    old_seconds = statistics.median(run.seconds for run in runs["0.2"])
+    new_seconds = statistics.median(run.seconds for run in runs["ours"])
+    old, new = runs["0.2"][0], runs["ours"][0]
+    stable = all(run.counts == old.counts for run in runs["0.2"]) and all(
+        run.counts == new.counts for run in runs["ours"]
+    )
+    differences = count_differences(old.counts, new.counts)
+    unexplained = {key: pair for key, pair in differences.items() if key not in CHANGED_RULES}
+    if old.rows != new.rows:
+        unexplained["rows read"] = (old.rows, new.rows)
+    for key, (before, after) in differences.items():
+        print(f"   count differs, {key}: 0.2 {before:,} vs ours {after:,} ({CHANGED_RULES.get(key, 'no rule')})")
+    ratio = old_seconds / new_seconds
+    side_by_side = ", ".join(f"{key} {old.counts.get(key, 0):,}/{new.counts.get(key, 0):,}" for key in
+                             sorted({*old.counts, *new.counts}))  # fmt: skip
+    memory_source = _dry_run_file(memory_rows)
+    memory_spec = import_job(f"dry-memory-{memory_rows}", memory_source, "https://api.rampwin.com", rate="20/s",
+                             concurrency=8)  # fmt: skip
+    memory = cli_dry_run(REPOSITORY, memory_spec)
+    label = f"dry run, {rows:,} realistic rows"
+    return [
+        Figure(
+            label,
+            "0.2 seconds ÷ ours (CLI, core 1, median)",
+            ratio,
+            "≥ 10",
+            ratio >= 10,
+            f"{old_seconds:.2f} s vs {new_seconds:.2f} s, {rounds} rounds alternately; peak RSS "
+            f"{old.peak_rss_mb:.0f} vs {new.peak_rss_mb:.0f} MB",
+        ),
+        Figure(
+            label,
+            "counts by reason: unexplained differences",
+            len(unexplained),
+            "0",
+            not unexplained and stable,
+            f"0.2/ours: rows {old.rows:,}/{new.rows:,}, {side_by_side}; differing: "
+            f"{json.dumps(differences) if differences else 'none'}"
+            + ("" if stable else "; counts changed between rounds"),
+        ),
+        Figure(
+            f"dry run, {memory_rows:,} realistic rows",
+            "ours: peak RSS (MB)",
+            memory.peak_rss_mb,
+            "≤ 400",
+            memory.peak_rss_mb <= 400,
+            f"{memory.seconds:.1f} s; {json.dumps(memory.counts)}",
+        ),
+    ]
 
 
 def _child_json(module: str, *arguments: str) -> tuple[dict[str, Any], float]:
@@ -569,36 +699,6 @@ def _child_json(module: str, *arguments: str) -> tuple[dict[str, Any], float]:
     _, status, usage = os.wait4(process.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, output
     return json.loads(output), usage.ru_maxrss / 1024
-
-
-def dry_run_speed() -> list[Figure]:
-    """The dry run's read + check + mapping over 1,001,000 rows: 0.2.0's per-row path and the column-wise one,
-    side by side in this run (same counts); and the column-wise one over 10,001,000 rows."""
-    one = _dry_run_file(1_000_000)
-    old, _ = _dry_path("rows", one)
-    new, _ = _dry_path("columns", one)
-    ten, ten_rss = _dry_path("columns", _dry_run_file(10_000_000))
-    same = old["counts"] == new["counts"] and old["rows"] == new["rows"]
-    ratio = old["seconds"] / new["seconds"]
-    return [
-        Figure(
-            "dry run, column-wise",
-            "per-row seconds ÷ column-wise seconds, 1,001,000 rows",
-            ratio,
-            "≥ 10",
-            ratio >= 10 and same,
-            f"{old['seconds']:.1f} s vs {new['seconds']:.2f} s; counts equal: {same} {json.dumps(new['counts'])}",
-        ),
-        Figure("dry run, column-wise", "seconds, 1,001,000 rows", new["seconds"], "≤ 2", new["seconds"] <= 2),
-        Figure(
-            "dry run, column-wise",
-            "seconds, 10,001,000 rows",
-            ten["seconds"],
-            "≤ 20",
-            ten["seconds"] <= 20,
-            f"peak RSS {ten_rss:.0f} MB; {json.dumps(ten['counts'])}",
-        ),
-    ]
 
 
 def dry_run_memory() -> list[Figure]:

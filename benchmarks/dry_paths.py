@@ -1,6 +1,9 @@
 """``python -m benchmarks.dry_paths {rows,columns} FILE``: the dry run's read, structure check, mapping and
-duplicate check over FILE, by the release's per-row path or by the column-wise one, in this process; prints
-seconds and the counts by reason as JSON (the case compares them)."""
+duplicate check over FILE, by the per-row path or by the column-wise one, in this process; prints seconds and
+the counts by reason as JSON.
+
+Both paths are the CURRENT code's (``per_row`` is the release's shape, not the release): the dry-run-speed case
+no longer uses this module; it runs release 0.2 itself (``cases.release_tree``) through its own CLI."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ MAPPING = MappingSpec(tags={"column": "tags", "separator": ";"})
 
 
 def per_row(path: Path) -> dict[str, object]:
-    """0.2.0's path: a Python ``csv`` pass for the structure, then every row as a dict, mapped one by one."""
+    """0.2.0's path, in today's code: a Python ``csv`` pass for the structure, then every row as a dict,
+    mapped one by one."""
     reader = FileReader(FileSource(type="file", path=path))
     mapper = ContactMapper(MAPPING, reader.columns(), "bench")
     rows = reader._check_csv()  # the structure check the release ran first
