@@ -560,7 +560,11 @@ RELEASE_TREE = WORK / "release-0.2"
 REPOSITORY = Path(__file__).resolve().parent.parent
 # Reasons whose rule changed on purpose since 0.2 (reason: what changed); a difference in any other reason's
 # count is a regression. Fill in when a rule changes, with the commit.
-CHANGED_RULES: dict[str, str] = {}
+CHANGED_RULES: dict[str, str] = {
+    "bad_phone": "issue 20's rule (c): digits valid only as an international number are read so (4915123456789 in IN)",
+    "send": "the same rows, now sent",
+    "duplicate_in_file": "the same rows can now repeat an earlier phone",
+}
 
 
 def release_tree() -> Path:
