@@ -23,12 +23,10 @@ import phonenumbers
 import polars as pl
 
 from bulkcontacts.contacts.mapping import EMAIL, ContactMapper
-from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, valid_for
+from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, python_rule, valid_for
 from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
 from bulkcontacts.contacts.regions import names as region_names
 from bulkcontacts.contacts.values import certainly_converts, certainly_empty
-
-COUNTRY_CODE_PREFIX = "^(" + "|".join(str(code) for code in sorted(COUNTRY_CODES)) + ")"
 
 # Python's whitespace (``str.isspace``: what ``str.strip`` and ``re``'s ``\s`` take), listed once (a test checks
 # it), and spelt for Polars' regex engine, whose ``\s`` differs.
@@ -40,7 +38,7 @@ PY_SPACE = "".join(f"\\x{{{ord(char):x}}}" for char in PY_SPACE_CHARS)
 PLAIN_PHONE = r"^ *\(?\+?[0-9 \-.()/]*[0-9][0-9 \-.()/]* *$"  # ASCII only, at most one "+", at the start
 SEPARATORS = r"[ \-.()/]"
 PHONE = pl.Int64
-SMALL_GROUP = 64  # rows of one country code below which Python judges them faster than a query
+SMALL_GROUP = 2_000  # rows of one country code below which Python judges them faster than a query
 
 
 def _stripped(column: str) -> pl.Expr:
@@ -52,7 +50,7 @@ def _empty(column: str) -> pl.Expr:
 
 
 class FastPath:
-    """Built once per run from the per-row mapper; ``phones(frame)`` per batch."""
+    """Built once per run from the per-row mapper; ``outcomes(frame)`` (or ``phones(frame)``) per batch."""
 
     def __init__(self, mapper: ContactMapper) -> None:
         self.mapper = mapper
@@ -72,34 +70,59 @@ class FastPath:
         self.alias = {column: f"column_{index}" for index, column in enumerate(checked)}
         self.phone_columns = [self.alias[column] for column in core["phone_number"]]
         self.country = self.alias[mapper.country_column] if mapper.country_column else None
-        self._row_checks = self._checks()
+        self._facts = [
+            self._sole_value().alias("sole"),
+            pl.col("cell").str.contains(PLAIN_PHONE).alias("plain"),
+            pl.all_horizontal(_empty(column) for column in self.phone_columns).alias("no_phone"),
+            *self._region(),
+            self._set_code().alias("set_code"),
+            self._named().alias("named"),
+            self._email().alias("email_ok"),
+            self._attributes().alias("attributes_ok"),
+        ]
 
     def phones(self, frame: pl.DataFrame) -> pl.Series:
         """Per row: the phone the per-row mapper would send, where it certainly accepts the row; null where
-        the per-row mapper must decide. Rows read by ``"auto"`` as national numbers though valid
-        internationally too are counted in the mapper's ``ambiguous``."""
+        it must decide (or certainly refuses the row)."""
+        return self.outcomes(frame)["phone"]
+
+    def outcomes(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Per row, ``phone``: the phone the per-row mapper would send where it certainly accepts the row;
+        ``code``: the reason code it would give where it certainly refuses it; both null where it must
+        decide. Accepted rows that ``"auto"`` read as national numbers though valid internationally too are
+        counted in the mapper's ``ambiguous``."""
         schema = frame.schema
         if any(schema.get(column) != pl.String for column in self.columns):
-            return pl.Series("phone", [None] * frame.height, dtype=PHONE)
-        selected = frame.select(pl.col(column).alias(name) for column, name in self.alias.items())
-        cells = selected.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("at"),
-            self._first_cell().alias("cell"),
-            self._region().alias("region"),
-            self._row_checks.alias("ok"),
-        ).filter(pl.col("ok") & pl.col("cell").str.contains(PLAIN_PHONE) & pl.col("region").is_not_null())
-        phones = pl.Series("phone", [None] * frame.height, dtype=PHONE)
-        for (region,), part in cells.partition_by("region", as_dict=True, include_key=False).items():
-            decided = _decide(part, home(str(region)), self.mapper.mapping.phone_without_plus)
-            if decided.height:
-                phones = phones.scatter(decided["at"], decided["phone"])
-                self._count_ambiguous(decided.filter(pl.col("other").is_not_null()), str(region))
-        return phones
+            return pl.DataFrame(
+                {"phone": [None] * frame.height, "code": [None] * frame.height}, {"phone": PHONE, "code": pl.String}
+            )
+        facts = (
+            frame.select(pl.col(column).alias(name) for column, name in self.alias.items())
+            .with_columns(self._first_cell().alias("cell"))
+            .select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "cell", *self._facts)
+        )
+        odd = facts.filter(~pl.col("plain").fill_null(True))  # few: the others are plain phones or none
+        unreadable = odd.select("at", unreadable=_unreadable(pl.col("cell").str.strip_chars(PY_SPACE_CHARS)))
+        facts = facts.join(unreadable, on="at", how="left")
+        judged = self._judge_phones(facts)
+        decided = facts.join(judged, on="at", how="left").select(*_verdict(self.mapper.mapping.phone_without_plus))
+        accepted = decided.filter(pl.col("phone").is_not_null() & pl.col("other").is_not_null())
+        if accepted.height:
+            first = accepted.row(0, named=True)
+            self.mapper.ambiguous.add(
+                accepted.height, first["cell"].strip(), first["phone"], first["other"], first["region"]
+            )
+        return decided.select("phone", "code")
 
-    def _count_ambiguous(self, ambiguous: pl.DataFrame, region: str) -> None:
-        if ambiguous.height:
-            first = ambiguous.row(0, named=True)
-            self.mapper.ambiguous.add(ambiguous.height, first["cell"].strip(), first["phone"], first["other"], region)
+    def _judge_phones(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """(at, number, other, invalid, ambiguous) of the rows whose phone the rule certainly reads one way."""
+        plain = facts.filter(pl.col("sole").is_not_null() & pl.col("plain") & pl.col("region").is_not_null())
+        policy = self.mapper.mapping.phone_without_plus
+        parts = [
+            _decide(part.select("at", "cell", "sole"), home(str(region)), policy)
+            for (region,), part in plain.partition_by("region", as_dict=True).items()
+        ]
+        return pl.concat(parts) if parts else _decide(plain.select("at", "cell", "sole"), home(""), policy)
 
     def _first_cell(self) -> pl.Expr:
         """The first non-empty phone cell's first value (the per-row rule tries the others only when it is
@@ -109,87 +132,182 @@ class FastPath:
         split = cell.str.split(separator).list.first()
         return pl.when(cell.str.contains(separator, literal=True)).then(split).otherwise(cell)
 
-    def _region(self) -> pl.Expr:
-        """Each row's region: its country column's (null where it names no country: the mapper rejects it)."""
+    def _sole_value(self) -> pl.Expr:
+        """True where the first value is the row's only phone value (so its failure is the row's), false
+        where others follow it; null where there is no phone at all."""
+        filled = pl.sum_horizontal((~_empty(column)).cast(pl.Int32) for column in self.phone_columns)
+        several = pl.any_horizontal(
+            pl.col(column).str.contains(self.mapper.mapping.multi_value_separator, literal=True).fill_null(False)
+            for column in self.phone_columns
+        )
+        return pl.when(filled == 0).then(None).otherwise((filled == 1) & ~several)
+
+    def _region(self) -> list[pl.Expr]:
+        """``region``: each row's (its country column's, else the default), null where unknown or unsure;
+        ``unknown_country``: the per-row mapper certainly knows no such country."""
         default = self.mapper.mapping.default_country
         if self.country is None:
-            return pl.lit(default)
+            return [pl.lit(default).alias("region"), pl.lit(False).alias("unknown_country")]
         named = region_names()
-        key = _stripped(self.country).str.to_lowercase().str.replace_all(" +", " ")
-        known = key.replace_strict(list(named), list(named.values()), default=None, return_dtype=pl.String)
-        return pl.when(_empty(self.country)).then(pl.lit(default)).otherwise(known)
+        spaces = f"[{PY_SPACE}]+"  # as Python's split() and join(): any run of whitespace is one space
+        key = pl.col(self.country).str.replace_all(spaces, " ").str.strip_chars(" ")
+        ascii_key = key.str.contains("^[ -~]*$")  # Polars' and Python's lower-casing agree on ASCII
+        known = key.str.to_lowercase().replace_strict(list(named), list(named.values()), default=None)
+        empty = _empty(self.country)
+        return [
+            pl.when(empty).then(pl.lit(default)).when(ascii_key).then(known).alias("region"),
+            (~empty & ascii_key & known.is_null()).alias("unknown_country"),
+        ]
 
     # -- everything but the phone --------------------------------------------------------------------------
 
-    def _checks(self) -> pl.Expr:
-        """True where nothing but the phone could make the per-row mapper reject the row."""
+    def _set_code(self) -> pl.Expr:
+        """The code of the first ``reject_when_set`` column holding a value (checked before anything else)."""
+        columns = self.mapper.reject_when_set
+        set_code = _first_of([(~_empty(self.alias[column]), pl.lit(f"{column}_set")) for column in columns])
+        return set_code.cast(pl.String)
+
+    def _named(self) -> pl.Expr:
+        if self.mapper.mapping.missing_name == "phone":
+            return pl.lit(True)
+        core = self.mapper.core_columns
+        names = [
+            self.alias[column] for field in ("full_name", "first_name", "last_name") for column in core.get(field, [])
+        ]
+        return pl.any_horizontal(~_empty(column) for column in names) if names else pl.lit(False)
+
+    def _email(self) -> pl.Expr:
+        """True where the email sent (the first non-empty) is well formed or there is none, false where it
+        certainly is not (ASCII: both regex engines read it alike), null where unsure."""
+        if "email" not in self.mapper.core_columns:
+            return pl.lit(True)
+        columns = [self.alias[column] for column in self.mapper.core_columns["email"]]
+        first = pl.coalesce([pl.when(~_empty(column)).then(_stripped(column)) for column in columns])
+        well_formed = first.str.contains(EMAIL.pattern.replace(r"\s", PY_SPACE))
+        return pl.when(first.is_null() | well_formed).then(True).when(first.str.contains("^[ -~]*$")).then(False)
+
+    def _attributes(self) -> pl.Expr:
+        """True where every typed attribute certainly converts (or is empty, or an empty marker)."""
         mapper, mapping, alias = self.mapper, self.mapper.mapping, self.alias
-        checks = [_empty(alias[column]) for column in mapper.reject_when_set]
-        core = {field: [alias[column] for column in named] for field, named in mapper.core_columns.items()}
-        if mapping.missing_name != "phone":
-            names = ("full_name", "first_name", "last_name")
-            named = [~_empty(column) for field in names for column in core.get(field, [])]
-            checks.append(pl.any_horizontal(named) if named else pl.lit(False))
-        if "email" in core:  # the first non-empty email column is the one sent
-            pattern = EMAIL.pattern.replace(r"\s", PY_SPACE)
-            first = pl.coalesce([pl.when(~_empty(column)).then(_stripped(column)) for column in core["email"]])
-            checks.append(first.is_null() | first.str.contains(pattern))
+        checks = []
         for column, name, _ in mapper.attributes:
             kind = mapping.types.get(name, mapping.types.get(column, "as-is"))
             if kind not in ("as-is", "string"):  # text as text never fails: no check (thousands of columns)
+                text = _stripped(alias[column])
+                options = mapper.value_options
                 checks.append(
-                    _empty(alias[column])
-                    | certainly_converts(_stripped(alias[column]), kind, mapper.value_options)
-                    | certainly_empty(_stripped(alias[column]), kind)
+                    _empty(alias[column]) | certainly_converts(text, kind, options) | certainly_empty(text, kind)
                 )
         return pl.all_horizontal(checks) if checks else pl.lit(True)
 
 
+def _unreadable(text: pl.Expr) -> pl.Expr:
+    """True where the per-row rule refuses the (ASCII, stripped) value before reading any number: characters
+    a phone cannot have, no digit at all, or scientific notation that lost digits (``phones.read_phone``)."""
+    allowed = f"^[0-9{PY_SPACE}\\-.()+/]+$"
+    scientific = r"^[+-]?[0-9]+(?:[.,]([0-9]+))?[eE]([+-]?[0-9]+)$"  # phones.SCIENTIFIC, for ASCII
+    written = text.str.extract(scientific, 1).str.len_chars().fill_null(0)
+    exponent = text.str.extract(scientific, 2).cast(pl.Int32, strict=False)  # null past Int32: undecided
+    lost_digits = (exponent > written).fill_null(False)  # 9.19877E+11: Decimal's exponent is positive
+    characters = ~text.str.contains(scientific) & ~text.str.contains(allowed)
+    no_digit = text.str.contains(allowed) & ~text.str.contains("[0-9]")
+    ascii_text = text.str.contains("^[\\x00-\\x7f]*$")
+    return (ascii_text & (characters | no_digit | lost_digits)).fill_null(False)
+
+
+def _verdict(policy: str) -> list[pl.Expr]:
+    """The row's outcome from its facts, checks in the per-row mapper's order: ``reject_when_set``, the
+    country, the phone, the name, the email, the attributes. A check decides only when every check before it
+    certainly passed."""
+    number = pl.col("number")
+    phone_bad = pl.col("no_phone") | pl.col("unreadable").fill_null(False) | pl.col("invalid").fill_null(False)
+    code = _first_of(
+        [
+            (pl.col("set_code").is_not_null(), pl.col("set_code")),
+            (pl.col("unknown_country"), pl.lit("unknown_country")),
+            (pl.col("region").is_null(), pl.lit(None, pl.String)),
+            (phone_bad & pl.col("sole").fill_null(True), pl.lit("bad_phone")),
+            (
+                pl.col("ambiguous").fill_null(False) & pl.col("sole") & pl.lit(policy == "strict"),
+                pl.lit("ambiguous_phone"),
+            ),
+            (number.is_null(), pl.lit(None, pl.String)),
+            (~pl.col("named"), pl.lit("no_name")),
+            (~pl.col("email_ok").fill_null(True), pl.lit("bad_email")),
+        ]
+    )
+    sure = pl.col("email_ok").fill_null(False) & pl.col("attributes_ok")
+    accepted = code.is_null() & number.is_not_null() & pl.col("named") & sure
+    return [
+        pl.when(accepted).then(number).alias("phone"),
+        code.alias("code"),
+        pl.when(accepted).then(pl.col("other")).alias("other"),
+        pl.col("cell"),
+        pl.col("region"),
+    ]
+
+
 def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
-    """(at, cell, phone, other) of the rows of one region whose phone the rule certainly reads as valid;
-    ``other``: the international reading ``"auto"`` passed over (an ambiguous row), else null."""
+    """Per row of one region (columns at, cell): ``number``, the phone the rule certainly reads (null where
+    unsure); ``other``, the international reading ``"auto"`` passed over (an ambiguous row); ``invalid``,
+    true where every reading is certainly invalid; ``ambiguous``, both readings valid (``"strict"`` refuses)."""
     if not place.code:
-        return part.select("at", "cell", phone=pl.lit(None, PHONE), other=pl.lit(None, PHONE)).clear()
+        empty = {"at": pl.Int64, "number": PHONE, "other": PHONE, "invalid": pl.Boolean, "ambiguous": pl.Boolean}
+        return pl.DataFrame(schema=empty)
     readings = _readings(part, place)
     judged = readings.join(_validity(readings, "p"), on="at", how="left")
-    judged = judged.join(_validity(readings, "h"), on="at", how="left")
+    # The national reading matters where the international one did not already decide the row.
+    decided_by_p = (pl.col("kind") == INTERNATIONAL) | (
+        (pl.col("kind") == BARE) & pl.col("p_valid").fill_null(False) & (pl.col("p_code") == place.code)
+        if policy != "international"
+        else (pl.col("kind") == BARE) & pl.col("p_valid").fill_null(False)
+    )
+    wanted = judged.filter(~decided_by_p) if policy != "national" else judged
+    judged = judged.join(_validity(wanted, "h"), on="at", how="left")
     p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE)
     h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE)
     p_valid, h_valid = pl.col("p_valid").fill_null(False), pl.col("h_valid").fill_null(False)
     p_invalid, h_invalid = (~pl.col("p_valid")).fill_null(False), (~pl.col("h_valid")).fill_null(False)
     kind = pl.col("kind")
-    bare = kind == "bare"
+    bare, international, trunk = kind == BARE, kind == INTERNATIONAL, kind == TRUNK
     dropped_plus = bare & p_valid & (pl.col("p_code") == place.code)
     undropped = bare & (p_invalid | (pl.col("p_code") != place.code).fill_null(False))  # (a) certainly not
-    choices = [((kind == "international") & p_valid, p_number), ((kind == "trunk") & h_valid, h_number)]
+    both = undropped & h_valid & p_valid
+    choices = [(international & p_valid, p_number), (trunk & h_valid, h_number)]
     other = pl.lit(None, PHONE)
     if policy == "international":
         choices += [(bare & p_valid, p_number), (bare & p_invalid & h_valid, h_number)]
     elif policy == "national":
         choices += [(bare & h_valid, h_number), (bare & h_invalid & p_valid, p_number)]
     else:
-        both = undropped & h_valid & p_valid
         choices.append((dropped_plus, p_number))
         if policy == "auto":  # strict leaves both to the per-row path, which refuses them
             choices.append((both, h_number))
             other = _first_of([(both, p_number)])
         choices += [(undropped & h_valid & p_invalid, h_number), (undropped & h_invalid & p_valid, p_number)]
-    phone = _first_of(choices)
-    return judged.select("at", "cell", phone=phone, other=other).filter(pl.col("phone").is_not_null())
+    # A trunk number the parser may keep whole: certainly invalid only when too short even so.
+    lengths = _lengths(place.code)
+    short = pl.col("digits").str.len_chars() < min(lengths) if lengths else pl.lit(False)
+    invalid = (international & p_invalid) | (trunk & short) | (bare & p_invalid & h_invalid)
+    return judged.select("at", number=_first_of(choices), other=other, invalid=invalid, ambiguous=both)
 
 
 def _first_of(choices: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     """The value of the first condition that holds, else null."""
+    if not choices:
+        return pl.lit(None)
     chain: Any = pl
     for condition, value in choices:
         chain = chain.when(condition).then(value)
     return chain.otherwise(None)  # type: ignore[no-any-return]
 
 
+INTERNATIONAL, TRUNK, BARE = 0, 1, 2  # a row's kind: with an international prefix, a trunk prefix, neither
+
+
 def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
-    """Each row's kind (international, trunk, bare digits) and its readings: ``p`` the international one
-    (country code, national number), ``h`` the national number in the region (when its parser strips only
-    the trunk prefix; null otherwise)."""
+    """Each row's kind and its readings: ``p`` the international one (country code, national number), ``h``
+    the national number in the region (where its parser certainly strips only the trunk prefix)."""
     digits = pl.col("digits")
     if place.idd is not None:
         idd = digits.str.extract(f"^({place.idd.pattern})", 1)
@@ -199,22 +317,34 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
         after, dialled = digits, pl.lit(False)
     plus = digits.str.starts_with("+")
     trunk = digits.str.starts_with(place.trunk) if place.trunk else pl.lit(False)
-    staged = part.with_columns(digits=pl.col("cell").str.replace_all(SEPARATORS, "")).with_columns(
-        kind=pl.when(plus | dialled)
-        .then(pl.lit("international"))
-        .when(trunk)
-        .then(pl.lit("trunk"))
-        .otherwise(pl.lit("bare")),
-        international=pl.when(plus).then(digits.str.slice(1)).when(dialled).then(after).otherwise(digits),
+    kind = pl.when(plus | dialled).then(INTERNATIONAL).when(trunk).then(TRUNK).otherwise(BARE).cast(pl.Int8)
+    international = pl.when(plus).then(digits.str.slice(1)).when(dialled).then(after).otherwise(digits)
+    return (
+        part.lazy()
+        .with_columns(digits=pl.col("cell").str.replace_all(SEPARATORS, ""))
+        .with_columns(kind=kind, international=international)
+        .with_columns(code_text=_country_code(pl.col("international")))
+        .select(
+            "at",
+            "digits",
+            "kind",
+            p_code=pl.when(pl.col("kind") != TRUNK).then(pl.col("code_text").cast(pl.Int64)),
+            p_national=pl.col("international").str.slice(pl.col("code_text").str.len_chars().fill_null(0)),
+            h_code=pl.lit(place.code, pl.Int64),
+            h_national=_national(place),
+        )
+        .collect()
     )
-    kind = pl.col("kind")
-    code = pl.col("international").str.extract(COUNTRY_CODE_PREFIX, 1)
-    return staged.with_columns(
-        p_code=pl.when(kind != "trunk").then(code.cast(pl.Int64)),
-        p_national=pl.col("international").str.slice(code.str.len_chars().fill_null(0)),
-        h_code=pl.lit(place.code, pl.Int64),
-        h_national=_national(place),
-    )
+
+
+def _country_code(digits: pl.Expr) -> pl.Expr:
+    """The country code the digits start with (codes are a prefix code: at most one does), as text."""
+    choices = [
+        (digits.str.slice(0, length).is_in([str(code) for code in COUNTRY_CODES if len(str(code)) == length]),
+         digits.str.slice(0, length))
+        for length in (1, 2, 3)
+    ]  # fmt: skip
+    return _first_of(choices).cast(pl.String)
 
 
 def _national(place: Home) -> pl.Expr:
@@ -223,52 +353,141 @@ def _national(place: Home) -> pl.Expr:
     digits, kind = pl.col("digits"), pl.col("kind")
     if place.simple:
         stripped = digits.str.slice(len(place.trunk))
-        return pl.when(kind == "trunk").then(stripped).when(kind == "bare").then(digits)
+        return pl.when(kind == TRUNK).then(stripped).when(kind == BARE).then(digits)
     prefix = digits.str.extract(f"^({place.parsing})", 1) if place.parsing else pl.lit(None, pl.String)
-    choices = [((kind == "bare") & prefix.is_null(), digits)]
+    choices = [((kind == BARE) & prefix.is_null(), digits)]
     if place.trunk and not place.transform:
-        choices.append(((kind == "trunk") & (prefix == place.trunk), digits.str.slice(len(place.trunk))))
+        choices.append(((kind == TRUNK) & (prefix == place.trunk), digits.str.slice(len(place.trunk))))
     return _first_of(choices)
 
 
 def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:
     """(at, {which}_valid) for one reading of every row: true (libphonenumber calls it valid), false (and
-    its parser could not make it valid either), null (unknown: the per-row path decides)."""
+    its parser could not make it valid either), null (unknown: the per-row path decides). Lengths are
+    screened for every code at once; the rules' patterns run only on numbers of a length they could accept,
+    a query per code with many such rows, one by one for the rest (a query costs milliseconds, whatever its
+    size)."""
     name = f"{which}_valid"
     frame = readings.select("at", code=pl.col(f"{which}_code"), national=pl.col(f"{which}_national"))
-    judged = [frame.filter(pl.col("code").is_null()).select("at", pl.lit(False).alias(name))]  # no country code
-    for (code,), group in frame.filter(pl.col("code").is_not_null()).partition_by("code", as_dict=True).items():
-        if group.height >= SMALL_GROUP:
-            judged.append(group.select("at", _judged(int(code)).alias(name)))
-        else:  # a query costs milliseconds whatever its size: a few rows are judged one by one, alike
-            verdicts = [_judged_one(int(code), national) for national in group["national"]]
-            judged.append(group.select("at", pl.Series(name, verdicts, dtype=pl.Boolean)))
+    codes, lengths = _code_tables()
+    stripped_lengths = lengths.rename({"length": "stripped_length", "possible": "possible_stripped"})
+    screened = (
+        frame.with_columns(length=pl.col("national").str.len_chars().cast(pl.Int32))
+        .join(codes, on="code", how="left")
+        .with_columns(stripped_length=pl.col("length") - pl.col("prefix").str.len_chars().fill_null(0).cast(pl.Int32))
+        .join(lengths, on=["code", "length"], how="left")
+        .join(stripped_lengths, on=["code", "stripped_length"], how="left")
+        .with_columns(screen=_screen())
+    )
+    decided = screened.filter(pl.col("screen") != TO_RULE)
+    judged = [decided.select("at", pl.when(pl.col("screen") == UNSURE).then(None).otherwise(False).alias(name))]
+    to_rule = screened.filter(pl.col("screen") == TO_RULE)
+    sizes = to_rule.group_by("code").len()
+    common = sizes.filter(pl.col("len") >= SMALL_GROUP)["code"].to_list()
+    judged += [to_rule.filter(pl.col("code") == code).select("at", _ruled(code).alias(name)) for code in common]
+    rare = to_rule.filter(~pl.col("code").is_in(common))
+    verdicts = [_ruled_one(code, national) for code, national in zip(rare["code"], rare["national"], strict=True)]
+    judged.append(pl.DataFrame({"at": rare["at"], name: pl.Series(verdicts, dtype=pl.Boolean)}))
     return pl.concat(judged)
 
 
-def _judged_one(code: int, national: str | None) -> bool | None:
-    """``_judged`` for one number."""
-    if national is None or national.startswith("0") or not MIN_NATIONAL <= len(national) <= MAX_NATIONAL:
-        return None
-    if valid_for(code) is None:
-        return None
-    if phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=code, national_number=int(national))):
+def _ruled_one(code: int, national: str) -> bool | None:
+    """``_ruled`` for one screened number."""
+    rule = python_rule(code)
+    assert rule is not None  # screened: only codes with rules come here
+    if national.startswith("0") and _parsing_prefix(code) == "0":  # kept or stripped, whichever is viable
+        either = rule(national) or national[1:].startswith("0") or rule(national[1:])
+        return None if either else False
+    if rule(national):
         return True
-    stripping = _parsing_prefix(code)
-    return None if stripping and re.match(f"(?:{stripping})", national) else False
+    stripping = _stripping(code)
+    return None if stripping is not None and stripping.match(national) else False
 
 
 @functools.cache
-def _judged(code: int) -> pl.Expr:
-    national = pl.col("national")
+def _stripping(code: int) -> re.Pattern[str] | None:
+    prefix = _parsing_prefix(code)
+    return re.compile(f"(?:{prefix})") if prefix else None
+
+
+SCREENED_OUT, UNSURE, TO_RULE = 0, 1, 2
+
+
+def _screen() -> pl.Expr:
+    """The first steps of judging a number, over the joined code tables: what its length (and a leading
+    zero) already says: invalid, unsure, or the rules decide. A null code is no country code: invalid."""
+    national, length = pl.col("national"), pl.col("length")
+    strippable = pl.col("any_prefix") | national.str.starts_with(pl.col("prefix")).fill_null(False)
+    short = (length < pl.col("shortest")).fill_null(False)
+    # A length no number of the code has, as written and with its national prefix stripped (when it has one).
+    odd_stripped = ~pl.col("any_prefix") & pl.col("possible_stripped").is_null()
+    odd = pl.col("shortest").is_not_null() & pl.col("possible").is_null() & (~strippable | odd_stripped)
+    # A leading zero is part of the number, or the code's literal national prefix (then both readings are
+    # judged); a prefix given as a pattern leaves it to the parser.
+    zero = national.str.starts_with("0") & pl.col("any_prefix")
+    sound = ~zero & length.is_between(MIN_NATIONAL, MAX_NATIONAL)
+    screen = pl.when(pl.col("code").is_null()).then(SCREENED_OUT).when(national.is_null()).then(UNSURE)
+    screen = screen.when(short | odd).then(SCREENED_OUT).when(~sound | ~pl.col("ruled").fill_null(False)).then(UNSURE)
+    return screen.otherwise(TO_RULE).cast(pl.Int8)
+
+
+@functools.cache
+def _code_tables() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per country code: the shortest national number, the national prefix its parser may strip (a literal,
+    or ``any_prefix`` when it is a pattern), whether ``phone_rules`` decide it; and every possible length."""
+    rows, possible = [], []
+    for code in sorted(COUNTRY_CODES):
+        lengths, stripping = _lengths(code), _parsing_prefix(code)
+        literal = stripping if stripping and stripping.isdigit() else None
+        rows.append(
+            (
+                code,
+                min(lengths) if lengths else None,
+                literal,
+                bool(stripping) and literal is None,
+                valid_for(code) is not None,
+            )
+        )
+        possible += [(code, length) for length in sorted(lengths)]
+    codes = pl.DataFrame(
+        rows,
+        schema={
+            "code": pl.Int64,
+            "shortest": pl.Int32,
+            "prefix": pl.String,
+            "any_prefix": pl.Boolean,
+            "ruled": pl.Boolean,
+        },
+        orient="row",
+    )
+    lengths_table = pl.DataFrame(possible, schema={"code": pl.Int64, "length": pl.Int32}, orient="row")
+    return codes, lengths_table.with_columns(possible=pl.lit(True))
+
+
+@functools.cache
+def _ruled(code: int) -> pl.Expr:
+    """libphonenumber's rules (``phone_rules``): valid, certainly invalid, or unsure (the parser may strip)."""
     rule = valid_for(code)
-    if rule is None:
-        return pl.lit(None, pl.Boolean)
-    sound = national.is_not_null() & ~national.str.starts_with("0")
-    sound = sound & national.str.len_chars().is_between(MIN_NATIONAL, MAX_NATIONAL)
-    stripping = _parsing_prefix(code)  # the parser strips it when that leaves a valid number
-    certain = ~national.str.contains(f"^(?:{stripping})") if stripping else pl.lit(True)
-    return pl.when(~sound).then(None).when(rule).then(True).when(certain).then(False).otherwise(None)
+    assert rule is not None
+    stripping = _parsing_prefix(code)
+    certain = ~pl.col("national").str.contains(f"^(?:{stripping})") if stripping else pl.lit(True)
+    if stripping == "0":  # a leading zero may be kept or stripped: unsure here (``_ruled_one`` judges both)
+        rule = pl.when(~pl.col("national").str.starts_with("0")).then(rule)
+    return pl.when(rule).then(True).when(certain).then(False).otherwise(None)
+
+
+@functools.cache
+def _lengths(code: int) -> frozenset[int]:
+    """The lengths a national number of this code can have (libphonenumber's possible lengths, over its
+    regions), when its parser only ever strips digits; empty when unsure. Shorter is invalid however it is
+    read; another length is invalid unless the parser may strip a prefix first."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    metadata = [phonenumbers.PhoneMetadata.metadata_for_region(region) for region in regions]
+    lengths = [found.general_desc.possible_length if found and found.general_desc else () for found in metadata]
+    main = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(code))
+    if not lengths or not all(lengths) or main is None or main.national_prefix_transform_rule:
+        return frozenset()
+    return frozenset(length for found in lengths for length in found)
 
 
 def _parsing_prefix(code: int) -> str | None:

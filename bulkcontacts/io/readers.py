@@ -99,6 +99,17 @@ class Batch:
             return [rows[position] for position in positions]
         return self._arrow.take(pa.array(positions, type=pa.int64())).to_pylist()  # type: ignore[no-any-return]
 
+    @staticmethod
+    def joined(batches: list[Batch]) -> Batch:
+        """Consecutive batches as one (Arrow batches are copied into one; dict rows are listed together)."""
+        if len(batches) == 1:
+            return batches[0]
+        arrows = [batch._arrow for batch in batches]
+        if all(arrow is not None for arrow in arrows):
+            table = pa.Table.from_batches(arrows).combine_chunks()
+            return Batch(batches[0].first, arrow=table.to_batches()[0] if table.num_rows else arrows[0])
+        return Batch(batches[0].first, rows=[row for batch in batches for row in batch.rows()])
+
     def tail(self, skip: int) -> Batch:
         """The batch without its first ``skip`` rows."""
         if self._arrow is not None:
@@ -233,8 +244,12 @@ class FileReader:
         for batch in self.frames(start):
             yield batch.first, batch.rows()
 
-    def frames(self, start: int = 0) -> Iterator[Batch]:
-        """Batches of the rows from index ``start`` on."""
+    def frames(self, start: int = 0, at_least: int = 0) -> Iterator[Batch]:
+        """Batches of the rows from index ``start`` on; ``at_least``: joined until they hold that many rows
+        (fewer calls for column-wise work, whose every call has a fixed cost)."""
+        if at_least:
+            yield from _joined(self.frames(start), at_least)
+            return
         produce: Callable[[], Iterator[Batch]] = {
             "csv": self._csv_frames,
             "parquet": self._parquet_frames,
@@ -397,6 +412,17 @@ class FileReader:
         return UsageError(
             f"{self.path}: cannot read it as {self.format.upper()}: {_first_line(error)}{_hint(self.format, error)}"
         )
+
+
+def _joined(batches: Iterator[Batch], rows: int) -> Iterator[Batch]:
+    waiting: list[Batch] = []
+    for batch in batches:
+        waiting.append(batch)
+        if sum(part.height for part in waiting) >= rows:
+            yield Batch.joined(waiting)
+            waiting = []
+    if waiting:
+        yield Batch.joined(waiting)
 
 
 COMPRESSED = {

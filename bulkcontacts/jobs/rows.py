@@ -22,6 +22,7 @@ from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.io.readers import Batch, FileReader
 
 Mapped = dict[str, Any] | Rejection
+TALLY_ROWS = 50_000  # rows counted per column-wise pass (a pass has a fixed cost of a few milliseconds)
 MappedRow = tuple[int, dict[str, Any], Mapped]  # (row, source row, payload or why not)
 
 
@@ -66,15 +67,17 @@ def tally_batches(
     reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones | None, tally: Tally
 ) -> Iterator[int]:
     """Count every row's outcome into ``tally``, batch by batch (yielding each batch's size), building no
-    payload."""
+    payload. Rows the column-wise path certainly accepts or refuses are counted from its columns; the
+    per-row mapper maps the others, and gives the reason text of the first refused row of each kind."""
     fast = FastPath(mapper)
-    for batch in reader.frames():
-        phones = _phones(fast, batch)
-        undecided = phones.is_null().to_numpy()
-        slow = np.flatnonzero(undecided).tolist()
-        positions = np.flatnonzero(~undecided)
+    for batch in reader.frames(at_least=TALLY_ROWS):
+        phones, codes = _outcomes(fast, batch)
+        undecided = (phones.is_null() & codes.is_null()).to_numpy()
+        positions = np.flatnonzero(phones.is_not_null().to_numpy())
         numbers = phones.fill_null(0).to_numpy()[positions]
+        _count_refused(codes, batch, mapper, tally)
         accepted: list[tuple[int, int]] = []  # rows the mapper accepted one by one: (position, phone)
+        slow = np.flatnonzero(undecided).tolist()
         for position, row in zip(slow, batch.rows_at(slow), strict=True):
             outcome = mapper.map(row)
             if isinstance(outcome, Rejection):
@@ -89,6 +92,20 @@ def tally_batches(
         _count_sent(numbers, positions + batch.first, duplicates, tally)
         tally.rows += batch.height
         yield batch.height
+
+
+def _count_refused(codes: pl.Series, batch: Batch, mapper: ContactMapper, tally: Tally) -> None:
+    """The rows the column-wise path refused, by code; the per-row mapper words the first of each kind."""
+    refused = pl.DataFrame({"code": codes}).with_row_index("at").drop_nulls("code")
+    for code, first, count in refused.group_by("code").agg(pl.col("at").min(), pl.len()).iter_rows():
+        row = batch.first + first
+        if code in tally.first_rows and tally.first_rows[code] <= row:
+            tally.rejected[code] += count
+            continue
+        outcome = mapper.map(batch.rows_at([first])[0])
+        if not isinstance(outcome, Rejection) or outcome.code != code:  # the two paths must agree
+            raise AssertionError(f"row {row}: the column-wise path refused it as {code}, the mapper gave {outcome}")
+        tally.reject(outcome, row, count)
 
 
 def _count_sent(numbers: Any, rows: Any, duplicates: DuplicatePhones | None, tally: Tally) -> None:
@@ -106,5 +123,13 @@ def _count_sent(numbers: Any, rows: Any, duplicates: DuplicatePhones | None, tal
 
 def _phones(fast: FastPath, batch: Batch) -> pl.Series:
     """Each row's phone where the column-wise path decided the row, null where the mapper must."""
+    return _outcomes(fast, batch)[0]
+
+
+def _outcomes(fast: FastPath, batch: Batch) -> tuple[pl.Series, pl.Series]:
+    """Each row's phone where the column-wise path accepted it, its reason code where it refused it."""
     frame = batch.frame
-    return pl.Series("phone", [None] * batch.height, dtype=pl.Int64) if frame is None else fast.phones(frame)
+    if frame is None:
+        return pl.Series([None] * batch.height, dtype=pl.Int64), pl.Series([None] * batch.height, dtype=pl.String)
+    decided = fast.outcomes(frame)
+    return decided["phone"], decided["code"]

@@ -195,3 +195,36 @@ def test_the_first_valid_number_of_several_cells_and_values_wins():
         first_valid(["12", None, "abc"], "US", "auto", " ::: ")
     with pytest.raises(PhoneError, match="empty"):
         first_valid(["", None, "  "], "US", "auto", " ::: ")
+
+
+def test_the_python_rules_are_libphonenumbers_for_every_code():
+    """``phone_rules.python_rule`` (what the column-wise path asks for rare country codes) against
+    ``phonenumbers.is_valid_number``, non-geographic codes (+800, +881, …) included."""
+    import random
+
+    import phonenumbers
+
+    from bulkcontacts.contacts.phone_rules import python_rule
+
+    rng = random.Random(5)
+    codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    valid = 0
+    for _ in range(40_000):
+        code = rng.choice(codes)
+        rule = python_rule(code)
+        assert rule is not None, code
+        region = phonenumbers.region_code_for_country_code(code)
+        example = (
+            phonenumbers.example_number_for_non_geo_entity(code)
+            if region == "001"
+            else phonenumbers.example_number_for_type(region, rng.choice([0, 1]))
+        )
+        if example is not None and rng.random() < 0.7:
+            national = str(example.national_number)[:-3] + "".join(rng.choice("0123456789") for _ in range(3))
+        else:
+            national = str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 12)))
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+        expected = phonenumbers.is_valid_number(number)
+        assert rule(national) == expected, (code, national)
+        valid += expected
+    assert valid > 10_000

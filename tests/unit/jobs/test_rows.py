@@ -316,3 +316,13 @@ def test_every_new_rule_maps_column_wise_as_per_row_on_export_shaped_data(tmp_pa
     decided = [phone for batch in reader.frames() for phone in FastPath(fast).phones(batch.frame).to_list()]
     accepted = sum(not isinstance(outcome, Rejection) for outcome in expected)
     assert sum(phone is not None for phone in decided) >= 0.8 * accepted  # the fast path engages on real shapes
+    tally = Tally()  # the dry run's counts: rows the column-wise path refuses are counted from its columns
+    for _ in tally_batches(reader, ContactMapper(mapping, reader.columns(), "chan"), None, tally):
+        pass
+    rejected = [outcome for outcome in expected if isinstance(outcome, Rejection)]
+    assert tally.rejected == Counter(outcome.code for outcome in rejected)
+    assert tally.to_send == count - len(rejected)
+    first_reasons: dict[str, str] = {}
+    for outcome in rejected:
+        first_reasons.setdefault(outcome.code, outcome.reason)
+    assert tally.examples == first_reasons
