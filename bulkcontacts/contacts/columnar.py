@@ -73,7 +73,7 @@ class FastPath:
         self._facts = [
             self._sole_value().alias("sole"),
             pl.col("cell").str.contains(PLAIN_PHONE).alias("plain"),
-            pl.all_horizontal(_empty(column) for column in self.phone_columns).alias("no_phone"),
+            pl.col("filled").is_null().alias("no_phone"),
             *self._region(),
             self._set_code().alias("set_code"),
             self._named().alias("named"),
@@ -96,16 +96,24 @@ class FastPath:
             return pl.DataFrame(
                 {"phone": [None] * frame.height, "code": [None] * frame.height}, {"phone": PHONE, "code": pl.String}
             )
-        facts = (
-            frame.select(pl.col(column).alias(name) for column, name in self.alias.items())
-            .with_columns(self._first_cell().alias("cell"))
+        facts = (  # lazy: the optimiser computes each repeated test (a cell's emptiness, say) once
+            frame.lazy()
+            .select(pl.col(column).alias(name) for column, name in self.alias.items())
+            .with_columns(self._first_filled().alias("filled"))
+            .with_columns(_first_value(pl.col("filled"), self.mapper.mapping.multi_value_separator).alias("cell"))
             .select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "cell", *self._facts)
+            .collect()
         )
         odd = facts.filter(~pl.col("plain").fill_null(True))  # few: the others are plain phones or none
         unreadable = odd.select("at", unreadable=_unreadable(pl.col("cell").str.strip_chars(PY_SPACE_CHARS)))
-        facts = facts.join(unreadable, on="at", how="left")
+        facts = facts.join(unreadable, on="at", how="left", maintain_order="left")  # rows stay in file order
         judged = self._judge_phones(facts)
-        decided = facts.join(judged, on="at", how="left").select(*_verdict(self.mapper.mapping.phone_without_plus))
+        decided = (
+            facts.lazy()
+            .join(judged.lazy(), on="at", how="left", maintain_order="left")
+            .select(*_verdict(self.mapper.mapping.phone_without_plus))
+            .collect()
+        )
         accepted = decided.filter(pl.col("phone").is_not_null() & pl.col("other").is_not_null())
         if accepted.height:
             first = accepted.row(0, named=True)
@@ -124,23 +132,24 @@ class FastPath:
         ]
         return pl.concat(parts) if parts else _decide(plain.select("at", "cell", "sole"), home(""), policy)
 
-    def _first_cell(self) -> pl.Expr:
-        """The first non-empty phone cell's first value (the per-row rule tries the others only when it is
-        not a valid number: those rows are left to it)."""
-        cell = pl.coalesce([pl.when(~_empty(column)).then(pl.col(column)) for column in self.phone_columns])
-        separator = self.mapper.mapping.multi_value_separator
-        split = cell.str.split(separator).list.first()
-        return pl.when(cell.str.contains(separator, literal=True)).then(split).otherwise(cell)
+    def _first_filled(self) -> pl.Expr:
+        """The first non-empty phone cell (the per-row rule tries the others only when it holds no valid
+        number: those rows are left to it)."""
+        columns = self.phone_columns
+        cell: pl.Expr = pl.when(~_empty(columns[0])).then(pl.col(columns[0]))
+        if len(columns) > 1:
+            cell = pl.coalesce([pl.when(~_empty(column)).then(pl.col(column)) for column in columns])
+        return cell
 
     def _sole_value(self) -> pl.Expr:
         """True where the first value is the row's only phone value (so its failure is the row's), false
         where others follow it; null where there is no phone at all."""
-        filled = pl.sum_horizontal((~_empty(column)).cast(pl.Int32) for column in self.phone_columns)
-        several = pl.any_horizontal(
-            pl.col(column).str.contains(self.mapper.mapping.multi_value_separator, literal=True).fill_null(False)
-            for column in self.phone_columns
-        )
-        return pl.when(filled == 0).then(None).otherwise((filled == 1) & ~several)
+        separator = self.mapper.mapping.multi_value_separator
+        several = pl.col("filled").str.contains(separator, literal=True)
+        if len(self.phone_columns) > 1:
+            filled = pl.sum_horizontal((~_empty(column)).cast(pl.Int32) for column in self.phone_columns)
+            several = several | (filled > 1)
+        return pl.when(pl.col("filled").is_null()).then(None).otherwise(~several)
 
     def _region(self) -> list[pl.Expr]:
         """``region``: each row's (its country column's, else the default), null where unknown or unsure;
@@ -183,8 +192,10 @@ class FastPath:
             return pl.lit(True)
         columns = [self.alias[column] for column in self.mapper.core_columns["email"]]
         first = pl.coalesce([pl.when(~_empty(column)).then(_stripped(column)) for column in columns])
-        well_formed = first.str.contains(EMAIL.pattern.replace(r"\s", PY_SPACE))
-        return pl.when(first.is_null() | well_formed).then(True).when(first.str.contains("^[ -~]*$")).then(False)
+        # Printable ASCII holds no whitespace but the space: there ``EMAIL`` reads as this simpler pattern.
+        well_formed = first.str.contains(EMAIL.pattern.replace(r"\s", " "))
+        printable = first.str.contains("^[ -~]*$")
+        return pl.when(first.is_null()).then(True).when(printable).then(well_formed)
 
     def _attributes(self) -> pl.Expr:
         """True where every typed attribute certainly converts (or is empty, or an empty marker)."""
@@ -199,6 +210,12 @@ class FastPath:
                     _empty(alias[column]) | certainly_converts(text, kind, options) | certainly_empty(text, kind)
                 )
         return pl.all_horizontal(checks) if checks else pl.lit(True)
+
+
+def _first_value(cell: pl.Expr, separator: str) -> pl.Expr:
+    """A cell's first value, where it holds several."""
+    split = cell.str.split(separator).list.first()
+    return pl.when(cell.str.contains(separator, literal=True)).then(split).otherwise(cell)
 
 
 def _unreadable(text: pl.Expr) -> pl.Expr:
@@ -289,7 +306,7 @@ def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
     lengths = _lengths(place.code)
     short = pl.col("digits").str.len_chars() < min(lengths) if lengths else pl.lit(False)
     invalid = (international & p_invalid) | (trunk & short) | (bare & p_invalid & h_invalid)
-    return judged.select("at", number=_first_of(choices), other=other, invalid=invalid, ambiguous=both)
+    return judged.lazy().select("at", number=_first_of(choices), other=other, invalid=invalid, ambiguous=both).collect()
 
 
 def _first_of(choices: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
@@ -309,7 +326,12 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
     """Each row's kind and its readings: ``p`` the international one (country code, national number), ``h``
     the national number in the region (where its parser certainly strips only the trunk prefix)."""
     digits = pl.col("digits")
-    if place.idd is not None:
+    if place.idd_prefixes:  # "00", "011": plain prefix tests (most regions)
+        choices = [(digits.str.starts_with(prefix), pl.lit(len(prefix))) for prefix in place.idd_prefixes]
+        written = _first_of(choices)
+        after = digits.str.slice(written.fill_null(0))
+        dialled = written.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
+    elif place.idd is not None:
         idd = digits.str.extract(f"^({place.idd.pattern})", 1)
         after = digits.str.slice(idd.str.len_chars().fill_null(0))
         dialled = idd.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
@@ -372,12 +394,14 @@ def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:
     codes, lengths = _code_tables()
     stripped_lengths = lengths.rename({"length": "stripped_length", "possible": "possible_stripped"})
     screened = (
-        frame.with_columns(length=pl.col("national").str.len_chars().cast(pl.Int32))
-        .join(codes, on="code", how="left")
+        frame.lazy()
+        .with_columns(length=pl.col("national").str.len_chars().cast(pl.Int32))
+        .join(codes.lazy(), on="code", how="left")
         .with_columns(stripped_length=pl.col("length") - pl.col("prefix").str.len_chars().fill_null(0).cast(pl.Int32))
-        .join(lengths, on=["code", "length"], how="left")
-        .join(stripped_lengths, on=["code", "stripped_length"], how="left")
+        .join(lengths.lazy(), on=["code", "length"], how="left")
+        .join(stripped_lengths.lazy(), on=["code", "stripped_length"], how="left")
         .with_columns(screen=_screen())
+        .collect()
     )
     decided = screened.filter(pl.col("screen") != TO_RULE)
     judged = [decided.select("at", pl.when(pl.col("screen") == UNSURE).then(None).otherwise(False).alias(name))]

@@ -94,6 +94,7 @@ class Home:
     simple: bool
     parsing: str | None  # libphonenumber's national prefix for parsing: what its parser may strip
     transform: bool  # its parser rewrites, not only strips, what that prefix matched
+    idd_prefixes: tuple[str, ...] = ()  # ``idd`` as plain digit strings, in its order, where it is one
 
     def after_idd(self, digits: str) -> str | None:
         """The digits after the region's international prefix, when they start with one (as
@@ -117,7 +118,8 @@ def home(region: str) -> Home:
     own = metadata.international_prefix
     idd = re.compile(f"(?:{own})" if own and re.fullmatch(f"(?:{own})", "00") else f"(?:{own})|00" if own else "00")
     transform = metadata.national_prefix_transform_rule is not None
-    return Home(region, metadata.country_code or 0, trunk, idd, simple, parsing, transform)
+    plain = (own,) if own == "00" else (own, "00") if own and own.isdigit() else ()
+    return Home(region, metadata.country_code or 0, trunk, idd, simple, parsing, transform, plain)
 
 
 def normalize_phone(value: object, region: str, policy: PhonePolicy = "auto") -> int:
