@@ -611,9 +611,17 @@ def cli_dry_run(tree: Path, spec: Path, core: int = 1) -> DryRun:
     """``bulkcontacts run SPEC --dry-run`` of the code in ``tree`` (PYTHONPATH), as a child pinned to one core
     with ``taskset``: seconds from outside (start-up included, the same for both), peak RSS, counts."""
     env = {**ENV, "PYTHONPATH": str(tree), "COLUMNS": "250"}
+    # Run from the tree itself: ``python -m`` puts the working directory before PYTHONPATH, so run from this
+    # checkout the release's child would import this checkout's code (it did: both sides measured ours).
+    imported = subprocess.run(
+        [sys.executable, "-c", "import bulkcontacts; print(bulkcontacts.__file__)"],
+        capture_output=True, text=True, env=env, cwd=tree, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not Path(imported).resolve().is_relative_to(tree.resolve()):
+        raise RuntimeError(f"the child for {tree} imports bulkcontacts from {imported}")
     command = ["taskset", "-c", str(core), sys.executable, "-m", "bulkcontacts", "run", str(spec), "--dry-run", "-q"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tree)
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)

@@ -271,25 +271,16 @@ def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
     if not place.code:
         empty = {"at": pl.Int64, "number": PHONE, "other": PHONE, "invalid": pl.Boolean, "ambiguous": pl.Boolean}
         return pl.DataFrame(schema=empty)
-    readings = _readings(part, place)
-    judged = readings.join(_validity(readings, "p"), on="at", how="left")
-    # The national reading matters where the international one did not already decide the row.
-    decided_by_p = (pl.col("kind") == INTERNATIONAL) | (
-        (pl.col("kind") == BARE) & pl.col("p_valid").fill_null(False) & (pl.col("p_code") == place.code)
-        if policy != "international"
-        else (pl.col("kind") == BARE) & pl.col("p_valid").fill_null(False)
-    )
-    wanted = judged.filter(~decided_by_p) if policy != "national" else judged
-    judged = judged.join(_validity(wanted, "h"), on="at", how="left")
+    judged = _judged_readings(part, place, policy)
     p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE)
     h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE)
-    p_valid, h_valid = pl.col("p_valid").fill_null(False), pl.col("h_valid").fill_null(False)
-    p_invalid, h_invalid = (~pl.col("p_valid")).fill_null(False), (~pl.col("h_valid")).fill_null(False)
+    p_valid, p_invalid = pl.col("p_valid").fill_null(False), (~pl.col("p_valid")).fill_null(False)
+    h_valid, h_invalid = pl.col("h_valid").fill_null(False), (~pl.col("h_valid")).fill_null(False)
     kind = pl.col("kind")
     bare, international, trunk = kind == BARE, kind == INTERNATIONAL, kind == TRUNK
     dropped_plus = bare & p_valid & (pl.col("p_code") == place.code)
     undropped = bare & (p_invalid | (pl.col("p_code") != place.code).fill_null(False))  # (a) certainly not
-    both = undropped & h_valid & p_valid
+    both = undropped & h_valid & p_valid  # ambiguous: "auto" counts, "strict" refuses
     choices = [(international & p_valid, p_number), (trunk & h_valid, h_number)]
     other = pl.lit(None, PHONE)
     if policy == "international":
@@ -309,6 +300,17 @@ def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
     return judged.lazy().select("at", number=_first_of(choices), other=other, invalid=invalid, ambiguous=both).collect()
 
 
+def _judged_readings(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
+    """The readings with their validity: the international one's everywhere, the national one's where the
+    international one did not already decide the row."""
+    readings = _readings(part, place)
+    judged = readings.join(_validity(readings, "p"), on="at", how="left")
+    p_valid, bare = pl.col("p_valid").fill_null(False), pl.col("kind") == BARE
+    by_p = bare & p_valid if policy == "international" else bare & p_valid & (pl.col("p_code") == place.code)
+    wanted = judged if policy == "national" else judged.filter(~((pl.col("kind") == INTERNATIONAL) | by_p))
+    return judged.join(_validity(wanted, "h"), on="at", how="left")
+
+
 def _first_of(choices: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     """The value of the first condition that holds, else null."""
     if not choices:
@@ -326,17 +328,7 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
     """Each row's kind and its readings: ``p`` the international one (country code, national number), ``h``
     the national number in the region (where its parser certainly strips only the trunk prefix)."""
     digits = pl.col("digits")
-    if place.idd_prefixes:  # "00", "011": plain prefix tests (most regions)
-        choices = [(digits.str.starts_with(prefix), pl.lit(len(prefix))) for prefix in place.idd_prefixes]
-        written = _first_of(choices)
-        after = digits.str.slice(written.fill_null(0))
-        dialled = written.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
-    elif place.idd is not None:
-        idd = digits.str.extract(f"^({place.idd.pattern})", 1)
-        after = digits.str.slice(idd.str.len_chars().fill_null(0))
-        dialled = idd.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
-    else:
-        after, dialled = digits, pl.lit(False)
+    after, dialled = _dialled(place)
     plus = digits.str.starts_with("+")
     trunk = digits.str.starts_with(place.trunk) if place.trunk else pl.lit(False)
     kind = pl.when(plus | dialled).then(INTERNATIONAL).when(trunk).then(TRUNK).otherwise(BARE).cast(pl.Int8)
@@ -345,18 +337,39 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
         part.lazy()
         .with_columns(digits=pl.col("cell").str.replace_all(SEPARATORS, ""))
         .with_columns(kind=kind, international=international)
-        .with_columns(code_text=_country_code(pl.col("international")))
+        .with_columns(
+            code_text=_country_code(pl.col("international")),
+            one_run=pl.col("cell").str.strip_chars(" ").str.contains("^[0-9]+$"),  # no grouping written
+        )
         .select(
             "at",
             "digits",
             "kind",
-            p_code=pl.when(pl.col("kind") != TRUNK).then(pl.col("code_text").cast(pl.Int64)),
+            # No international reading after a trunk prefix, nor for bare digits written with a national
+            # grouping (but the region's own code: a dropped "+").
+            p_code=pl.when(
+                (pl.col("kind") == INTERNATIONAL)
+                | (pl.col("kind") == BARE) & (pl.col("one_run") | (pl.col("code_text") == str(place.code)))
+            ).then(pl.col("code_text").cast(pl.Int64)),
             p_national=pl.col("international").str.slice(pl.col("code_text").str.len_chars().fill_null(0)),
             h_code=pl.lit(place.code, pl.Int64),
             h_national=_national(place),
         )
         .collect()
     )
+
+
+def _dialled(place: Home) -> tuple[pl.Expr, pl.Expr]:
+    """(the digits after the region's international prefix, whether one was dialled), as ``Home.after_idd``."""
+    digits = pl.col("digits")
+    if place.idd_prefixes:  # "00", "011": plain prefix tests (most regions)
+        written = _first_of([(digits.str.starts_with(prefix), pl.lit(len(prefix))) for prefix in place.idd_prefixes])
+    elif place.idd is not None:
+        written = digits.str.extract(f"^({place.idd.pattern})", 1).str.len_chars()
+    else:
+        return digits, pl.lit(False)
+    after = digits.str.slice(written.fill_null(0))
+    return after, written.is_not_null() & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
 
 
 def _country_code(digits: pl.Expr) -> pl.Expr:

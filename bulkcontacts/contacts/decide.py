@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
 
 from bulkcontacts.contacts.inspect import ColumnStats, FileStats
+from bulkcontacts.contacts.mapping import CORE_FIELDS
 from bulkcontacts.contacts.phones import PhoneError, pretty, read_phone
 from bulkcontacts.contacts.presets import PRESETS, resolve
 from bulkcontacts.contacts.regions import region_of
@@ -35,6 +37,7 @@ LAST = {"last_name", "lastname", "surname", "family_name", "last", "nachname", "
 FULL = {"full_name", "name", "fullname", "contact_name", "display_name", "contact"}
 TAGS = {"tags", "tag", "labels", "label", "categories", "category"}
 NOT_A_COUNTRY = ("state", "province", "bundesland", "county", "city")
+COUNTRY_WORDS = ("country", "land", "pays", "pais", "país", "nation")  # a header that may name a country column
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class Phones:
     ambiguous: int = 0
     example: str | None = None
     scores: list[tuple[str, int]] = field(default_factory=list)  # (region, valid of the scored phones)
+    countryless: bool = False  # read and scored: the phones of the rows whose country cell is empty
+    scored: int = 0  # phones read under every candidate region
 
 
 @dataclass
@@ -70,16 +75,21 @@ class Findings:
     notes: list[str]
 
 
-def decide(stats: FileStats, preset: str | None) -> Findings:
-    """Every decision, or ``UsageError`` when no column holds phone numbers."""
+CountrylessPhones = Callable[[str, list[str]], list[str]]  # (country column, phone columns) → phone cells
+
+
+def decide(stats: FileStats, preset: str | None, countryless: CountrylessPhones | None = None) -> Findings:
+    """Every decision, or ``UsageError`` when no column holds phone numbers. ``countryless``: a second look at
+    the file for the phones of the rows whose country cell is empty (the only ones ``default_country`` reads)."""
     notes: list[str] = []
     preset_keys = resolve(PRESETS[preset], stats.columns) if preset else {}
     phones = find_phones(stats, preset)
-    used = set(phones.columns)
+    used = set(phones.columns) | _named_by(preset_keys)
     country = [] if "country_column" in preset_keys else _country(stats, used)
     country_column = preset_keys.get("country_column") or (country[0].value if country else None)
-    if country_column is not None:  # the region most rows name comes first among equals
-        phones = find_phones(stats, preset, _regions_named(stats[country_column]))
+    if country_column is not None:  # each row has its region: the default is for the rows without one
+        blank = countryless(country_column, phones.columns) if countryless is not None else None
+        phones = find_phones(stats, preset, _regions_named(stats[country_column]), blank)
     mapping = _phone_decisions(stats, phones, preset) + country
     if preset is None:
         mapping += _people(stats, used)
@@ -89,25 +99,44 @@ def decide(stats: FileStats, preset: str | None) -> Findings:
     return Findings(preset, phones, mapping, notes)
 
 
+def _named_by(keys: dict[str, Any]) -> set[str]:
+    """The columns a preset's mapping names."""
+    named: set[str] = set()
+    for key, value in keys.items():
+        if key in CORE_FIELDS or key == "country_column":
+            named.update([value] if isinstance(value, str) else value)
+    return named
+
+
 # -- phones -------------------------------------------------------------------------------------------------
 
 
-def find_phones(stats: FileStats, preset: str | None, named: list[str] | None = None) -> Phones:
-    """The phone columns and the region under which most of their phones read as valid (``named``: regions a
-    country column names, the most common first: tried first)."""
+def find_phones(
+    stats: FileStats, preset: str | None, named: list[str] | None = None, countryless: list[str] | None = None
+) -> Phones:
+    """The phone columns and the region under which most of their phones read as valid. With a country column:
+    ``named``, the regions it names, the most common first; ``countryless``, the phones of the rows it leaves
+    empty, which alone decide the default (with none, the most common region named is the default)."""
     candidates = _phone_candidates(stats, preset)
     values = [value for name in candidates for value in stats[name].phone_sample.values]
-    regions = list(dict.fromkeys([*(named or [])[:2], *candidate_regions(values)]))
-    scores = [(region, _valid(_thinned(values, SCORED), region)) for region in regions]
+    scored = values if countryless is None else countryless
+    regions = list(dict.fromkeys([*(named or [])[:2], *candidate_regions(scored)]))
+    thinned = _thinned(scored, SCORED)
+    scores = [(region, _valid(thinned, [region])) for region in regions]
     region = max(scores, key=lambda score: score[1])[0]  # the first of equals: the most common country code
-    kept = [name for name in candidates if _valid_share(stats[name], region) >= MOSTLY or preset]
+    if countryless == [] and named:
+        region = named[0]
+    readable = [region, *(named or [])[:3]]  # a column of a country file holds the numbers of several regions
+    kept = [name for name in candidates if _valid_share(stats[name], readable) >= MOSTLY or preset]
     if not kept:
         raise UsageError(
             f"no column holds phone numbers: {_looked_at(stats, candidates)}; "
             "name the column in [mapping] phone_number of a spec you write yourself"
         )
     kept.sort(key=lambda name: -stats[name].filled)  # stable: the file's order among equals
-    return _phones_read(stats, kept, region, scores)
+    found = _phones_read(stats, kept, region, scores, countryless)
+    found.scored = len(thinned)
+    return found
 
 
 def _phone_candidates(stats: FileStats, preset: str | None) -> list[str]:
@@ -161,24 +190,30 @@ def _thinned(values: list[str], most: int) -> list[str]:
     return values[:: max(1, len(values) // most)][:most]
 
 
-def _valid(values: list[str], region: str) -> int:
-    count = 0
-    for value in values:
-        try:
-            read_phone(value, region, "auto")
-        except PhoneError:
-            continue
-        count += 1
-    return count
+def _valid(values: list[str], regions: list[str]) -> int:
+    """How many of the values read as a valid number in one of the regions."""
+    return sum(1 for value in values if any(_reads(value, region) for region in regions))
 
 
-def _valid_share(column: ColumnStats, region: str) -> float:
+def _reads(value: str, region: str) -> bool:
+    try:
+        read_phone(value, region, "auto")
+    except PhoneError:
+        return False
+    return True
+
+
+def _valid_share(column: ColumnStats, regions: list[str]) -> float:
     """The share of the column's filled cells that read as valid numbers (shape share × sampled validity)."""
     sample = column.phone_sample.values
-    return column.share(column.phones) * (_valid(sample, region) / len(sample) if sample else 0.0)
+    return column.share(column.phones) * (_valid(sample, regions) / len(sample) if sample else 0.0)
 
 
-def _phones_read(stats: FileStats, columns: list[str], region: str, scores: list[tuple[str, int]]) -> Phones:
+def _phones_read(
+    stats: FileStats, columns: list[str], region: str, scores: list[tuple[str, int]], countryless: list[str] | None
+) -> Phones:
+    """What the rule makes of the sampled phones under ``region`` (with a country column: of the rows without
+    a country, the only ones read in it)."""
     found = Phones(
         columns,
         region,
@@ -188,20 +223,23 @@ def _phones_read(stats: FileStats, columns: list[str], region: str, scores: list
         sum(stats[name].phones for name in columns),
         sum(stats[name].phones - stats[name].international for name in columns),
         scores=scores,
+        countryless=countryless is not None,
     )
-    for name in columns:
-        for value in stats[name].phone_sample.values:
-            found.sampled += 1
-            try:
-                reading = read_phone(value, region, "auto")
-            except PhoneError:
-                continue
-            found.read += 1
-            if reading.other is not None:
-                found.ambiguous += 1
-                found.example = found.example or (
-                    f"{value!r} is {pretty(reading.number)} as a {region} number, or {pretty(reading.other)}"
-                )
+    values = (
+        countryless if countryless is not None else [v for name in columns for v in stats[name].phone_sample.values]
+    )
+    for value in values:
+        found.sampled += 1
+        try:
+            reading = read_phone(value, region, "auto")
+        except PhoneError:
+            continue
+        found.read += 1
+        if reading.other is not None:
+            found.ambiguous += 1
+            found.example = found.example or (
+                f"{value!r} is {pretty(reading.number)} in {region}, or {pretty(reading.other)}"
+            )
     return found
 
 
@@ -220,8 +258,9 @@ def _phone_decisions(stats: FileStats, phones: Phones, preset: str | None) -> li
         Decision(
             "default_country",
             phones.region,
-            f"{phones.read:,} of {phones.sampled:,} phones{sample} read as valid {phones.region} numbers"
-            f"{f' (of {SCORED:,} scored, {others})' if others else ''}; "
+            f"{phones.read:,} of {phones.sampled:,} phones{sample}"
+            f"{' of rows with no country' if phones.countryless else ''} read as valid {phones.region} numbers"
+            f"{f' (of {phones.scored:,} scored, {others})' if others else ''}; "
             f'{phones.without_plus:,} of {phones.total:,} lack "+"',
         )
     )
@@ -307,6 +346,7 @@ def _country(stats: FileStats, used: set[str]) -> list[Decision]:
         and stats[name].filled
         and stats[name].share(stats[name].countries) >= COUNTRY_SHARE
         and stats[name].share(stats[name].booleans) < MOSTLY
+        and any(word in name.lower() for word in COUNTRY_WORDS)  # "Jo" is a first name, and Jordan's code
         and not any(word in name.lower() for word in NOT_A_COUNTRY)
     ]
     if not found:

@@ -223,19 +223,15 @@ class ContactMapper:
             return region
         columns = self.core_columns["phone_number"]
         mapping = self.mapping
+        country = self.country_column
+        note = f"region {region}, from column {country!r}" if country and not _is_empty(row.get(country)) else None
+        cells = [row.get(column) for column in columns]
         try:
-            return first_valid(
-                [row.get(column) for column in columns],
-                region,
-                mapping.phone_without_plus,
-                mapping.multi_value_separator,
-            )
+            return first_valid(cells, region, mapping.phone_without_plus, mapping.multi_value_separator, note)
         except PhoneError as error:
             reason = str(error)
             if reason == "phone number is empty" and len(columns) > 1:
                 reason = f"no phone number in {_listing(columns)}"
-            elif self.country_column is not None:  # the region came from the row
-                reason = reason.replace("(default region", f"(region of column {self.country_column!r},")
             return Rejection(reason, error.code)
 
     def _core(self, row: dict[str, Any], known_phone: int | None) -> dict[str, Any] | Rejection:

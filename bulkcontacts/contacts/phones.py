@@ -9,6 +9,8 @@ Pure functions. One rule reads a number, in a region (README "Reading phone numb
    number (the ``+`` was dropped); else (b) the national reading if valid; else (c) the international
    reading ``+digits`` if valid. (b) and (c) both valid is *ambiguous*: ``phone_without_plus = "auto"``
    takes (b) and says so, ``"international"`` prefers (c), ``"national"`` (b), ``"strict"`` refuses.
+   (c) is for a value written as one run of digits, as spreadsheets and CRMs export a number that lost its
+   "+"; one written with spaces, dashes or brackets follows a national grouping: (a) or (b) only.
 
 Validity is libphonenumber's. Separators people write (spaces, dashes, dots, brackets, slashes) are ignored;
 a spreadsheet's scientific notation, with either decimal mark, is accepted only when every digit survived.
@@ -66,9 +68,7 @@ class Ambiguities:
 
     def add(self, rows: int, written: str, as_national: int, as_international: int, region: str) -> None:
         if rows and self.example is None:
-            self.example = (
-                f"{written!r} read as {pretty(as_national)} (a {region} number), not {pretty(as_international)}"
-            )
+            self.example = f"{written!r} read as {pretty(as_national)} in {region}, not as {pretty(as_international)}"
         self.rows += rows
 
     def advice(self) -> str:
@@ -127,8 +127,9 @@ def normalize_phone(value: object, region: str, policy: PhonePolicy = "auto") ->
     return read_phone(value, region, policy).number
 
 
-def read_phone(value: object, region: str, policy: PhonePolicy = "auto") -> Reading:
-    """One value by the rule above, or ``PhoneError`` (``AmbiguousPhone`` under ``"strict"``)."""
+def read_phone(value: object, region: str, policy: PhonePolicy = "auto", region_note: str | None = None) -> Reading:
+    """One value by the rule above, or ``PhoneError`` (``AmbiguousPhone`` under ``"strict"``); ``region_note``:
+    where the region came from, for the reason (default: "default region XX")."""
     text = _as_text(value)
     if not text:
         raise PhoneError("phone number is empty")
@@ -136,31 +137,34 @@ def read_phone(value: object, region: str, policy: PhonePolicy = "auto") -> Read
         text = _from_scientific(text)
     if not PHONE_CHARACTERS.match(text):
         raise PhoneError(f"phone number {text!r} has characters a phone number cannot have")
+    note = region_note or f"default region {region}"
     compact = SEPARATORS.sub("", text)
     if not compact.isascii():  # other scripts' digits, as libphonenumber reads them
         compact = DIGIT.sub(lambda digit: str(int(digit.group())), compact)
     if compact.startswith("+0"):
         raise PhoneError(f"{text!r} is not a phone number")  # no country code starts with 0
     if compact.startswith("+") and compact[1:].isdigit():
-        return Reading(_or_invalid(international(compact[1:]), text, region))
+        return Reading(_or_invalid(international(compact[1:]), text, note))
     if not compact.isdigit():
         raise PhoneError(f"{text!r} is not a phone number")
     place = home(region)
     after = place.after_idd(compact)
     if after is not None:
-        return Reading(_or_invalid(international(after), text, region))
+        return Reading(_or_invalid(international(after), text, note))
     if place.trunk and compact.startswith(place.trunk):
-        return Reading(_or_invalid(national(compact, place), text, region))
-    return _digits_only(compact, text, place, policy)
+        return Reading(_or_invalid(national(compact, place), text, note))
+    return _digits_only(compact, text, place, policy, note)
 
 
-def first_valid(cells: Sequence[Any], region: str, policy: PhonePolicy, separator: str) -> Reading:
+def first_valid(
+    cells: Sequence[Any], region: str, policy: PhonePolicy, separator: str, region_note: str | None = None
+) -> Reading:
     """The first number that reads as valid, over the cells in order and each cell's values in order; else
     the first value's ``PhoneError`` (``"phone number is empty"`` when every cell is empty)."""
     failed: PhoneError | None = None
     for value in _values(cells, separator):
         try:
-            return read_phone(value, region, policy)
+            return read_phone(value, region, policy, region_note)
         except PhoneError as error:
             failed = failed or error
     raise failed or PhoneError("phone number is empty")
@@ -176,9 +180,11 @@ def _values(cells: Sequence[Any], separator: str) -> Iterator[Any]:
             yield cell
 
 
-def _digits_only(compact: str, text: str, place: Home, policy: PhonePolicy) -> Reading:
+def _digits_only(compact: str, text: str, place: Home, policy: PhonePolicy, note: str) -> Reading:
     as_international = international(compact)
     dropped_plus = as_international if as_international and str(as_international).startswith(str(place.code)) else None
+    if not text.isdigit():  # written with a national grouping: a number of the region (its code may lead)
+        as_international = dropped_plus
     as_national = national(compact, place)
     if policy == "international":
         found = as_international or as_national
@@ -192,13 +198,13 @@ def _digits_only(compact: str, text: str, place: Home, policy: PhonePolicy) -> R
         return Reading(as_national, other=as_international, written=text)
     else:
         found = as_national or as_international
-    return Reading(_or_invalid(found, text, place.region))
+    return Reading(_or_invalid(found, text, note))
 
 
 def ambiguity(text: str, as_national: int, as_international: int, region: str) -> str:
     """Why a number is ambiguous, and the key that decides."""
     return (
-        f"{text!r} reads as {pretty(as_national)} (a {region} number) or as {pretty(as_international)} "
+        f"{text!r} reads as {pretty(as_national)} in {region} or as {pretty(as_international)} "
         '(with its "+" dropped); set [mapping] phone_without_plus = "national" or "international"'
     )
 
@@ -209,9 +215,9 @@ def pretty(number: int) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _or_invalid(number: int | None, text: str, region: str) -> int:
+def _or_invalid(number: int | None, text: str, note: str) -> int:
     if number is None:
-        raise PhoneError(f"{text!r} is not a valid phone number (default region {region})")
+        raise PhoneError(f"{text!r} is not a valid phone number ({note})")
     return number
 
 

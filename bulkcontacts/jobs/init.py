@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.contacts.decide import Findings, decide
-from bulkcontacts.contacts.inspect import FileStats
+from bulkcontacts.contacts.inspect import PHONE_SAMPLE, FileStats, Sampler
 from bulkcontacts.contacts.mapping import ContactMapper
 from bulkcontacts.contacts.presets import detect
 from bulkcontacts.errors import UsageError
@@ -71,9 +72,9 @@ def init_job(file: Path, output: Path | None, name: str | None, force: bool) -> 
     reader = FileReader(_file_source(source, file))
     columns = reader.columns()
     stats = FileStats(columns)
-    for batch in reader.frames():
-        stats.add(_text_frame(batch.frame if batch.frame is not None else pl.DataFrame(batch.rows())))
-    findings = decide(stats, detect(columns))
+    for frame in _text_frames(reader):
+        stats.add(frame)
+    findings = decide(stats, detect(columns), lambda country, phones: _countryless(reader, country, phones))
     job_name = name or _job_name(file.stem)
     text = render(job_name, _relative(file, target.parent), source, findings, target, stats.rows)
     write_checked(target, text, columns)
@@ -100,10 +101,24 @@ def _file_source(source: Source, path: Path) -> FileSource:
     )
 
 
-def _text_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as String (Parquet's and JSONL's typed columns; a nested one is dropped)."""
-    kept = [name for name, dtype in frame.schema.items() if not dtype.is_nested()]
-    return frame.select(pl.col(name).cast(pl.String, strict=False) for name in kept)
+def _text_frames(reader: FileReader) -> Iterator[pl.DataFrame]:
+    """The file's batches with every column as String (Parquet's and JSONL's typed columns; nested ones
+    dropped)."""
+    for batch in reader.frames():
+        frame = batch.frame if batch.frame is not None else pl.DataFrame(batch.rows())
+        kept = [name for name, dtype in frame.schema.items() if not dtype.is_nested()]
+        yield frame.select(pl.col(name).cast(pl.String, strict=False) for name in kept)
+
+
+def _countryless(reader: FileReader, country: str, phones: list[str]) -> list[str]:
+    """A second pass: the first phone cell of each row whose country cell is empty, a sample spread over the
+    file (the rows ``default_country`` reads)."""
+    sampler = Sampler(PHONE_SAMPLE)
+    for frame in _text_frames(reader):
+        blank = frame.get_column(country).str.strip_chars().fill_null("") == ""
+        first = pl.coalesce([pl.when(pl.col(name).str.strip_chars() != "").then(pl.col(name)) for name in phones])
+        sampler.add(frame.filter(blank).select(first.alias("phone")).get_column("phone").drop_nulls())
+    return sampler.values
 
 
 def _job_name(stem: str) -> str:

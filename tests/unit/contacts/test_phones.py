@@ -87,6 +87,8 @@ def rule_by_the_parser(text, region, policy="auto"):
     if metadata.national_prefix and digits.startswith(metadata.national_prefix):
         return _by_parser(digits, region)
     as_international, as_national = _by_parser("+" + digits, None), _by_parser(digits, region)
+    if not text.strip().isdigit() and not str(as_international).startswith(str(metadata.country_code)):
+        as_international = None  # grouped as a national number: no other country's reading
     if policy == "international":
         return as_international or as_national
     if policy == "national":
@@ -176,9 +178,12 @@ def test_digits_valid_both_ways_are_ambiguous_and_the_policy_decides():
     assert reading.number == 49919876543210 and reading.other == 919876543210
     assert normalize_phone("919876543210", "DE", "international") == 919876543210
     assert normalize_phone("919876543210", "DE", "national") == 49919876543210
-    with pytest.raises(AmbiguousPhone, match=r"\+49 .* or as \+91 98765 43210.*phone_without_plus") as refused:
+    with pytest.raises(AmbiguousPhone, match=r"\+49 .* in DE or as \+91 98765 43210.*phone_without_plus") as refused:
         normalize_phone("919876543210", "DE", "strict")
     assert refused.value.code == "ambiguous_phone"
+    # Written with a national grouping, the same digits are a national number without doubt.
+    assert read_phone("9198 7654 3210", "DE", "strict") == read_phone("9198 7654 3210", "DE")
+    assert read_phone("(203) 719-1483", "US").other is None  # not +20 3 7191483 (Egypt)
 
 
 def test_scientific_notation_with_a_decimal_comma_that_lost_digits_says_so():
