@@ -404,18 +404,7 @@ def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:
     size)."""
     name = f"{which}_valid"
     frame = readings.select("at", code=pl.col(f"{which}_code"), national=pl.col(f"{which}_national"))
-    codes, lengths = _code_tables()
-    stripped_lengths = lengths.rename({"length": "stripped_length", "possible": "possible_stripped"})
-    screened = (
-        frame.lazy()
-        .with_columns(length=pl.col("national").str.len_chars().cast(pl.Int32))
-        .join(codes.lazy(), on="code", how="left")
-        .with_columns(stripped_length=pl.col("length") - pl.col("prefix").str.len_chars().fill_null(0).cast(pl.Int32))
-        .join(lengths.lazy(), on=["code", "length"], how="left")
-        .join(stripped_lengths.lazy(), on=["code", "stripped_length"], how="left")
-        .with_columns(screen=_screen())
-        .collect()
-    )
+    screened = frame.with_columns(screen=_screen())
     decided = screened.filter(pl.col("screen") != TO_RULE)
     judged = [decided.select("at", pl.when(pl.col("screen") == UNSURE).then(None).otherwise(False).alias(name))]
     to_rule = screened.filter(pl.col("screen") == TO_RULE)
@@ -450,55 +439,52 @@ def _stripping(code: int) -> re.Pattern[str] | None:
 SCREENED_OUT, UNSURE, TO_RULE = 0, 1, 2
 
 
+@functools.cache
 def _screen() -> pl.Expr:
-    """The first steps of judging a number, over the joined code tables: what its length (and a leading
-    zero) already says: invalid, unsure, or the rules decide. A null code is no country code: invalid."""
-    national, length = pl.col("national"), pl.col("length")
-    strippable = pl.col("any_prefix") | national.str.starts_with(pl.col("prefix")).fill_null(False)
-    short = (length < pl.col("shortest")).fill_null(False)
+    """The first steps of judging a number (columns code, national), from tables of every country code: what
+    its length (and a leading zero) already says: invalid, unsure, or the rules decide. A null code is no
+    country code: invalid."""
+    code, national = pl.col("code"), pl.col("national")
+    length = national.str.len_chars().cast(pl.Int64)
+    shortest, prefixes, patterned, ruled, possible = _code_facts()
+    prefix = code.replace_strict(list(prefixes), list(prefixes.values()), default=None, return_dtype=pl.String)
+    any_prefix = code.is_in(patterned)
+    strippable = any_prefix | national.str.starts_with(prefix).fill_null(False)
+    least = code.replace_strict(list(shortest), list(shortest.values()), default=None, return_dtype=pl.Int64)
+    short = (length < least).fill_null(False)
     # A length no number of the code has, as written and with its national prefix stripped (when it has one).
-    odd_stripped = ~pl.col("any_prefix") & pl.col("possible_stripped").is_null()
-    odd = pl.col("shortest").is_not_null() & pl.col("possible").is_null() & (~strippable | odd_stripped)
+    stripped_length = length - prefix.str.len_chars().fill_null(0).cast(pl.Int64)
+    odd_stripped = ~any_prefix & ~(code * LENGTH_KEY + stripped_length).is_in(possible)
+    odd = least.is_not_null() & ~(code * LENGTH_KEY + length).is_in(possible) & (~strippable | odd_stripped)
     # A leading zero is part of the number, or the code's literal national prefix (then both readings are
     # judged); a prefix given as a pattern leaves it to the parser.
-    zero = national.str.starts_with("0") & pl.col("any_prefix")
-    sound = ~zero & length.is_between(MIN_NATIONAL, MAX_NATIONAL)
-    screen = pl.when(pl.col("code").is_null()).then(SCREENED_OUT).when(national.is_null()).then(UNSURE)
-    screen = screen.when(short | odd).then(SCREENED_OUT).when(~sound | ~pl.col("ruled").fill_null(False)).then(UNSURE)
+    sound = ~(national.str.starts_with("0") & any_prefix) & length.is_between(MIN_NATIONAL, MAX_NATIONAL)
+    screen = pl.when(code.is_null()).then(SCREENED_OUT).when(national.is_null()).then(UNSURE)
+    screen = screen.when(short | odd).then(SCREENED_OUT).when(~sound | ~code.is_in(ruled)).then(UNSURE)
     return screen.otherwise(TO_RULE).cast(pl.Int8)
 
 
+LENGTH_KEY = 100  # code × 100 + length: one integer per (country code, possible length)
+
+
 @functools.cache
-def _code_tables() -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per country code: the shortest national number, the national prefix its parser may strip (a literal,
-    or ``any_prefix`` when it is a pattern), whether ``phone_rules`` decide it; and every possible length."""
-    rows, possible = [], []
+def _code_facts() -> tuple[dict[int, int], dict[int, str], list[int], list[int], list[int]]:
+    """Over every country code: the shortest national number, the literal national prefix its parser may
+    strip, the codes whose prefix is a pattern, the codes ``phone_rules`` decide, and every possible
+    (code, length) as ``code × LENGTH_KEY + length``."""
+    shortest, prefixes, patterned, ruled, possible = {}, {}, [], [], []
     for code in sorted(COUNTRY_CODES):
         lengths, stripping = _lengths(code), _parsing_prefix(code)
-        literal = stripping if stripping and stripping.isdigit() else None
-        rows.append(
-            (
-                code,
-                min(lengths) if lengths else None,
-                literal,
-                bool(stripping) and literal is None,
-                valid_for(code) is not None,
-            )
-        )
-        possible += [(code, length) for length in sorted(lengths)]
-    codes = pl.DataFrame(
-        rows,
-        schema={
-            "code": pl.Int64,
-            "shortest": pl.Int32,
-            "prefix": pl.String,
-            "any_prefix": pl.Boolean,
-            "ruled": pl.Boolean,
-        },
-        orient="row",
-    )
-    lengths_table = pl.DataFrame(possible, schema={"code": pl.Int64, "length": pl.Int32}, orient="row")
-    return codes, lengths_table.with_columns(possible=pl.lit(True))
+        if lengths:
+            shortest[code] = min(lengths)
+            possible += [code * LENGTH_KEY + length for length in sorted(lengths)]
+        if stripping and stripping.isdigit():
+            prefixes[code] = stripping
+        elif stripping:
+            patterned.append(code)
+        if valid_for(code) is not None:
+            ruled.append(code)
+    return shortest, prefixes, patterned, ruled, possible
 
 
 @functools.cache
