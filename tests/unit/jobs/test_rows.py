@@ -178,29 +178,39 @@ def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, reg
 PHONEISH = st.text(alphabet="0123456789 +-.()/\t\u00a0e0١", min_size=0, max_size=20)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EMAILISH = st.text(alphabet="ab.@ \t\x1c\x7fü\u00a0", max_size=10)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     phones=st.lists(st.one_of(PHONEISH, st.text(max_size=12)), min_size=1, max_size=40),
     region=st.sampled_from(REGIONS),
+    policy=st.sampled_from(["auto", "strict", "international", "national"]),
     names=st.lists(st.text(max_size=6), min_size=3, max_size=3),
+    emails=st.lists(st.one_of(EMAILISH, st.just("a@b.co")), min_size=1, max_size=40),
 )
-def test_a_row_the_column_wise_path_accepts_is_accepted_with_that_phone(phones, region, names):
+def test_a_row_the_column_wise_path_decides_is_decided_alike_by_the_mapper(phones, region, policy, names, emails):
+    """Accepted with that phone, or refused with that reason code: never a row the mapper sees otherwise."""
     import polars as pl
 
     frame = pl.DataFrame(
         {
             "phone": phones,
             "first_name": [names[0]] * len(phones),
-            "email": [names[1]] * len(phones),
+            "email": [emails[at % len(emails)] for at in range(len(phones))],
             "amount": [names[2]] * len(phones),
         }
     )
-    mapper = ContactMapper(MappingSpec(default_country=region, types={"amount": "number"}), frame.columns, "c")
-    for row, decided in zip(frame.to_dicts(), FastPath(mapper).phones(frame).to_list(), strict=True):
-        if decided is not None:
-            outcome = mapper.map(row)
-            assert not isinstance(outcome, Rejection), (row, decided)
-            assert outcome["phone_number"] == decided
+    mapping = MappingSpec(default_country=region, phone_without_plus=policy, types={"amount": "number"})
+    mapper = ContactMapper(mapping, frame.columns, "c")
+    decided = FastPath(mapper).outcomes(frame)
+    for row, phone, code in zip(frame.to_dicts(), decided["phone"], decided["code"], strict=True):
+        outcome = mapper.map(row)
+        if phone is not None:
+            assert not isinstance(outcome, Rejection), (row, phone)
+            assert outcome["phone_number"] == phone
+        if code is not None:
+            assert isinstance(outcome, Rejection) and outcome.code == code, (row, code, outcome)
 
 
 def test_the_whitespace_list_is_pythons():
