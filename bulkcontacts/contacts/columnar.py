@@ -41,6 +41,12 @@ PHONE = pl.Int64
 SMALL_GROUP = 2_000  # rows of one country code below which Python judges them faster than a query
 
 
+def country_key(text: pl.Expr) -> pl.Expr:
+    """A cell as ``regions.region_of`` looks it up: whitespace runs as one space (Python's ``split`` and
+    ``join``), trimmed, lower case (alike in both engines for ASCII text)."""
+    return text.str.replace_all(f"[{PY_SPACE}]+", " ").str.strip_chars(" ").str.to_lowercase()
+
+
 def _stripped(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars(PY_SPACE_CHARS)
 
@@ -158,10 +164,9 @@ class FastPath:
         if self.country is None:
             return [pl.lit(default).alias("region"), pl.lit(False).alias("unknown_country")]
         named = region_names()
-        spaces = f"[{PY_SPACE}]+"  # as Python's split() and join(): any run of whitespace is one space
-        key = pl.col(self.country).str.replace_all(spaces, " ").str.strip_chars(" ")
+        key = country_key(pl.col(self.country))
         ascii_key = key.str.contains("^[ -~]*$")  # Polars' and Python's lower-casing agree on ASCII
-        known = key.str.to_lowercase().replace_strict(list(named), list(named.values()), default=None)
+        known = key.replace_strict(list(named), list(named.values()), default=None)
         empty = _empty(self.country)
         return [
             pl.when(empty).then(pl.lit(default)).when(ascii_key).then(known).alias("region"),

@@ -19,8 +19,8 @@ from typing import Any
 import phonenumbers
 
 from bulkcontacts.contacts.inspect import ColumnStats, FileStats
-from bulkcontacts.contacts.mapping import CORE_FIELDS
-from bulkcontacts.contacts.phones import PhoneError, pretty, read_phone
+from bulkcontacts.contacts.mapping import CORE_FIELDS, DEFAULT_COLUMNS, column_key
+from bulkcontacts.contacts.phones import PhoneError, country_code_of, pretty, read_phone
 from bulkcontacts.contacts.presets import PRESETS, resolve
 from bulkcontacts.contacts.regions import region_of
 from bulkcontacts.contacts.values import EmptyValue, ValueOptions, converter
@@ -32,9 +32,10 @@ DATE_SHAPED, DATE_READ = 0.8, 0.9
 SCORED = 5_000  # phones read under each candidate region (the chosen one then reads every sampled phone)
 FALLBACK_REGIONS = ("IN", "US", "GB", "DE", "FR", "BR", "AU", "NG")
 DATE_FORMATS = ("%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%y", "%m/%d/%y")
-FIRST = {"first_name", "firstname", "given_name", "first", "vorname", "prenom", "prénom", "nombre", "forename"}
-LAST = {"last_name", "lastname", "surname", "family_name", "last", "nachname", "familienname", "apellidos", "nom"}
-FULL = {"full_name", "name", "fullname", "contact_name", "display_name", "contact"}
+# The mapping's own names for each field, and a few more that only a person reading the header would take.
+FIRST = {*DEFAULT_COLUMNS["first_name"], "first", "nombre", "forename"}
+LAST = {*DEFAULT_COLUMNS["last_name"], "last", "familienname", "nom"}
+FULL = {*DEFAULT_COLUMNS["full_name"], "display_name", "contact"}
 TAGS = {"tags", "tag", "labels", "label", "categories", "category"}
 NOT_A_COUNTRY = ("state", "province", "bundesland", "county", "city")
 COUNTRY_WORDS = ("country", "land", "pays", "pais", "país", "nation")  # a header that may name a country column
@@ -171,19 +172,12 @@ def candidate_regions(values: list[str]) -> list[str]:
     for value in values:
         digits = re.sub(r"\D", "", value)
         digits = digits[2:] if value.lstrip().startswith("00") else digits
-        code = _country_code(digits) if digits and digits[0] != "0" else None
-        if code is not None:
+        code = country_code_of(digits)
+        if code is not None and len(digits) > len(str(code)):
             codes[code] += 1
     regions = [phonenumbers.region_code_for_country_code(code) for code, _ in codes.most_common(6)]
     found = list(dict.fromkeys(region for region in regions if region not in ("001", "ZZ")))[:3]
     return list(dict.fromkeys([*found, *FALLBACK_REGIONS]))  # 98… may be Iran's code or an Indian mobile
-
-
-def _country_code(digits: str) -> int | None:
-    for size in (1, 2, 3):
-        if len(digits) > size and int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            return int(digits[:size])
-    return None
 
 
 def _thinned(values: list[str], most: int) -> list[str]:
@@ -279,14 +273,10 @@ def _phone_decisions(stats: FileStats, phones: Phones, preset: str | None) -> li
 # -- people, tags, country ----------------------------------------------------------------------------------
 
 
-def _key(column: str) -> str:
-    return re.sub(r"[\s\-]+", "_", column.strip().lower())
-
-
 def _people(stats: FileStats, used: set[str]) -> list[Decision]:
     by_kind: dict[str, list[str]] = {"first_name": [], "last_name": [], "full_name": []}
     for name in stats.columns:
-        key = _key(name)
+        key = column_key(name)
         kind = "first_name" if key in FIRST else "last_name" if key in LAST else "full_name" if key in FULL else None
         if kind and name not in used and stats[name].filled:
             by_kind[kind].append(name)
@@ -320,7 +310,7 @@ def _emails(stats: FileStats, used: set[str]) -> list[Decision]:
 
 def _tags(stats: FileStats, used: set[str]) -> list[Decision]:
     for name in stats.columns:
-        if _key(name) in TAGS and name not in used:
+        if column_key(name) in TAGS and name not in used:
             used.add(name)
             separator = _separator(stats[name])
             return [

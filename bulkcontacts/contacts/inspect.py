@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from bulkcontacts.contacts.columnar import country_key
+from bulkcontacts.contacts.mapping import EMAIL
 from bulkcontacts.contacts.regions import names
 from bulkcontacts.contacts.values import ValueOptions, certainly_converts
 
@@ -21,7 +23,6 @@ DATE_SAMPLE = 2_000  # per column: the cells the date converter tries
 PHONE_SEPARATORS = r"[\s\-()\[\]]"
 PHONE_SHAPE = r"^\+?[0-9]{7,16}$"  # after the separators are removed
 INTERNATIONAL = r"^(?:\+|00)"
-EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 DATE_SHAPE = r"^(?:[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ].*)$"
 GROUPS_ONLY = r"^[+-]?[0-9]{1,3}[.,][0-9]{3}$"  # 1,234 or 1.234: either mark could be the decimal one
 COMMA_DECIMAL = r"^[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+$"  # 99,90  1.234,56
@@ -87,8 +88,8 @@ class ColumnStats:
         self.phone_sample.add(text.filter(phoned))
         self.dates += int(dated.sum())
         self.date_sample.add(text.filter(dated))
-        self.emails += int(text.str.contains(EMAIL_SHAPE).sum())
-        named = _spelled(text).is_in(_known_regions())
+        self.emails += int(text.str.contains(EMAIL.pattern).sum())
+        named = text.to_frame("cell").select(country_key(pl.col("cell")).is_in(_known_regions())).to_series()
         self.countries += int(named.sum())
         self.country_sample.add(text.filter(named))
         self._add_typed(text)
@@ -112,11 +113,6 @@ class ColumnStats:
 
     def share(self, count: int) -> float:
         return count / self.filled if self.filled else 0.0
-
-
-def _spelled(text: pl.Series) -> pl.Series:
-    """A cell as ``regions.region_of`` compares it: whitespace collapsed, lower case."""
-    return text.str.replace_all(r"\s+", " ").str.to_lowercase()
 
 
 @functools.cache

@@ -39,11 +39,14 @@ CORE_FIELDS = (
 )
 # Column names tried, in order, when the mapping does not name a column for a core field.
 DEFAULT_COLUMNS = {
-    "phone_number": ("phone_number", "phone", "mobile", "mobile_number", "phonenumber", "whatsapp_number"),
+    "phone_number": (
+        *("phone_number", "phone", "mobile", "mobile_number", "phonenumber", "whatsapp_number"),
+        *("mobile_phone", "cell", "cell_phone", "telephone", "tel", "telefon", "telefonnummer", "handy"),
+    ),
     "full_name": ("full_name", "name", "fullname", "contact_name"),
-    "first_name": ("first_name", "firstname", "given_name"),
-    "last_name": ("last_name", "lastname", "surname", "family_name"),
-    "email": ("email", "email_address", "email_id", "e_mail"),
+    "first_name": ("first_name", "firstname", "given_name", "vorname", "prenom", "prénom"),
+    "last_name": ("last_name", "lastname", "surname", "family_name", "nachname", "apellidos"),
+    "email": ("email", "email_address", "email_id", "e_mail", "e_mail_address", "mail"),
     "company": ("company", "company_name", "organisation", "organization"),
     "city": ("city", "town"),
     "state": ("state", "province", "region"),
@@ -66,7 +69,7 @@ class Rejection:
     code: str
 
 
-def _key(column: str) -> str:
+def column_key(column: str) -> str:
     """How a header is compared with a field name: case, spaces and dashes do not matter."""
     return re.sub(r"[\s\-]+", "_", column.strip().lower())
 
@@ -110,24 +113,20 @@ class ContactMapper:
     # -- resolving columns (once) -------------------------------------------------------------------
 
     def _resolve_core(self, columns: list[str]) -> dict[str, list[str]]:
-        """Each core field's columns, in the order they are tried."""
+        """Each core field's columns, in the order they are tried: those the mapping names, else the first
+        column called as the field is (never one the mapping names elsewhere or lists as an attribute)."""
+        named = {field: self._columns_named(field) for field in CORE_FIELDS}
         listed = self.mapping.custom_attributes if isinstance(self.mapping.custom_attributes, list) else []
-        named = [getattr(self.mapping, field) for field in CORE_FIELDS]
-        taken = {
-            *listed,
-            *(column for value in named if value for column in ([value] if isinstance(value, str) else value)),
-        }
-        by_key = {_key(column): column for column in columns if column not in taken}  # never a column named elsewhere
+        taken = {*listed, *(column for found in named.values() for column in found or ())}
+        by_key = {column_key(column): column for column in columns if column not in taken}
         resolved: dict[str, list[str]] = {}
-        for field in CORE_FIELDS:
-            explicit = getattr(self.mapping, field)
-            if explicit is not None:
-                named = [explicit] if isinstance(explicit, str) else explicit
-                resolved[field] = [_require(column, columns, f"[mapping] {field}") for column in named]
-                continue
-            found = next((by_key[candidate] for candidate in DEFAULT_COLUMNS[field] if candidate in by_key), None)
+        for field, found in named.items():
             if found is not None:
-                resolved[field] = [found]
+                resolved[field] = [_require(column, columns, f"[mapping] {field}") for column in found]
+                continue
+            candidate = next((by_key[name] for name in DEFAULT_COLUMNS[field] if name in by_key), None)
+            if candidate is not None:
+                resolved[field] = [candidate]
         if not resolved.get("phone_number"):
             raise UsageError(
                 _delimiter_hint(columns)
@@ -135,6 +134,11 @@ class ContactMapper:
                 'set [mapping] phone_number = "<column>" (or a list of columns, tried in order)'
             )
         return resolved
+
+    def _columns_named(self, field: str) -> list[str] | None:
+        """The columns ``[mapping]`` names for a core field (a list as written), or None."""
+        value = getattr(self.mapping, field)
+        return [value] if isinstance(value, str) else value
 
     def _resolve_tags(self, columns: list[str]) -> tuple[str | None, list[str]]:
         tags = self.mapping.tags
@@ -252,7 +256,7 @@ class ContactMapper:
             except ValueError as error:
                 return Rejection(f"column {column!r} {error}", "bad_value")
         if "full_name" not in payload:
-            named = self._named(payload)
+            named = self._full_name(payload)
             if isinstance(named, Rejection):
                 return named
             payload["full_name"] = named
@@ -264,7 +268,7 @@ class ContactMapper:
             self.ambiguous.add(1, reading.written, phone, reading.other, str(self.region(row)))
         return payload
 
-    def _named(self, payload: dict[str, Any]) -> str | Rejection:
+    def _full_name(self, payload: dict[str, Any]) -> str | Rejection:
         """The full name from its parts (or the number, with ``missing_name = "phone"``)."""
         joined = " ".join(payload[part] for part in ("first_name", "last_name") if part in payload)
         if not joined and self.mapping.missing_name == "phone":
@@ -325,9 +329,9 @@ def _require(column: str | None, columns: list[str], where: str) -> Any:
     """The column, when the source has it; else ``UsageError`` with the closest match (or the columns)."""
     if column is None or column in columns:
         return column
-    keys = {_key(name): name for name in columns}
-    near = [name for name in columns if _key(name) == _key(column)]
-    near = near or [keys[key] for key in difflib.get_close_matches(_key(column), list(keys), n=1, cutoff=0.6)]
+    keys = {column_key(name): name for name in columns}
+    near = [name for name in columns if column_key(name) == column_key(column)]
+    near = near or [keys[key] for key in difflib.get_close_matches(column_key(column), list(keys), n=1, cutoff=0.6)]
     hint = f"; did you mean {near[0]!r}?" if near else f"; the columns are {_listing(_phones_first(columns))}"
     delimiter = _delimiter_hint(columns)
     raise UsageError(f"{where}: column {column!r} is not in the source{hint}{'; ' if delimiter else ''}{delimiter}")
@@ -346,7 +350,7 @@ def _delimiter_hint(columns: list[str]) -> str:
 
 def _phones_first(columns: list[str]) -> list[str]:
     """The columns, those whose names look like a phone's first."""
-    return sorted(columns, key=lambda name: not any(word in _key(name) for word in PHONE_WORDS))
+    return sorted(columns, key=lambda name: not any(word in column_key(name) for word in PHONE_WORDS))
 
 
 def _listing(names: list[str]) -> str:

@@ -100,13 +100,6 @@ def _belongs(national: pl.Expr, region: PhoneMetadata) -> pl.Expr:
     return _type_known(national, region)
 
 
-@functools.cache
-def region_codes(region: str) -> tuple[int, str]:
-    """(country code, national prefix) of a region."""
-    metadata = PhoneMetadata.metadata_for_region(region)
-    return (metadata.country_code or 0, metadata.national_prefix or "") if metadata else (0, "")
-
-
 Rule = Callable[[str], bool]
 
 

@@ -71,6 +71,10 @@ class Ambiguities:
             self.example = f"{written!r} read as {pretty(as_national)} in {region}, not as {pretty(as_international)}"
         self.rows += rows
 
+    def notes(self) -> list[str]:
+        """What to tell the user: the advice, when any phone was read so."""
+        return [self.advice()] if self.rows else []
+
     def advice(self) -> str:
         """One line: how many, an example, the key that decides."""
         return (
@@ -223,15 +227,21 @@ def _or_invalid(number: int | None, text: str, note: str) -> int:
 
 def international(digits: str) -> int | None:
     """``+digits`` when libphonenumber calls it valid (its E.164 digits), else None."""
+    code = country_code_of(digits)
+    if code is None:
+        return None
+    quick = _valid(code, digits[len(str(code)) :])
+    return quick if quick is not None else _parsed(f"+{digits}", None)
+
+
+def country_code_of(digits: str) -> int | None:
+    """The country code the digits start with (codes are a prefix code: at most one does), or None."""
     if not digits or digits[0] == "0":
         return None  # no country code starts with 0
-    for length in (1, 2, 3):  # country codes are a prefix code: at most one starts the digits
+    for length in (1, 2, 3):
         if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            quick = _valid(int(digits[:length]), digits[length:])
-            if quick is not None:
-                return quick
-            break
-    return _parsed(f"+{digits}", None)
+            return int(digits[:length])
+    return None
 
 
 def national(digits: str, place: Home) -> int | None:

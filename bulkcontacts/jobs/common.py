@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import JobSpec
+from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
 from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.recording import Recorder
@@ -53,7 +54,12 @@ class RunResult:
     advice: str | None = None  # what to do now; by default the one for its status
     timeline: dict[str, Any] = field(default_factory=dict)  # figures of every run segment (``timeline_figures``)
     shards: list[dict[str, Any]] | None = None  # a sharded run: each shard's index, status, message and counts
-    notes: list[str] = field(default_factory=list)  # what the user should know of the data (ambiguous phones)
+    ambiguous: Ambiguities = field(default_factory=Ambiguities)  # phones "auto" read nationally, valid both ways
+
+    @property
+    def notes(self) -> list[str]:
+        """What the user should know of the data."""
+        return self.ambiguous.notes()
 
     def __post_init__(self) -> None:
         if self.advice is None:
@@ -86,6 +92,7 @@ class RunResult:
             "accounted_for": self.accounted_for,
             "timeline": self.timeline,
             "notes": self.notes,
+            "ambiguous_phones": {"rows": self.ambiguous.rows, "example": self.ambiguous.example},
             **({"shards": self.shards} if self.shards is not None else {}),
             "finished_at": time.time(),
         }

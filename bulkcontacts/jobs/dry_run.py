@@ -50,7 +50,6 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
         pass
     report.rows, report.to_send = tally.rows, tally.to_send
     report.rejected, report.examples = tally.by_first_row(), tally.examples
-    if mapper.ambiguous.rows:
-        report.notes.append(mapper.ambiguous.advice())
+    report.notes = mapper.ambiguous.notes()
     report.elapsed = time.monotonic() - started
     return report

@@ -13,6 +13,7 @@ from typing import Any
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
 from bulkcontacts.errors import UsageError
@@ -95,7 +96,6 @@ class ImportRun:
         }
 
     async def result(self, status: str, message: str, done_now: int = 0, stats: PoolStats | None = None) -> RunResult:
-        notes = [self.mapper.ambiguous.advice()] if self.mapper.ambiguous.rows else []
         return await _result(
             self.spec,
             status,
@@ -106,7 +106,7 @@ class ImportRun:
             self.started,
             done_now,
             stats,
-            notes,
+            self.mapper.ambiguous,
         )
 
 
@@ -361,7 +361,7 @@ async def _result(
     started: float,
     done_now: int,
     stats: PoolStats | None,
-    notes: list[str],
+    ambiguous: Ambiguities,
 ) -> RunResult:
     counts = {key: value for key, value in sorted(progress.counts.items())}
     counts.setdefault("created", 0)
@@ -381,5 +381,5 @@ async def _result(
         files=files,
         done_this_run=done_now,
         send_seconds=progress.extra.get("send_seconds"),
-        notes=notes,
+        ambiguous=ambiguous,
     )

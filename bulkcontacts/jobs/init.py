@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from bulkcontacts.contacts.mapping import ContactMapper
 from bulkcontacts.contacts.presets import detect
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
+from bulkcontacts.state.atomic import replaced_on_success
 
 BLOCK = 1 << 20
 DELIMITERS = ",;\t|"
@@ -278,15 +278,9 @@ def write_checked(target: Path, text: str, columns: list[str]) -> None:
     except tomllib.TOMLDecodeError as error:  # a bug here, never the user's doing
         raise UsageError(f"init wrote a spec TOML cannot parse ({error}); please report it") from None
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        spec = load_spec(Path(temporary), emulate=True)
+    with replaced_on_success(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+        spec = load_spec(temporary, emulate=True)
         assert isinstance(spec, ImportJob)
         ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        os.chmod(temporary, 0o644)  # a spec holds no secret: readable like the rest of the project

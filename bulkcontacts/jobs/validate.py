@@ -54,8 +54,7 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
         [name for _, name, _ in mapper.attributes],
         list(_first_rows(reader, mapper, DuplicatePhones(), rows)),
     )
-    if mapper.ambiguous.rows:
-        check.notes.append(mapper.ambiguous.advice())
+    check.notes = mapper.ambiguous.notes()
     return check
 
 

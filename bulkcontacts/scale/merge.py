@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.jobs.common import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.state.atomic import replaced_on_success
@@ -145,6 +146,13 @@ def shard_stats(results: list[dict[str, Any]]) -> dict[str, int]:
     return dict(summed)
 
 
+def shard_ambiguities(results: list[dict[str, Any]]) -> Ambiguities:
+    """The shards' ambiguous phones as one count, with the first shard's example."""
+    found = [result.get("ambiguous_phones") or {} for result in results]
+    examples = [shard["example"] for shard in found if shard.get("example")]
+    return Ambiguities(sum(int(shard.get("rows", 0)) for shard in found), examples[0] if examples else None)
+
+
 def sharded_result(
     job: str,
     root: Path,
@@ -169,6 +177,7 @@ def sharded_result(
         send_seconds=max((float(r.get("send_seconds") or 0) for r in results), default=0.0),
         fetch_seconds=max((float(r.get("fetch_seconds") or 0) for r in results), default=0.0) or None,
         shards=[{k: r.get(k) for k in ("index", "status", "message", "counts", "done_this_run")} for r in results],
+        ambiguous=shard_ambiguities(results),
     )  # fmt: skip
     write_summary(state, result)
     return result

@@ -56,8 +56,7 @@ def print_dry_run(spec: JobSpec, report: DryRunReport) -> None:
         markup=False,
         soft_wrap=True,
     )
-    for note in report.notes:
-        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
+    _caution("note", *report.notes)
     if report.fetched is not None:
         out.print(
             f"the fetch took {_duration(report.fetch_seconds)}; its records are kept, so the run starts "
@@ -100,8 +99,7 @@ def print_result(result: RunResult) -> None:
             soft_wrap=True,
         )
     out.print(result.message, markup=False, soft_wrap=True)
-    for note in result.notes:
-        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
+    _caution("note", *result.notes)
     if result.advice:
         out.print(
             result.advice,
@@ -164,15 +162,15 @@ def print_check(spec: JobSpec, job: str, check: FileCheck | ProviderCheck) -> No
     rejected = Counter(mapped.code for _, mapped in check.first_rows if isinstance(mapped, Rejection))
     if rejected:
         reasons = ", ".join(f"{code} ×{count}" for code, count in rejected.most_common())
-        out.print(
-            f"warning: {sum(rejected.values())} of the {len(check.first_rows)} rows shown would be rejected "
-            f"({reasons}); `run --dry-run` counts every row",
-            style="yellow",
-            markup=False,
-            soft_wrap=True,
-        )
-    for note in check.notes:
-        out.print(f"note: {note}", style="yellow", markup=False, soft_wrap=True)
+        shown = f"{sum(rejected.values())} of the {len(check.first_rows)} rows shown would be rejected"
+        _caution("warning", f"{shown} ({reasons}); `run --dry-run` counts every row")
+    _caution("note", *check.notes)
+
+
+def _caution(label: str, *texts: str) -> None:
+    """Lines the user should read before going on, in yellow."""
+    for text in texts:
+        out.print(f"{label}: {text}", style="yellow", markup=False, soft_wrap=True)
 
 
 def print_status(name: str, phases: list[PhaseStatus]) -> None:

@@ -4,6 +4,7 @@ HubSpot export (a country column) and vCards. Every stored phone equals what the
 computed here with nothing but libphonenumber's parser; every amount equals the decimal-comma reading; every
 row the rule refuses is in rejected.csv with its reason; nothing else is stored."""
 
+import json
 import textwrap
 
 import pytest
@@ -200,3 +201,24 @@ def _vcard(stored, reasons):
 
 
 CHECKS = {"google": _google, "outlook": _outlook, "excel": _excel, "hubspot": _hubspot, "vcard": _vcard}
+
+
+def test_the_runs_summary_counts_phones_read_two_ways(tmp_path, emulator):
+    source = tmp_path / "kunden.csv"
+    source.write_text("Name;Telefon\nAna;919876543210\nBen;015123456780\nCy;4915123456781\n", encoding="utf-8")
+    spec = tmp_path / "job.toml"
+    spec.write_text(
+        f'[job]\nname = "people"\n\n[source]\ntype = "file"\npath = "{source}"\ndelimiter = ";"\n\n'
+        f'[sink]\ntype = "rampwin"\nbase_url = "{emulator.base_url("rampwin")}"\n'
+        'api_key = "${RAMPWIN_API_KEY}"\nintegration_id = "${RAMPWIN_INTEGRATION_ID}"\n\n'
+        '[mapping]\ndefault_country = "DE"\nfull_name = "Name"\n\n[run]\nrate = "200/s"\n',
+        encoding="utf-8",
+    )
+    dry = run_cli("run", str(spec), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0 and "1 phone written without" in " ".join(dry.stdout.split()), dry.stdout
+    result = run_cli("run", str(spec), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "phone_without_plus" in " ".join(result.stdout.split())
+    summary = json.loads((tmp_path / ".bulkcontacts" / "people" / "summary.json").read_text())
+    assert summary["ambiguous_phones"]["rows"] == 1 and "'919876543210'" in summary["ambiguous_phones"]["example"]
+    assert summary["notes"] and "phone_without_plus" in summary["notes"][0]

@@ -336,3 +336,30 @@ def test_every_new_rule_maps_column_wise_as_per_row_on_export_shaped_data(tmp_pa
     for outcome in rejected:
         first_reasons.setdefault(outcome.code, outcome.reason)
     assert tally.examples == first_reasons
+
+
+def test_a_refusal_the_mapper_words_otherwise_leaves_the_batch_to_the_mapper(tmp_path, monkeypatch):
+    """Should the two paths ever disagree, the dry run's counts are still the per-row mapper's."""
+    import polars as pl
+
+    rows = generated_rows(3_000, seed=11)
+    reader = FileReader(FileSource(type="file", path=write(tmp_path / "rows.csv", rows)))
+    mapping = MappingSpec(default_country="IN", **MAPPING)
+    mapper = ContactMapper(mapping, reader.columns(), "chan")
+    expected = Counter(
+        outcome.code
+        for _, batch in reader.batches()
+        for row in batch
+        if isinstance(outcome := mapper.map(row), Rejection)
+    )
+    real = FastPath.outcomes
+
+    def wrong(self, frame):  # every refusal given a code the mapper never gives
+        decided = real(self, frame)
+        return decided.with_columns(code=pl.when(pl.col("code").is_not_null()).then(pl.lit("not_a_reason")))
+
+    monkeypatch.setattr(FastPath, "outcomes", wrong)
+    tally = Tally()
+    for _ in tally_batches(reader, ContactMapper(mapping, reader.columns(), "chan"), None, tally):
+        pass
+    assert tally.rejected == expected and "not_a_reason" not in tally.rejected

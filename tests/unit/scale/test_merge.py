@@ -43,3 +43,18 @@ def test_shards_merge_in_row_order_with_only_committed_lines(tmp_path, monkeypat
         assert (tmp_path / f"{name}.csv").read_bytes() == _lines(expected)
         assert files[name] == str(tmp_path / f"{name}.csv")
     assert not list(tmp_path.rglob(".merge-*"))  # the spilled runs are gone
+
+
+def test_the_shards_ambiguous_phones_add_up_with_the_first_example():
+    from bulkcontacts.scale.merge import shard_ambiguities
+
+    found = shard_ambiguities(
+        [
+            {"ambiguous_phones": {"rows": 0, "example": None}},
+            {"ambiguous_phones": {"rows": 3, "example": "'91…' read as …"}},
+            {},
+            {"ambiguous_phones": {"rows": 2, "example": "'49…' read as …"}},
+        ]
+    )
+    assert (found.rows, found.example) == (5, "'91…' read as …")
+    assert "5 phones written without" in found.advice()
