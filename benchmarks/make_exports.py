@@ -196,6 +196,25 @@ def _person(rng: random.Random) -> tuple[str, str, str]:
     return first, last, f"{handle}.{last.encode('ascii', 'ignore').decode().lower().replace(chr(39), '')}"
 
 
+def _google_phone(out: Writer, kind: str, at: int, us: Numbers) -> str:
+    """A US phone cell of a Google export for a row of this kind (several numbers for valid_multi)."""
+    if kind == "duplicate":
+        return us_shape(out.rng.choice(out.numbers), at + 1)
+    if kind == "invalid_phone":
+        return str(out.rng.choice(BAD_PHONES))
+    if kind == "no_phone":
+        return ""
+    phone = out.valid(us_shape(out.remember(us.next()), at))
+    return f"{phone} ::: {out.valid(us_shape(us.next(), at + 2))}" if kind == "valid_multi" else phone
+
+
+def _place_google_phone(row: dict[str, str], kind: str, phone: str, label: str) -> None:
+    """Phone 1 (Phone 2 for valid_second_column), with its label column (the generations name it apart)."""
+    column = "Phone 2" if kind == "valid_second_column" else "Phone 1"
+    row[f"{column} - {label}"] = "Mobile" if phone else ""
+    row[f"{column} - Value"] = phone
+
+
 def google(folder: Path) -> Counter[str]:
     """Google Contacts' current CSV: US numbers mostly, a few Indian with +91."""
     out = Writer("google-contacts", "US")
@@ -219,21 +238,11 @@ def google(folder: Path) -> Counter[str]:
         row["Birthday"] = out.rng.choice(("", "", "1985-03-14", "--07-04"))
         row["Notes"] = out.rng.choice(NOTES)
         row["Organization Name"] = out.rng.choice(("", "Acme Inc.", "Initech, LLC"))
-        if kind == "duplicate":
-            phone = us_shape(out.rng.choice(out.numbers), at + 1)
-        elif kind == "invalid_phone":
-            phone = out.rng.choice(BAD_PHONES)
-        elif kind == "no_phone":
-            phone = ""
-        elif at % 9 == 4 and kind == "valid":
+        if at % 9 == 4 and kind == "valid":
             phone = out.valid(international(out.remember(india.next())))
         else:
-            phone = out.valid(us_shape(out.remember(us.next()), at))
-        if kind == "valid_multi":
-            phone = f"{phone} ::: {out.valid(us_shape(us.next(), at + 2))}"
-        column = "Phone 2" if kind == "valid_second_column" else "Phone 1"
-        row[f"{column} - Label"] = "Mobile" if phone else ""
-        row[f"{column} - Value"] = phone
+            phone = _google_phone(out, kind, at, us)
+        _place_google_phone(row, kind, phone, "Label")
         if kind == "no_name":
             row["First Name"] = row["Last Name"] = ""
         if kind == "bad_email":
@@ -267,19 +276,7 @@ def google_legacy(folder: Path) -> Counter[str]:
                 "Organization 1 - Name": "",
             }
         )
-        if kind == "duplicate":
-            phone = us_shape(out.rng.choice(out.numbers), at + 1)
-        elif kind == "invalid_phone":
-            phone = out.rng.choice(BAD_PHONES)
-        elif kind == "no_phone":
-            phone = ""
-        else:
-            phone = out.valid(us_shape(out.remember(us.next()), at))
-        if kind == "valid_multi":
-            phone = f"{phone} ::: {out.valid(us_shape(us.next(), at + 2))}"
-        column = "Phone 2" if kind == "valid_second_column" else "Phone 1"
-        row[f"{column} - Type"] = "Mobile" if phone else ""
-        row[f"{column} - Value"] = phone
+        _place_google_phone(row, kind, _google_phone(out, kind, at, us), "Type")
         if kind == "no_name":
             row["Name"] = row["Given Name"] = row["Family Name"] = ""
         if kind == "bad_email":
