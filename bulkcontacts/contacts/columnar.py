@@ -23,7 +23,7 @@ import phonenumbers
 import polars as pl
 
 from bulkcontacts.contacts.mapping import EMAIL, ContactMapper
-from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, python_rule, valid_for
+from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, ascii_digits, python_rule, valid_for
 from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
 from bulkcontacts.contacts.regions import names as region_names
 from bulkcontacts.contacts.values import certainly_converts, certainly_empty
@@ -370,7 +370,7 @@ def _dialled(place: Home) -> tuple[pl.Expr, pl.Expr]:
     if place.idd_prefixes:  # "00", "011": plain prefix tests (most regions)
         written = _first_of([(digits.str.starts_with(prefix), pl.lit(len(prefix))) for prefix in place.idd_prefixes])
     elif place.idd is not None:
-        written = digits.str.extract(f"^({place.idd.pattern})", 1).str.len_chars()
+        written = digits.str.extract(f"^({ascii_digits(place.idd.pattern)})", 1).str.len_chars()
     else:
         return digits, pl.lit(False)
     after = digits.str.slice(written.fill_null(0))
@@ -394,7 +394,7 @@ def _national(place: Home) -> pl.Expr:
     if place.simple:
         stripped = digits.str.slice(len(place.trunk))
         return pl.when(kind == TRUNK).then(stripped).when(kind == BARE).then(digits)
-    prefix = digits.str.extract(f"^({place.parsing})", 1) if place.parsing else pl.lit(None, pl.String)
+    prefix = digits.str.extract(f"^({ascii_digits(place.parsing)})", 1) if place.parsing else pl.lit(None, pl.String)
     choices = [((kind == BARE) & prefix.is_null(), digits)]
     if place.trunk and not place.transform:
         choices.append(((kind == TRUNK) & (prefix == place.trunk), digits.str.slice(len(place.trunk))))
@@ -498,7 +498,7 @@ def _ruled(code: int) -> pl.Expr:
     rule = valid_for(code)
     assert rule is not None
     stripping = _parsing_prefix(code)
-    certain = ~pl.col("national").str.contains(f"^(?:{stripping})") if stripping else pl.lit(True)
+    certain = ~pl.col("national").str.contains(f"^(?:{ascii_digits(stripping)})") if stripping else pl.lit(True)
     if stripping == "0":  # a leading zero may be kept or stripped: unsure here (``_ruled_one`` judges both)
         rule = pl.when(~pl.col("national").str.starts_with("0")).then(rule)
     return pl.when(rule).then(True).when(certain).then(False).otherwise(None)
