@@ -214,7 +214,7 @@ def test_the_python_rules_are_libphonenumbers_for_every_code():
     rng = random.Random(5)
     codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
     valid = 0
-    for _ in range(40_000):
+    for _ in range(15_000):
         code = rng.choice(codes)
         rule = python_rule(code)
         assert rule is not None, code
@@ -232,4 +232,4 @@ def test_the_python_rules_are_libphonenumbers_for_every_code():
         expected = phonenumbers.is_valid_number(number)
         assert rule(national) == expected, (code, national)
         valid += expected
-    assert valid > 10_000
+    assert valid > 4_000
