@@ -133,9 +133,9 @@ def detect(columns: list[str]) -> str | None:
         return "outlook"
     if {"Record ID", "First Name", "Last Name", "Email"} <= names and names & {"Phone Number", "Mobile Phone Number"}:
         return "hubspot"
-    if columns == VCARD_COLUMNS:
+    if tuple(columns) == VCARD_COLUMNS:
         return "vcard"
     return None
 
 
-VCARD_COLUMNS = ["full_name", "first_name", "last_name", "phone", "email", "company", "tags", "remarks"]
+VCARD_COLUMNS = ("full_name", "first_name", "last_name", "phone", "email", "company", "tags", "remarks")

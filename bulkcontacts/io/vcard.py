@@ -21,9 +21,10 @@ from typing import Any, TextIO
 
 import vobject
 
+from bulkcontacts.contacts.presets import VCARD_COLUMNS
 from bulkcontacts.errors import UsageError
 
-COLUMNS = ("full_name", "first_name", "last_name", "phone", "email", "company", "tags", "remarks")
+COLUMNS = VCARD_COLUMNS  # what the vcard preset maps
 SEPARATOR = " ::: "  # between the values of a multi-value cell (phone)
 READ = frozenset({"BEGIN", "END", "VERSION", "FN", "N", "TEL", "EMAIL", "ORG", "CATEGORIES", "NOTE", "X-ABLABEL"})
 MOBILE_TYPES = frozenset({"CELL", "MOBILE", "IPHONE"})
