@@ -25,44 +25,21 @@ from pathlib import Path
 import psutil
 
 from benchmarks.common import ENV, WORK, Emulator, contacts_csv, import_job, run_job, summary
+from tests import services
 from tests.helpers import shards_share_of_limit
-from tests.services import Redis, free_port, redis_server
+from tests.services import Redis, redis_server
 
 ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
-NGINX_CONF = """
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_buffer_size 16k;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ default_type application/json; return 200 '{answer}'; }}
-    }}
-}}
-"""
+FIXED_ANSWER = f"location / {{ default_type application/json; return 200 '{ANSWER}'; }}"
 
 
 @contextlib.contextmanager
 def nginx() -> Iterator[str]:
-    """Debian's nginx on a free loopback port (installed by tests/system-packages.sh when missing)."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
+    """Debian's nginx answering every request with the create call's fixed body (installed when missing)."""
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         subprocess.run(["bash", "tests/system-packages.sh", "nginx"], check=True)
-    folder = WORK / "nginx"
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    (folder / "nginx.conf").write_text(NGINX_CONF.format(folder=folder, port=port, answer=ANSWER))
-    process = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"])
-    try:
-        time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with services.nginx(FIXED_ANSWER) as (url, _):
+        yield url
 
 
 def _rows_per_second(name: str) -> float:

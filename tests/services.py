@@ -1,5 +1,5 @@
 """Real services for integration tests, each a subprocess on a free loopback port, stopped afterwards:
-Debian's ``redis-server``, and a Dask scheduler with worker processes."""
+Debian's ``redis-server`` and ``nginx``, and a Dask scheduler with worker processes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -78,6 +79,73 @@ def redis_server(password: str | None = None) -> Iterator[Redis]:
     finally:
         _stop(process)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+NGINX_CONF = """
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_buffer_size 16k;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+{server}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(server: str, cores: str | None = None) -> Iterator[tuple[str, Path]]:
+    """Debian's nginx on a free loopback port with ``server`` as the body of its ``server`` block (``{folder}``
+    in it names nginx's own folder); yields its URL and that folder. ``cores``: pinned there (taskset)."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise RuntimeError("nginx is not installed: run `bash tests/system-packages.sh`")
+    folder = Path(tempfile.mkdtemp(prefix="nginx-"))
+    folder.chmod(0o755)  # run as root, nginx's workers are "nobody": they must see into it
+    port = free_port()
+    conf = NGINX_CONF.format(folder=folder, port=port, server=server.replace("{folder}", str(folder)))
+    (folder / "nginx.conf").write_text(conf)
+    command = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
+    if cores is not None:
+        command = ["taskset", "-c", cores, *command]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_listening(port, process, "nginx")
+        yield f"http://127.0.0.1:{port}", folder
+    finally:
+        _stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def maintenance_gateway(upstream: str) -> str:
+    """A gateway in front of ``upstream``: while the file ``{folder}/maintenance`` exists it answers every
+    request ``503`` with ``Retry-After: 0`` and an HTML page, as a load balancer in maintenance mode does.
+    Every request is logged to ``{folder}/access.log`` (nginx's combined format)."""
+    return f"""
+        access_log {{folder}}/access.log;
+        location / {{
+            if (-f {{folder}}/maintenance) {{ return 503; }}
+            proxy_pass {upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+        error_page 503 /maintenance.html;
+        location = /maintenance.html {{
+            internal;
+            add_header Retry-After 0 always;
+            default_type text/html;
+            return 503 '<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>';
+        }}"""
 
 
 @contextlib.contextmanager

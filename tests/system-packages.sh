@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real services the tests start, from Debian's packages, installed when missing (a fresh machine, CI):
-# chromium renders the run report; redis-server keeps a shared rate budget. Arguments: more packages
-# (the benchmarks ask for nginx).
+# chromium renders the run report; redis-server keeps a shared rate budget; nginx plays a gateway (and, in
+# the benchmarks, a server that costs nothing). Arguments: more packages.
 set -euo pipefail
 missing=()
 for extra in "$@"; do
@@ -9,6 +9,7 @@ for extra in "$@"; do
 done
 command -v chromium >/dev/null || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo

@@ -15,7 +15,9 @@ from typing import Any
 
 from bulkcontacts.config.jobs import JobSpec
 from bulkcontacts.contacts.phones import Ambiguities
-from bulkcontacts.engine.pool import PoolSettings, PoolStats, Work, WorkerPool
+from bulkcontacts.engine.attempts import Work
+from bulkcontacts.engine.pool import PoolSettings, WorkerPool
+from bulkcontacts.engine.retry import PoolStats, RetryPolicy
 from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.recording import Recorder
 from bulkcontacts.state.atomic import write_atomic
@@ -114,13 +116,13 @@ class RunResult:
 
 def pool_settings(spec: JobSpec) -> PoolSettings:
     run = spec.run
-    return PoolSettings(
-        concurrency=run.concurrency,
+    retry = RetryPolicy(
         max_attempts=run.max_attempts,
         backoff_base=run.backoff_base,
         backoff_max=run.backoff_max,
         give_up_after=run.give_up_after,
     )
+    return PoolSettings(concurrency=run.concurrency, retry=retry)
 
 
 def open_progress(

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from bulkcontacts.config.jobs import ExportJob
 from bulkcontacts.config.sources import ProviderSource, source_identity
+from bulkcontacts.engine.attempts import Outcome
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import Outcome, PoolStats, WorkerPool
+from bulkcontacts.engine.pool import WorkerPool
+from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.io.writers import Assembled, assemble
 from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
 from bulkcontacts.jobs.common import (

@@ -14,8 +14,10 @@ from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.phones import Ambiguities
+from bulkcontacts.engine.attempts import Outcome, Refused, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import Outcome, PoolStats, Refused, Succeeded, Work, WorkerPool
+from bulkcontacts.engine.pool import WorkerPool
+from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling

@@ -20,7 +20,7 @@ from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
 from bulkcontacts.config.sinks import FileSink, RampwinSink
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.contacts.defaults import migration_mapping
-from bulkcontacts.engine.pool import PoolStats
+from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.staging import Flatten, stage_rows, staged_columns
 from bulkcontacts.jobs.common import RunResult, finish_run

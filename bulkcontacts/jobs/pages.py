@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bulkcontacts.engine.pool import Attempt, Outcome, Succeeded, Work, WorkerPool
+from bulkcontacts.engine.attempts import Attempt, Outcome, Succeeded, Work
+from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.jobs.export_state import ExportState
 from bulkcontacts.providers.base import ListApi, PageResult
 from bulkcontacts.providers.fetch import PageFetcher

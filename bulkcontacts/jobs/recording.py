@@ -81,7 +81,7 @@ class Recorder:
                 rate=round(pool.pacer.current, 1),
                 p50_ms=round(percentile(latencies, 0.5) * 1000, 1),
                 p95_ms=round(percentile(latencies, 0.95) * 1000, 1),
-                breaker=int(opened or pool.breaker.is_open),
+                breaker=int(opened or pool.policy.breaker.is_open),
                 in_flight=pool.most_in_flight,
             )
         )

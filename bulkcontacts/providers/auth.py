@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from bulkcontacts.config.sources import LoginCredentials
 from bulkcontacts.providers.base import LoginFailed, LoginUnavailable
-from bulkcontacts.providers.http import read_json
+from bulkcontacts.providers.http import TRANSIENT_STATUSES, read_json, server_text
 
 JSON_HEADERS = {"accept": "application/json, text/plain, */*", "content-type": "application/json;charset=UTF-8"}
 
@@ -71,11 +71,13 @@ class EmailLogin:
         except (TimeoutError, aiohttp.ClientError) as error:
             raise LoginUnavailable(f"login to {self.title} failed: {type(error).__name__}") from None
         token = self.token_from(body) if status == 200 else None
-        if status in (401, 403) or (status == 200 and not token):
-            raise LoginFailed(f"{self.title} refused the login for [source] email (HTTP {status})")
-        if not token:
-            raise LoginUnavailable(f"login to {self.title} answered HTTP {status}")
-        return str(token)
+        if token:
+            return str(token)
+        said = server_text(body) or "no message"
+        if status in TRANSIENT_STATUSES or status >= 500:
+            raise LoginUnavailable(f"login to {self.title} answered HTTP {status}: {said}")
+        # Any other answer is a refusal of what was sent: logging in again with it cannot help.
+        raise LoginFailed(f"{self.title} refused the login (HTTP {status}: {said}); check [source] email and password")
 
     def headers(self, token: str) -> dict[str, str]:
         return bearer(token)

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.engine.pool import Attempt, Fatal, Retry, Succeeded
+from bulkcontacts.engine.attempts import Attempt, Fatal, Retry, RetryNow, Succeeded
 from bulkcontacts.providers.base import Auth, ListApi, LoginFailed, LoginUnavailable, PageError
 from bulkcontacts.providers.http import classify_failure, read_json, transport_failure
 
@@ -115,7 +115,7 @@ class PageFetcher:
             return Fatal(str(error), 401)
         except LoginUnavailable as error:
             return Retry(str(error), 401, maybe_applied=False)
-        return Retry("token expired; logged in again", 401, retry_after=0.0, maybe_applied=False)
+        return RetryNow("token expired; logged in again", 401)
 
     def _failure(self, index: int, answer: Answer) -> Attempt:
         provider = self.api.provider

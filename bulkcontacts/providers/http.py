@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from bulkcontacts import __version__
-from bulkcontacts.engine.pool import Fatal, Refused, Retry
+from bulkcontacts.engine.attempts import Fatal, Refused, Retry
 from bulkcontacts.text import shorten
 
 USER_AGENT = f"bulkcontacts/{__version__}"

@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp
 
 from bulkcontacts.config.sinks import RampwinSink
+from bulkcontacts.engine.attempts import Fatal, Retry
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import Fatal, Retry
 from bulkcontacts.providers.http import classify_failure, read_json, transport_failure
 
 LIST_PATH = "/api/contacts/v3/page"

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 
 from bulkcontacts.config.sinks import RampwinSink
-from bulkcontacts.engine.pool import Attempt, Refused, Retry, Succeeded
+from bulkcontacts.engine.attempts import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import (
     classify_failure,
     read_json,

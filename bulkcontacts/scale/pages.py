@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bulkcontacts.config.jobs import ExportJob
-from bulkcontacts.engine.pool import Fatal, Succeeded
+from bulkcontacts.engine.attempts import Fatal, Succeeded
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.writers import assemble
 from bulkcontacts.jobs.common import RunResult

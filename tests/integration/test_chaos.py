@@ -24,6 +24,7 @@ from tests.helpers import (
     write_export_spec,
     write_spec,
 )
+from tests.services import maintenance_gateway, nginx
 
 FAULTS = dict(
     error_rate=0.05,
@@ -136,3 +137,23 @@ def test_an_outage_pauses_the_import_and_rejects_nothing(tmp_path, emulator):
 @pytest.mark.slow
 def test_a_30_second_outage_pauses_the_import_and_rejects_nothing(tmp_path, emulator):
     outage_during_import(tmp_path, emulator, seconds=30)
+
+
+def test_a_gateway_in_maintenance_answering_503_retry_after_0_rejects_nothing_and_holds_off(tmp_path, emulator):
+    """Debian's nginx in front of the emulator, answering every request 503 + ``Retry-After: 0`` with an
+    HTML page for 5 s mid-import: the server's 0 must not bypass the backoff or the breaker."""
+    rows, seconds, rate = 900, 5.0, 100
+    source = write_csv(tmp_path / "in.csv", contact_rows(rows))
+    with nginx(maintenance_gateway(emulator.url)) as (url, folder):
+        spec = write_spec(tmp_path / "job.toml", source, f"{url}/rampwin", run=f'rate = "{rate}/s"')
+        process = start_cli("run", str(spec), "-q", cwd=tmp_path)
+        assert wait_for(lambda: emulator.state.store.count("rampwin") >= 150, timeout=60)
+        (folder / "maintenance").touch()
+        time.sleep(seconds)
+        (folder / "maintenance").unlink()
+        stdout, stderr = process.communicate(timeout=120)
+        answered_503 = sum(" 503 " in line for line in (folder / "access.log").read_text().splitlines())
+    assert process.returncode == EXIT_OK, stdout + stderr
+    created, rejected = assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", rows)
+    assert rejected == [] and emulator.state.store.count("rampwin") == rows
+    assert 0 < answered_503 < rate * seconds / 4, answered_503  # probes, not the run's full rate

@@ -3,16 +3,10 @@ import time
 
 import pytest
 
+from bulkcontacts.engine.attempts import Fatal, Refused, Retry, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import (
-    Fatal,
-    PoolSettings,
-    Refused,
-    Retry,
-    Succeeded,
-    Work,
-    WorkerPool,
-)
+from bulkcontacts.engine.pool import PoolSettings, WorkerPool
+from bulkcontacts.engine.retry import RetryPolicy
 
 
 async def items(count):
@@ -22,10 +16,14 @@ async def items(count):
 
 def make_pool(attempt, **settings):
     reported = {}
-    options = dict(concurrency=4, max_attempts=3, backoff_base=0.001, backoff_max=0.01, give_up_after=0.5)
+    concurrency = settings.pop("concurrency", 4)
+    options = dict(max_attempts=3, backoff_base=0.001, backoff_max=0.01, give_up_after=0.5)
     options.update(settings)
     pool = WorkerPool(
-        attempt, Pacer(10_000), PoolSettings(**options), lambda item, outcome: reported.__setitem__(item, outcome)
+        attempt,
+        Pacer(10_000),
+        PoolSettings(concurrency, RetryPolicy(**options)),
+        lambda item, outcome: reported.__setitem__(item, outcome),
     )
     return pool, reported
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bulkcontacts.engine.attempts import Refused, Retry, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import PoolSettings, Refused, Retry, Succeeded, Work, WorkerPool
+from bulkcontacts.engine.pool import PoolSettings, WorkerPool
 from bulkcontacts.jobs.recording import Counts, Recorder, percentile
 from bulkcontacts.state.timeline import TimelineWriter, read_segments
 

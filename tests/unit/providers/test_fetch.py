@@ -6,7 +6,7 @@ import pytest
 from aioresponses import aioresponses
 from pydantic import SecretStr
 
-from bulkcontacts.engine.pool import Fatal, Retry, Succeeded
+from bulkcontacts.engine.attempts import Fatal, Retry, RetryNow, Succeeded
 from bulkcontacts.providers.fetch import Credentials, PageFetcher
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.kore import KoreSource
@@ -101,7 +101,7 @@ async def test_smartflo_expired_token_logs_in_again(session):
         first = await fetcher.fetch(0)
         second = await fetcher.fetch(0)
         calls = sent(mocked)
-    assert isinstance(first, Retry) and "logged in again" in first.reason
+    assert isinstance(first, RetryNow) and "logged in again" in first.reason
     assert isinstance(second, Succeeded)
     assert calls[-1].kwargs["headers"]["Authorization"] == "Bearer second"
 
@@ -126,3 +126,18 @@ async def test_a_permanent_token_refused_is_fatal(session):
         mocked.get(re.compile(r"^https://api-smartflo"), status=401, payload={"message": "bad token"})
         result = await fetcher_for(source, session).fetch(0)
     assert isinstance(result, Fatal) and "t" not in result.reason.split()
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+async def test_a_login_refused_with_a_4xx_is_fatal_naming_the_credential(session, status):
+    """Not an outage to retry for give_up_after: what was sent is wrong (an empty email, here)."""
+    source = SmartfloSource(type="smartflo", email="", password=SecretStr("pw"))
+    with aioresponses() as mocked:
+        mocked.post(
+            "https://api-smartflo.tatateleservices.com/v1/auth/login",
+            status=status,
+            payload={"message": "email is required"},
+        )
+        answer = await fetcher_for(source, session).fetch(0)
+    assert isinstance(answer, Fatal)
+    assert "email is required" in answer.reason and "[source] email and password" in answer.reason

@@ -3,7 +3,7 @@
 import aiohttp
 import pytest
 
-from bulkcontacts.engine.pool import Fatal, Refused, Retry
+from bulkcontacts.engine.attempts import Fatal, Refused, Retry
 from bulkcontacts.providers.http import classify_failure, parse_retry_after, transport_failure, window_full
 
 

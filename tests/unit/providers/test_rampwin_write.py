@@ -7,8 +7,8 @@ from pydantic import SecretStr
 from yarl import URL as URL_OF
 
 from bulkcontacts.config.sinks import RampwinSink
+from bulkcontacts.engine.attempts import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.engine.pool import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup
 from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
