@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import webbrowser
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bulkcontacts import __version__
-from bulkcontacts.config.jobs import ExportJob
+from bulkcontacts.config.jobs import ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.jobs.common import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
@@ -23,6 +24,7 @@ from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
 from bulkcontacts.report.page import write_report
 from bulkcontacts.scale.options import ScaleOptions
+from bulkcontacts.state.lock import job_lock
 from bulkcontacts.ui.display import make_display, shown_path
 from bulkcontacts.ui.summaries import (
     line,
@@ -122,19 +124,35 @@ def run(  # noqa: PLR0913 (one parameter per option)
     def action() -> int:
         spec = load_for_run(job, options)
         display = make_display(quiet)
-        display.note(f"state: {shown_path(spec.state_dir(state_dir))}")
-        if options.dry_run and not isinstance(spec, ExportJob):
-            report = dry_run_job(spec, options, display)
+        state_path = spec.state_dir(state_dir)
+        display.note(f"state: {shown_path(state_path)}")
+        if options.dry_run and isinstance(spec, ImportJob):  # reads the file only: no state to hold
+            return _dry_run(spec, options, display)
+        with job_lock(state_path, _command_line()):
+            if options.dry_run and isinstance(spec, MigrateJob):
+                return _dry_run(spec, options, display)
+            if scale is None:
+                result = run_job(spec, options, display)
+            else:
+                result = _run_sharded(job, spec, options, scale, display)
             display.flush()
-            print_dry_run(spec, report)
-            return 0
-        result = run_job(spec, options, display) if scale is None else _run_sharded(job, spec, options, scale, display)
-        display.flush()
-        print_result(result)
-        _point_at_report(job, state_dir, spec.state_dir(state_dir), with_report)
-        return result.exit_code
+            print_result(result)
+            _point_at_report(job, state_dir, state_path, with_report)
+            return result.exit_code
 
     _guarded(action)
+
+
+def _dry_run(spec: ImportJob | MigrateJob, options: RunOptions, display: Any) -> int:
+    report = dry_run_job(spec, options, display)
+    display.flush()
+    print_dry_run(spec, report)
+    return 0
+
+
+def _command_line() -> str:
+    """This command as typed, for the lock's holder (arguments are paths and flags: never a secret)."""
+    return shlex.join(["bulkcontacts", *sys.argv[1:]])
 
 
 def _run_sharded(job: Path, spec: Any, options: RunOptions, scale: ScaleOptions, display: Any) -> Any:
@@ -207,7 +225,8 @@ def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> Non
         spec = load_spec(job, emulate=emulate)
         display = make_display(quiet)
         display.note(f"state: {shown_path(spec.state_dir(state_dir))}")
-        report = verify_job(spec, RunOptions(emulate=emulate, state_dir=state_dir), display)
+        with job_lock(spec.state_dir(state_dir), _command_line()):
+            report = verify_job(spec, RunOptions(emulate=emulate, state_dir=state_dir), display)
         display.flush()
         if report.listing is not None:
             print_result(report.listing)

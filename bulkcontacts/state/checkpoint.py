@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from bulkcontacts.errors import UsageError
 from bulkcontacts.state.atomic import PRIVATE_DIR, write_atomic
-from bulkcontacts.state.layout import SHARDS_DIR
+from bulkcontacts.state.layout import LOCK, SHARDS_DIR, WATERMARK
 from bulkcontacts.state.timeline import TIMELINE, TimelineWriter
 
 CHECKPOINT_VERSION = 1
@@ -141,10 +141,10 @@ class StateDir:
         progress.updated_at = time.time()
         write_atomic(self.checkpoint_path, progress.to_json().encode())
 
-    def clear(self, keep: tuple[str, ...] = ("watermark.json",)) -> None:
-        """Forget all progress (``--restart``): checkpoint and outcome files go; ``keep`` stays."""
+    def clear(self, keep: tuple[str, ...] = (WATERMARK,)) -> None:
+        """Forget all progress (``--restart``): checkpoint and outcome files go; ``keep`` and the lock stay."""
         if self.path.is_dir():
             for child in self.path.iterdir():
-                if child.is_file() and child.name not in keep:
+                if child.is_file() and child.name not in keep and child.name != LOCK:
                     child.unlink()
             shutil.rmtree(self.path / SHARDS_DIR, ignore_errors=True)  # a sharded run's shards

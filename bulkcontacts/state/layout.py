@@ -7,3 +7,4 @@ WATERMARK = "watermark.json"  # kept by --restart: the high-water mark of the la
 SHARDS_DIR = "shards"  # a sharded run: one state directory per shard, shards/0000, shards/0001, ...
 SHARD_PLAN = "shards.json"  # how many shards, and the rows of each
 PARTS_DIR = "parts"  # an export's pages as they land (a sharded export's shards share the job's)
+LOCK = "lock"  # held by the run under way (state/lock.py); kept by --restart
