@@ -24,6 +24,7 @@ from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
 from bulkcontacts.report.page import write_report
 from bulkcontacts.scale.options import ScaleOptions
+from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.state.lock import job_lock
 from bulkcontacts.ui.display import make_display, shown_path
 from bulkcontacts.ui.summaries import (
@@ -129,6 +130,8 @@ def run(  # noqa: PLR0913 (one parameter per option)
         if options.dry_run and isinstance(spec, ImportJob):  # reads the file only: no state to hold
             return _dry_run(spec, options, display)
         with job_lock(state_path, _command_line()):
+            if options.restart:
+                StateDir(state_path).forget()
             if options.dry_run and isinstance(spec, MigrateJob):
                 return _dry_run(spec, options, display)
             if scale is None:

@@ -7,7 +7,9 @@ import hashlib
 import json
 from abc import abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self, TypeVar
+
+from pydantic import PrivateAttr
 
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.mapping import MappingSpec
@@ -16,6 +18,7 @@ from bulkcontacts.config.sinks import FileSink, RampwinSink
 from bulkcontacts.config.sources import FileSource, ProviderSource, source_identity
 
 JobKind = Literal["import", "export", "migrate"]
+Job = TypeVar("Job", bound="JobBase")
 
 
 class JobBase(Strict):
@@ -23,6 +26,22 @@ class JobBase(Strict):
     job: JobTable
     mapping: MappingSpec = MappingSpec()
     run: RunSpec = RunSpec()
+    _against_emulator: bool = PrivateAttr(default=False)  # never from the spec file: set by ``on_emulator``
+
+    @property
+    def against_emulator(self) -> bool:
+        """This spec's remote ends were pointed at the built-in emulator (``--emulate``)."""
+        return self._against_emulator
+
+    def on_emulator(self, updates: dict[str, Any]) -> Self:
+        """A copy with ``updates`` (its remote ends at the emulator), known to be against the emulator."""
+        copy = self.model_copy(update=updates)
+        copy._against_emulator = True
+        return copy
+
+    def phase(self, derived: Job) -> Job:
+        """``derived`` (a phase of this job, as a job of its own) against the same remote ends as this one."""
+        return derived.on_emulator({}) if self.against_emulator else derived
 
     def state_dir(self, override: Path | None = None) -> Path:
         """``--state-dir``, else ``[run] state_dir``, else ``.bulkcontacts/<job name>`` beside the spec file

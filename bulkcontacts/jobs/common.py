@@ -132,11 +132,13 @@ def open_progress(
     shape_fingerprint: str,
     restart: bool,
     *,
+    against_emulator: bool,
     again_when_finished: bool = False,
     accept_changes: bool = False,
 ) -> Progress:
     """The checkpoint to continue from, or a fresh one; refuses a resume over a changed source or spec
-    (``accept_changes``: takes the changes instead, as a retry of fixed rows does)."""
+    (``accept_changes``: takes the changes instead, as a retry of fixed rows does), or one that would carry
+    progress made against the emulator over to the real API (or back)."""
     state.create()
     if restart:
         state.clear()
@@ -145,9 +147,8 @@ def open_progress(
         state.clear()  # a job meant to run again and again (an incremental export) starts a new round
         previous = None
     if previous is None:
-        return Progress(kind=kind, source_fingerprint=source_fingerprint, shape_fingerprint=shape_fingerprint)
-    if previous.kind != kind:
-        raise UsageError(f"{state.path} holds a {previous.kind} job's state; use another --state-dir or --restart")
+        return Progress(kind, source_fingerprint, shape_fingerprint, against_emulator=against_emulator)
+    _check_resumable(previous, state.path, kind, against_emulator)
     if accept_changes:
         previous.source_fingerprint, previous.shape_fingerprint = source_fingerprint, shape_fingerprint
         return previous
@@ -162,6 +163,27 @@ def open_progress(
             f"(checkpoint in {state.path}); undo the change, or run again with --restart"
         )
     return previous
+
+
+def _check_resumable(previous: Progress, path: Path, kind: str, against_emulator: bool) -> None:
+    """The same kind of job, against the same end (the emulator, or the real API)."""
+    if previous.kind != kind:
+        raise UsageError(f"{path} holds a {previous.kind} job's state; use another --state-dir or --restart")
+    if previous.against_emulator != against_emulator:
+        raise UsageError(made_elsewhere(path, previous.against_emulator))
+
+
+def made_elsewhere(path: Path, by_emulator: bool) -> str:
+    if by_emulator:
+        return (
+            f"the progress in {path} was made against the emulator (a run with --emulate), not the real API: "
+            "to send to the real API, run again with --restart (it forgets the emulator's run and its store); "
+            "to go on in the emulator, add --emulate"
+        )
+    return (
+        f"the progress in {path} was made against the real API: drop --emulate to resume it there, or give "
+        "the emulated run a state directory of its own (--state-dir)"
+    )
 
 
 async def prefetched(batches: Iterator[Any]) -> AsyncIterator[Any]:

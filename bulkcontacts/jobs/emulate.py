@@ -11,7 +11,6 @@ input closes, even after a ``kill -9`` of the job.
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -38,12 +37,11 @@ def emulator_store(state_path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def emulated(spec: JobSpec, state_path: Path, display: Display, *, restart: bool = False) -> Iterator[JobSpec]:
-    """The spec with its remote ends on a running emulator (its provider seeded if empty)."""
+def emulated(spec: JobSpec, state_path: Path, display: Display) -> Iterator[JobSpec]:
+    """The spec with its remote ends on a running emulator (its provider seeded if empty). ``--restart`` has
+    removed the store already, with everything else the job owns (``StateDir.forget``)."""
     StateDir(state_path).create()
     folder = state_path / EMULATOR_DIR
-    if restart:
-        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, exist_ok=True)
     options = ["--port", "0", "--db", str(emulator_store(state_path)), "--exit-with-stdin"]
     if isinstance(spec.source, ProviderSource):
@@ -109,4 +107,4 @@ def pointed_at(spec: JobSpec, url: str) -> JobSpec:
         updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/rampwin"})
     if isinstance(spec.source, ProviderSource):
         updates["source"] = spec.source.model_copy(update={"base_url": f"{url}/{spec.source.type}"})
-    return spec.model_copy(update=updates)
+    return spec.on_emulator(updates)

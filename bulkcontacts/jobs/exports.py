@@ -167,6 +167,7 @@ async def _open(spec: ExportJob, state: StateDir, restart: bool, shard: PageShar
         source_fingerprint(source),
         spec.mapping_fingerprint(),
         restart,
+        against_emulator=spec.against_emulator,
         again_when_finished=incremental,
     )
     if shard is not None:

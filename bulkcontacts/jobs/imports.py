@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob
+from bulkcontacts.config.run import RunSpec
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.phones import Ambiguities
@@ -166,6 +167,7 @@ async def _open(  # noqa: PLR0913
         source_fingerprint,
         spec.mapping_fingerprint(),
         restart,
+        against_emulator=spec.against_emulator,
         accept_changes=retry_rejected,
     )
     if retry_rejected:
@@ -181,9 +183,13 @@ async def _open(  # noqa: PLR0913
     resumed = progress.copy()
     if not resumed.finished:
         progress.total = resumed.total = total
-    lease_step = int(spec.run.rate * 2) + spec.run.concurrency * 3 + 16
-    ledger = ImportLedger(state, progress, columns, lease_step, spec.run.neutralize_formulas)
+    ledger = ImportLedger(state, progress, columns, _lease_step(spec.run), spec.run.neutralize_formulas)
     return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started)
+
+
+def _lease_step(run: RunSpec) -> int:
+    """Rows the checkpoint marks as maybe in flight at a time: two seconds of sending, and room for the pool."""
+    return int(run.rate * 2) + run.concurrency * 3 + 16
 
 
 def _open_span(progress: Progress, span: tuple[int, int], total: int) -> int:

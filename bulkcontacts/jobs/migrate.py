@@ -52,7 +52,7 @@ def fetch_spec(spec: MigrateJob, state_path: Path) -> ExportJob:
     run = spec.run
     if run.fetch_rate is not None:
         run = run.model_copy(update={"rate": run.fetch_rate, "adaptive": False})
-    return ExportJob(job=spec.job, source=source, sink=sink, mapping=spec.mapping, run=run)
+    return spec.phase(ExportJob(job=spec.job, source=source, sink=sink, mapping=spec.mapping, run=run))
 
 
 def send_spec(spec: MigrateJob, staging: Path) -> ImportJob:
@@ -60,7 +60,7 @@ def send_spec(spec: MigrateJob, staging: Path) -> ImportJob:
     source = FileSource(type="file", path=staging, format="jsonl")
     defaults = provider_of(spec.source).default_mapping
     mapping = migration_mapping(defaults, spec.mapping, staged_columns(staging))
-    return ImportJob(job=spec.job, source=source, sink=spec.sink, mapping=mapping, run=spec.run)
+    return spec.phase(ImportJob(job=spec.job, source=source, sink=spec.sink, mapping=mapping, run=spec.run))
 
 
 async def fetch_and_stage(spec: MigrateJob, state: StateDir, restart: bool, display: Display) -> RunResult | Path:

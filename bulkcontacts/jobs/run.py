@@ -109,5 +109,5 @@ def _on_loop(
         return asyncio.run(job(spec))
     from bulkcontacts.jobs.emulate import emulated
 
-    with emulated(spec, spec.state_dir(options.state_dir), display, restart=options.restart) as pointed:
+    with emulated(spec, spec.state_dir(options.state_dir), display) as pointed:
         return asyncio.run(job(pointed))

@@ -75,7 +75,7 @@ def listing_spec(spec: SendJob, state_path: Path) -> ExportJob:
     output = FileSink(
         type="file", path=state_path / VERIFY_DIR / "channel.jsonl", format="jsonl", neutralize_formulas=False
     )
-    return ExportJob(job=spec.job, source=source, sink=output, run=spec.run)
+    return spec.phase(ExportJob(job=spec.job, source=source, sink=output, run=spec.run))
 
 
 def expected_spec(spec: SendJob, state_path: Path) -> ImportJob:

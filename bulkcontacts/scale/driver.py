@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import rate_store
-from bulkcontacts.jobs.common import RunResult
+from bulkcontacts.jobs.common import RunResult, made_elsewhere
 from bulkcontacts.jobs.emulate import emulated
 from bulkcontacts.jobs.migrate import fetch_and_stage, send_spec
 from bulkcontacts.jobs.run import RunOptions
@@ -34,7 +33,6 @@ from bulkcontacts.scale.pages import export_in_shards
 from bulkcontacts.scale.plan import ShardPlan, load_plan, plan_shards
 from bulkcontacts.scale.waiting import shard_tasks, wait_for_shards
 from bulkcontacts.state.checkpoint import StateDir
-from bulkcontacts.state.layout import PARTS_DIR
 from bulkcontacts.ui.display import Display
 
 AnyJob = ImportJob | MigrateJob | ExportJob
@@ -60,7 +58,7 @@ def _pointed(
     if not options.emulate:
         yield spec, None
         return
-    with emulated(spec, root, display, restart=options.restart) as pointed:
+    with emulated(spec, root, display) as pointed:
         yield pointed, _emulator_root(pointed)
 
 
@@ -74,11 +72,11 @@ def _emulator_root(pointed: AnyJob) -> str:
 
 def run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOptions, display: Display) -> RunResult:
     check_scale(spec, options, scale)
-    root = spec.state_dir(options.state_dir)
-    if options.restart:
-        StateDir(root).clear()  # the plan and the shards go with the rest
-        shutil.rmtree(root / PARTS_DIR, ignore_errors=True)
+    root = spec.state_dir(options.state_dir)  # --restart has emptied it already (the CLI, under the job's lock)
     StateDir(root).create()
+    settled = _settled(spec.job.name, root, options.emulate)
+    if settled is not None:
+        return settled
     with _pointed(spec, root, options, display) as (pointed, emulator):
         if isinstance(pointed, ExportJob):
             return export_in_shards(job, pointed, root, scale, display, emulator)
@@ -91,14 +89,31 @@ def run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOption
         return _send_in_shards(job, rows_spec, root, scale, display, emulator)
 
 
+def _settled(name: str, root: Path, emulate: bool) -> RunResult | None:
+    """A job that finished (in shards or in one process) is complete; one under way in one process, or made
+    against the other end (the emulator or the real API), cannot go on in shards."""
+    progress = StateDir(root).load()
+    if progress is None:
+        return None
+    if progress.against_emulator != emulate:
+        raise UsageError(made_elsewhere(root, progress.against_emulator))
+    if progress.finished:
+        message = "already complete (use --restart to run it again, or --retry-rejected without --workers)"
+        counts = {**progress.counts, "total_rows": progress.total or 0}
+        return RunResult(name, "complete", message, counts, root)
+    if load_plan(root) is None:
+        done = f"{progress.done_count:,} of {progress.total:,}" if progress.total else f"{progress.done_count:,}"
+        raise UsageError(
+            f"this job was started in one process ({done} done, checkpoint in {root}): finish it with the same "
+            "command without --workers/--cluster, or start it over in shards with --restart"
+        )
+    return None
+
+
 def _send_in_shards(
     job: Path, spec: ImportJob, root: Path, scale: ScaleOptions, display: Display, emulator: str | None
 ) -> RunResult:
     started = time.monotonic()
-    merged = StateDir(root).load() if load_plan(root) is not None else None
-    if merged is not None and merged.finished:
-        message = "already complete (use --restart to run it again, or --retry-rejected without --workers)"
-        return RunResult(spec.job.name, "complete", message, {**merged.counts, "total_rows": merged.total or 0}, root)
     reader = FileReader(spec.source)
     total, fingerprint = reader.count_rows(), reader.fingerprint()
     with dask_client(scale.workers, scale.cluster) as client:
@@ -115,6 +130,6 @@ def _finish(spec: ImportJob, plan: ShardPlan, root: Path, results: list[dict[str
     files = merge_outcomes(plan, root) if complete else {}
     counts = {**shard_counts(results), "total_rows": plan.total_rows}
     if complete:
-        merged_checkpoint(root, plan, counts, spec.mapping_fingerprint())
+        merged_checkpoint(root, plan, counts, spec)
     message = f"every row is accounted for ({plan.count} shards merged)"
     return sharded_result(spec.job.name, root, results, counts, files, message, started)

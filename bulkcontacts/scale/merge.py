@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.jobs.common import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
@@ -109,20 +110,21 @@ def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
 DERIVED = ("total_rows", "in_doubt_decided_without_lookup")  # counts a summary adds, not a checkpoint's
 
 
-def merged_checkpoint(root: Path, plan: ShardPlan, counts: dict[str, int], shape_fingerprint: str) -> None:
+def merged_checkpoint(root: Path, plan: ShardPlan, counts: dict[str, int], spec: ImportJob) -> None:
     """The job's own checkpoint once its shards are merged, as a finished one-process run leaves it: a run
     without --workers then finds the job complete, and --retry-rejected sends its rejected rows again."""
     state = StateDir(root)
     progress = Progress(
         kind="import",
         source_fingerprint=plan.source_fingerprint,
-        shape_fingerprint=shape_fingerprint,
+        shape_fingerprint=spec.mapping_fingerprint(),
         low_water=plan.total_rows,
         sent_upto=plan.total_rows,
         counts={key: value for key, value in counts.items() if key not in DERIVED},
         offsets={name: state.file(name).stat().st_size for name in OUTCOME_FILES},
         total=plan.total_rows,
         finished=True,
+        against_emulator=spec.against_emulator,
     )
     for index in range(plan.count):
         shard = StateDir(plan.shard_path(root, index)).load()

@@ -65,6 +65,7 @@ class Progress:
     extra: Marks = field(default_factory=lambda: Marks())  # job-specific durable state
     total: int | None = None
     finished: bool = False
+    against_emulator: bool = False  # made by a run with --emulate: it cannot go on against the real API
     started_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
 
@@ -140,6 +141,20 @@ class StateDir:
     def save(self, progress: Progress) -> None:
         progress.updated_at = time.time()
         write_atomic(self.checkpoint_path, progress.to_json().encode())
+
+    def forget(self) -> None:
+        """``--restart``: forget everything the job owns (checkpoint, outcome files, fetched records, shards,
+        parts, verify's listing, its emulator store), whatever the run's other flags; only the lock held by
+        this run and the incremental high-water mark stay."""
+        if not self.path.is_dir():
+            return
+        for child in self.path.iterdir():
+            if child.name in (LOCK, WATERMARK):
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
 
     def clear(self, keep: tuple[str, ...] = (WATERMARK,)) -> None:
         """Forget all progress (``--restart``): checkpoint and outcome files go; ``keep`` and the lock stay."""

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.errors import UsageError
-from bulkcontacts.state.atomic import PRIVATE_DIR, PRIVATE_FILE
+from bulkcontacts.state.atomic import PRIVATE_FILE
+from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.state.layout import LOCK
 
 HOLDER_WRITTEN_WITHIN = 1.0  # seconds a second copy waits to read who holds the lock
@@ -29,8 +30,8 @@ HOLDER_WRITTEN_WITHIN = 1.0  # seconds a second copy waits to read who holds the
 def job_lock(path: Path, command: str) -> Iterator[None]:
     """Hold the state directory ``path`` for this process while the block runs; raise ``UsageError`` at once,
     naming the holder, when another process holds it."""
+    StateDir(path).create()
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         descriptor = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
     except OSError as error:
         raise UsageError(f"cannot use the state directory {path}: {error.strerror}") from None
