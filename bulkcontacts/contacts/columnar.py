@@ -277,8 +277,9 @@ def _decide(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFrame:
         empty = {"at": pl.Int64, "number": PHONE, "other": PHONE, "invalid": pl.Boolean, "ambiguous": pl.Boolean}
         return pl.DataFrame(schema=empty)
     judged = _judged_readings(part, place, policy)
-    p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE)
-    h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE)
+    # Too many digits for 64 bits: null (no valid number is that long, so no valid reading is lost).
+    p_number = (pl.col("p_code").cast(pl.String) + pl.col("p_national")).cast(PHONE, strict=False)
+    h_number = (pl.lit(str(place.code)) + pl.col("h_national")).cast(PHONE, strict=False)
     p_valid, p_invalid = pl.col("p_valid").fill_null(False), (~pl.col("p_valid")).fill_null(False)
     h_valid, h_invalid = pl.col("h_valid").fill_null(False), (~pl.col("h_valid")).fill_null(False)
     kind = pl.col("kind")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import phonenumbers
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bulkcontacts.config.mapping import MappingSpec
@@ -188,6 +188,9 @@ EMAILISH = st.text(alphabet="ab.@ \t\x1c\x7fü\u00a0", max_size=10)
     policy=st.sampled_from(["auto", "strict", "international", "national"]),
     names=st.lists(st.text(max_size=6), min_size=3, max_size=3),
     emails=st.lists(st.one_of(EMAILISH, st.just("a@b.co")), min_size=1, max_size=40),
+)
+@example(  # more digits than 64 bits hold, after a dropped "+": once an error of the column-wise path
+    phones=["91000000000000000000"], region="IN", policy="auto", names=["", "", ""], emails=["a@b.co"]
 )
 def test_a_row_the_column_wise_path_decides_is_decided_alike_by_the_mapper(phones, region, policy, names, emails):
     """Accepted with that phone, or refused with that reason code: never a row the mapper sees otherwise."""
