@@ -32,10 +32,20 @@ def interpolate(node: Any, where: tuple[str, ...], emulate: bool, missing: list[
         if value is None or value == "":
             if not emulate:
                 missing.append(name)
-            return f"emulated-{name.lower()}"
+            return placeholder(key, name)
         return value
 
     return ENV_REFERENCE.sub(substitute, node)
+
+
+def placeholder(key: str, name: str) -> str:
+    """What an unset ``${NAME}`` stands for under ``--emulate``: shaped as the key's values are, so that the
+    spec's checks pass (an email has an "@", a JWT three parts)."""
+    if key == "email":
+        return f"{name.lower()}@emulated.invalid"
+    if key == "jwt":  # {"alg": "HS256", "typ": "JWT"}, no claims, a signature no one checks
+        return f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.emulated-{name.lower()}"
+    return f"emulated-{name.lower()}"
 
 
 def key_name(where: tuple[str | int, ...] | list[str | int]) -> str:

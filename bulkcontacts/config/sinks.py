@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 
 from bulkcontacts.config.base import Strict
+from bulkcontacts.config.sources import Given
 from bulkcontacts.errors import UsageError
 
 
@@ -38,7 +39,7 @@ class RampwinSink(Strict):
     type: Literal["rampwin"]
     base_url: str = "https://api.rampwin.com"
     api_key: SecretStr
-    integration_id: str = Field(min_length=1)
+    integration_id: Given  # sent in the query
     mode: Literal["create", "upsert"] = "create"  # upsert: insertOrUpdate, so a re-run changes nothing twice
     token: SecretStr | None = None  # the list endpoint's JWT: only ``verify`` needs it
     page_size: int = Field(default=100, ge=1, le=1000)  # for ``verify``'s listing of the channel

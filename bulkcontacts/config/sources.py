@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -12,6 +13,57 @@ from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validato
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.env import SECRET_KEYS
 from bulkcontacts.errors import UsageError
+
+ID_CHARACTER = re.compile(r"[A-Za-z0-9._~:@-]")
+# ISO 8601's extended form, as the providers document their dates: a date, or a date and a time (hours and
+# minutes at least; seconds; a "." fraction), with "Z" or a "±hh:mm" offset. Python's ``fromisoformat``
+# takes more (basic "20240508", week dates, hour-only times, "+05", "," fractions, a space before the offset).
+EXTENDED_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
+def iso_8601(value: str) -> str:
+    """A date or date-time in ISO 8601's extended form (``2024-05-08``, ``2024-05-08T12:45:03Z``, ``…+05:30``)."""
+    forms = '"2024-05-08", "2024-05-08T12:45", "2024-05-08T12:45:03Z" or "2024-05-08T12:45:03.250+05:30"'
+    if not EXTENDED_ISO.fullmatch(value):
+        raise ValueError(f"must be an ISO 8601 date or date-time in the extended form the APIs check: {forms}")
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(f"is not a date that exists ({error})") from None
+    return value
+
+
+def path_id(value: str) -> str:
+    """An id that goes into a request's path: letters, digits and ``- _ . ~ : @``, nothing that would change
+    the path or start its query."""
+    odd = next((character for character in value if not ID_CHARACTER.fullmatch(character)), None)
+    if not value or odd is not None:
+        found = "it is empty" if not value else f"found {odd!r}"
+        raise ValueError(f"must be an id: letters, digits and - _ . ~ : @ only ({found}); copy it from the app")
+    return value
+
+
+def given(value: str) -> str:
+    """A value sent as it is (a query parameter, a header): not empty, no space around it, no control character."""
+    if not value.strip():
+        raise ValueError("is empty: give a value, or leave the key out")
+    if value != value.strip():
+        raise ValueError(f"has spaces around it ({value!r}): remove them")
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValueError("holds a control character (a line break?): remove it")
+    return value
+
+
+def email_address(value: str) -> str:
+    given(value)
+    if "@" not in value:
+        raise ValueError(f"{value!r} is not an email address (the login's email)")
+    return value
+
+
+PathId = Annotated[str, AfterValidator(path_id)]
+Given = Annotated[str, AfterValidator(given)]
+IsoDateTime = Annotated[str, AfterValidator(iso_8601)]
 
 
 class FileSource(Strict):
@@ -88,7 +140,7 @@ class LoginCredentials(ProviderSource):
     """A ready token, or email + password to log in (and log in again when the token expires)."""
 
     token: SecretStr | None = None
-    email: str | None = None
+    email: Annotated[str, AfterValidator(email_address)] | None = None
     password: SecretStr | None = None
 
     @model_validator(mode="after")
@@ -96,18 +148,6 @@ class LoginCredentials(ProviderSource):
         if self.token is None and (self.email is None or self.password is None):
             raise ValueError('give token = "${TOKEN}", or email and password = "${PASSWORD}" to log in')
         return self
-
-
-def iso_8601(value: str) -> str:
-    """A date or date-time in ISO 8601 (``2024-05-08``, ``2024-05-08T12:45:03Z``, ``...+05:30``)."""
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError('must be an ISO 8601 date or date-time, e.g. "2024-05-08" or "2024-05-08T12:45:03Z"') from None
-    return value
-
-
-IsoDateTime = Annotated[str, AfterValidator(iso_8601)]
 
 
 def instant(value: str) -> datetime:

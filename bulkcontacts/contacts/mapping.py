@@ -20,7 +20,7 @@ from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.contacts.phones import Ambiguities, PhoneError, Reading, first_valid
 from bulkcontacts.contacts.presets import with_preset
 from bulkcontacts.contacts.regions import region_of
-from bulkcontacts.contacts.values import EmptyValue, ValueOptions, check_options, converter, plain
+from bulkcontacts.contacts.values import ALLOWED, EmptyValue, ValueOptions, check_options, converter, plain, text_of
 from bulkcontacts.errors import UsageError
 from bulkcontacts.text import shorten
 
@@ -76,14 +76,6 @@ def column_key(column: str) -> str:
 
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    """A core field's value as text; a nested value (a JSONL object or list, a Parquet struct) is refused."""
-    if isinstance(value, (dict, list, tuple)):
-        kind = "an object" if isinstance(value, dict) else "a list"
-        raise ValueError(f"holds {kind} ({shorten(json.dumps(value, default=str), 60)}) where text is expected")
-    return str(plain(value))
 
 
 class ContactMapper:
@@ -201,6 +193,8 @@ class ContactMapper:
         if refused is not None:
             return refused
         tags = self._tags(row)
+        if isinstance(tags, Rejection):
+            return tags
         if tags:
             payload["tags"] = tags
         return payload
@@ -252,7 +246,7 @@ class ContactMapper:
             if column is None:
                 continue
             try:
-                payload[field] = _text(row[column])
+                payload[field] = text_of(row[column])
             except ValueError as error:
                 return Rejection(f"column {column!r} {error}", "bad_value")
         if "full_name" not in payload:
@@ -288,20 +282,27 @@ class ContactMapper:
                 return Rejection(f"column {column!r}: {error}", "bad_value")
         return None
 
-    def _tags(self, row: dict[str, Any]) -> list[str]:
+    def _tags(self, row: dict[str, Any]) -> list[str] | Rejection:
+        """The row's tags: the tag column's (split, or a list), then one from each tag column. A tag is text:
+        a tag cell holding an object, or a list holding anything but text, refuses the row."""
         found: list[str] = []
-        if self.tag_column is not None:
-            value = row.get(self.tag_column)
-            if isinstance(value, str) and value.startswith("["):
-                value = _json_list(value)  # tags written as a JSON array (as rejected.csv writes them)
-            if isinstance(value, (list, tuple)):
-                found.extend(str(item).strip() for item in value if not _is_empty(item))
-            elif not _is_empty(value):
-                found.extend(part.strip() for part in str(value).split(self.mapping.tags.separator))
-        for column in self.tag_columns:
+        columns = ([self.tag_column] if self.tag_column is not None else []) + self.tag_columns
+        for column in columns:
             value = row.get(column)
-            if not _is_empty(value):
-                found.append(str(plain(value)))
+            if _is_empty(value):
+                continue
+            if isinstance(value, str) and value.startswith("[") and column == self.tag_column:
+                value = _json_list(value)  # tags written as a JSON array (as rejected.csv writes them)
+            try:
+                value = plain(value)
+            except ValueError as error:
+                return Rejection(f"column {column!r} {error}".replace(ALLOWED, "a tag is text"), "bad_value")
+            if isinstance(value, list):
+                found.extend(item for item in value if item)
+            elif column == self.tag_column:
+                found.extend(part.strip() for part in str(value).split(self.mapping.tags.separator))
+            else:
+                found.append(str(value))
         skipped = tuple(self.mapping.tags.ignore_starting_with)
         return list(dict.fromkeys(tag for tag in found if tag and not (skipped and tag.startswith(skipped))))
 

@@ -142,20 +142,56 @@ def _shown(value: Any) -> str:
     return repr(shorten(value, 60)) if isinstance(value, str) else repr(value)
 
 
+ALLOWED = "a custom attribute is text, a number, true/false or a list of text"
+FLATTEN = "flatten it into columns of its own, or leave the column out ([mapping] ignore)"
+
+
 def plain(value: Any) -> Any:
-    """A source value as JSON: strings stripped, dates as ISO text, other scalars unchanged; a number JSON
-    cannot carry (infinite, not a number: ``1e400`` in a JSONL file) is refused."""
+    """A source value as JSON the create call takes: strings stripped, dates as ISO text, a list of text as a
+    list of stripped text, other scalars unchanged. Refused (``ValueError``): a number JSON cannot carry
+    (infinite, not a number: ``1e400`` in a JSONL file), an object, a list holding anything but text (a
+    JSONL object or list, a Parquet struct or list): the API would answer only "Validation error"."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{value!r} is not a finite number")
+    if isinstance(value, dict):
+        raise ValueError(f"holds an object ({_json(value)}); {ALLOWED}: {FLATTEN}")
+    if isinstance(value, (list, tuple)):
+        odd = [item for item in value if not isinstance(item, str)]
+        if odd:
+            raise ValueError(f"holds a list with {_kind(odd[0])} in it ({_json(value)}); {ALLOWED}: {FLATTEN}")
+        return [item.strip() for item in value]
     return value
 
 
-def _string(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A value that must be one piece of text (a core field, a ``string`` attribute); a nested value (a JSONL
+    object or list, a Parquet struct or list) is refused, never written as its Python form."""
+    if isinstance(value, (dict, list, tuple)):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise ValueError(f"holds {kind} ({_json(value)}) where text is expected; {FLATTEN}")
     return str(plain(value))
+
+
+def _json(value: Any) -> str:
+    return shorten(json.dumps(value, default=str), 60)
+
+
+def _kind(item: Any) -> str:
+    if item is None:
+        return "a null"
+    if isinstance(item, bool):
+        return "a boolean"
+    if isinstance(item, (int, float)):
+        return "a number"
+    return "an object" if isinstance(item, dict) else "a list" if isinstance(item, (list, tuple)) else "a value"
+
+
+def _string(value: Any) -> str:
+    return text_of(value)
 
 
 def _grouped(decimal: str) -> re.Pattern[str]:

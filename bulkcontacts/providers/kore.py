@@ -6,28 +6,47 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any, Literal
 
 import aiohttp
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from bulkcontacts.config.sources import ProviderSource
+from bulkcontacts.config.sources import Given, PathId, ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageError, PageResult, Provider
+
+JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class KoreSource(ProviderSource):
     type: Literal["kore"]
     base_url: str = "https://platform.kore.ai"
     page_size: int = Field(default=50, ge=1, le=100)
-    stream_id: str = Field(min_length=1)
-    contact_list_id: str = Field(min_length=1)
-    account_id: str = Field(min_length=1)
-    iid: str = Field(min_length=1)
+    stream_id: PathId  # in the path: an id, nothing that would change the path
+    contact_list_id: PathId
+    account_id: Given
+    iid: Given
     jwt: SecretStr | None = None
-    client_id: str | None = None
+    client_id: Given | None = None
     client_secret: SecretStr | None = None
+
+    @field_validator("jwt")
+    @classmethod
+    def _a_jwt(cls, value: SecretStr | None) -> SecretStr | None:
+        """The token itself (three base64url parts): never its header's "Bearer " or another kind of key."""
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if token.lower().startswith("bearer "):
+            raise ValueError('give the token itself, without "Bearer " (Kore.ai\'s auth header takes it bare)')
+        if not JWT_SHAPE.fullmatch(token):
+            raise ValueError(
+                "is not a JWT (three base64url parts joined by dots, as Kore.ai's app settings give it); "
+                "or give client_id and client_secret and the tool signs its own"
+            )
+        return value
 
     @model_validator(mode="after")
     def _credentials(self) -> KoreSource:

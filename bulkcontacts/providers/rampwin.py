@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import SecretStr, field_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.sources import ProviderSource
+from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import StaticToken
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
@@ -17,16 +18,23 @@ from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Prov
 class RampwinCondition(Strict):
     """One condition of a Rampwin ``fitlers`` group: ``{field_name, operator, field_value}``."""
 
-    field_name: str = Field(min_length=1)
-    operator: str = Field(min_length=1)  # "equals", "contains", ... (the list is not documented in full)
+    field_name: Given
+    operator: Given  # "equals", "contains", ... (the list is not documented in full)
     field_value: str | int | float | bool
+
+    @field_validator("field_value")
+    @classmethod
+    def _json_number(cls, value: str | int | float | bool) -> str | int | float | bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a number JSON can carry: give a finite number, or text in quotes")
+        return value
 
 
 class RampwinSource(ProviderSource):
     type: Literal["rampwin"]
     base_url: str = "https://api.rampwin.com"
     token: SecretStr
-    integration_id: str = Field(min_length=1)
+    integration_id: Given
     show_only_users: bool = False
     # Sent as "fitlers", the API's spelling: groups of conditions, each group all-of.
     filters: list[list[RampwinCondition]] = []

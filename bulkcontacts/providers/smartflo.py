@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from bulkcontacts.config.sources import IsoDateTime, LoginCredentials
+from bulkcontacts.config.sources import Given, IsoDateTime, LoginCredentials
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import EmailLogin
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
@@ -16,7 +16,7 @@ class SmartfloSource(LoginCredentials):
     type: Literal["smartflo"]
     base_url: str = "https://api-smartflo.tatateleservices.com"
     page_size: int = Field(default=100, ge=1, le=100)
-    contact_group_id: str | None = None
+    contact_group_id: Given | None = None
     updated_after: IsoDateTime | None = None
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.sources import IsoDateTime, LoginCredentials, instant
+from bulkcontacts.config.sources import Given, IsoDateTime, LoginCredentials, instant
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import EmailLogin
 from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider
@@ -32,15 +32,15 @@ class DateRange(Strict):
 class TetherSource(LoginCredentials):
     type: Literal["tether"]
     page_size: int = Field(default=50, ge=1, le=1000)
-    owner_filter: str = "all"
-    status: str | None = None
-    pipeline_id: str | None = None
-    pipeline_stage: str | None = None
-    source: str | None = None
-    lead_source: str | None = None
-    owner: str | None = None
-    assignee: str | None = None
-    message_status: str | None = None
+    owner_filter: Given = "all"
+    status: Given | None = None
+    pipeline_id: Given | None = None
+    pipeline_stage: Given | None = None
+    source: Given | None = None
+    lead_source: Given | None = None
+    owner: Given | None = None
+    assignee: Given | None = None
+    message_status: Given | None = None
     date_range: DateRange | None = None  # {start, end} on createdAt (inferred)
 
 

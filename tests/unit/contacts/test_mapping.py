@@ -182,3 +182,35 @@ def test_a_rejected_csv_read_as_a_source_drops_its_outcome_columns_and_reads_jso
         "plan": "gold",
         "tags": ["x", "y, z"],
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ({"tier": "gold", "since": 2020}, "holds an object"),
+        (["a", 1], "holds a list with a number in it"),
+        (["a", None], "holds a list with a null in it"),
+        (["a", ["b"]], "holds a list with a list in it"),
+        ([{"x": 1}], "holds a list with an object in it"),
+    ],
+)
+def test_a_nested_attribute_value_from_jsonl_or_parquet_is_refused_naming_the_column_and_what_is_allowed(value, said):
+    refused = mapper().map(row(plan=value))
+    assert isinstance(refused, Rejection) and refused.code == "bad_value"
+    assert refused.reason.startswith(f"column 'plan': {said}")
+    assert "a custom attribute is text, a number, true/false or a list of text" in refused.reason
+    assert "[mapping] ignore" in refused.reason
+
+
+def test_a_list_of_text_is_a_custom_attribute_and_scalars_pass_as_they_are():
+    payload = mapper().map(row(plan=[" gold ", "silver"], segment=3.5, vip=True))
+    assert payload["plan"] == ["gold", "silver"] and payload["segment"] == 3.5 and payload["vip"] is True
+
+
+def test_a_nested_value_is_never_written_as_its_python_form_in_a_text_field_or_a_tag():
+    refused = mapper(types={"plan": "string"}).map(row(plan=["gold"]))
+    assert isinstance(refused, Rejection) and "holds a list" in refused.reason and "['gold']" not in refused.reason
+    tagged = mapper(tags={"columns": ["segment"]}).map(row(segment={"a": 1}))
+    assert isinstance(tagged, Rejection) and tagged.reason.startswith("column 'segment' holds an object")
+    assert "a tag is text" in tagged.reason
+    assert mapper(tags={"columns": ["segment"]}).map(row(segment=["x", "y"]))["tags"][-2:] == ["x", "y"]

@@ -130,14 +130,14 @@ async def test_a_permanent_token_refused_is_fatal(session):
 
 @pytest.mark.parametrize("status", [400, 404, 422])
 async def test_a_login_refused_with_a_4xx_is_fatal_naming_the_credential(session, status):
-    """Not an outage to retry for give_up_after: what was sent is wrong (an empty email, here)."""
-    source = SmartfloSource(type="smartflo", email="", password=SecretStr("pw"))
+    """Not an outage to retry for give_up_after: what was sent is wrong (an unknown email, here)."""
+    source = SmartfloSource(type="smartflo", email="nobody@example.com", password=SecretStr("pw"))
     with aioresponses() as mocked:
         mocked.post(
             "https://api-smartflo.tatateleservices.com/v1/auth/login",
             status=status,
-            payload={"message": "email is required"},
+            payload={"message": "no account with this email"},
         )
         answer = await fetcher_for(source, session).fetch(0)
     assert isinstance(answer, Fatal)
-    assert "email is required" in answer.reason and "[source] email and password" in answer.reason
+    assert "no account with this email" in answer.reason and "[source] email and password" in answer.reason

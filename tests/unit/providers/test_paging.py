@@ -101,7 +101,7 @@ def test_kore_skip_limit_and_paging_fields_at_the_top_level():
             contact_list_id="cl",
             account_id="acc",
             iid="app",
-            jwt=SecretStr("j"),
+            jwt=SecretStr("eyJhbGciOiJIUzI1NiJ9.e30.c2ln"),
             page_size=25,
         )
     )
