@@ -19,12 +19,18 @@ def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
 
 
 def neutralize(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula; phone-like ``+91 98765 43210`` stays as it is."""
+    """Keep a spreadsheet from running a cell as a formula; phone-like ``+91 98765 43210`` stays as it is.
+    Reading the file again takes the "'" off (``NEUTRALISED``), as a spreadsheet shows such a cell."""
     if value.startswith(FORMULA_STARTS):
         return "'" + value
     if value.startswith(("+", "-")) and not set(value) <= PLAIN_NUMBER:
         return "'" + value
     return value
+
+
+# A "'" before = + - @, a tab or a carriage return: what ``neutralize`` adds, taken off when a file is read
+# (a value that itself began so, "'=x", reads as a spreadsheet shows it: "=x").
+NEUTRALISED = r"^'([=+\-@\t\r])"
 
 
 def csv_cell(value: Any, guard: bool) -> Any:

@@ -14,7 +14,7 @@ BAD = Path(__file__).resolve().parent / "data" / "bad"
 CASES = [
     ("ragged.csv", "", 2, "ragged.csv, line 3: 4 fields where the header has 3", None, None),
     ("unterminated_quote.csv", "", 2, "a quote is never closed", None, None),
-    ("windows1252.csv", "", 2, "byte 46 is not valid utf-8", None, None),
+    ("windows1252.csv", "", 2, "windows1252.csv, line 2, column 20: byte 0xe9 is not valid utf-8", None, None),
     ("windows1252.csv", 'encoding = "cp1252"', 0, "every row is accounted for", 1, 0),
     ("latin1.csv", "", 2, "set [source] encoding", None, None),
     ("latin1.csv", 'encoding = "latin-1"', 0, "every row is accounted for", 1, 0),

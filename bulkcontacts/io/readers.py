@@ -18,6 +18,7 @@ Every call blocks: the jobs call them from a worker thread.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -29,12 +30,14 @@ from typing import Any, TextIO
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pa_parquet
 
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io import vcard
+from bulkcontacts.text import NEUTRALISED
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
 CSV_BLOCK_BYTES = 1 << 19  # 512 KiB: about 8,000 rows; larger blocks cost memory (README: "Tuning")
@@ -345,7 +348,7 @@ class FileReader:
     def _csv_frames(self) -> Iterator[Batch]:
         first = 0
         for arrow in self._located(self._arrow_csv()):
-            yield Batch(first, arrow=arrow)
+            yield Batch(first, arrow=_unguarded(arrow))
             first += arrow.num_rows
 
     def _parquet_frames(self) -> Iterator[Batch]:
@@ -406,12 +409,51 @@ class FileReader:
     def _described(self, error: BaseException) -> UsageError:
         if isinstance(error, UnicodeDecodeError):
             return UsageError(
-                f"{self.path}: byte {error.start} is not valid {self.encoding}; "
+                f"{self.path}{undecodable_at(self.path, self.encoding)} is not valid {self.encoding}; "
                 'set [source] encoding to the file\'s encoding (e.g. "cp1252")'
             )
         return UsageError(
             f"{self.path}: cannot read it as {self.format.upper()}: {_first_line(error)}{_hint(self.format, error)}"
         )
+
+
+def undecodable_at(path: Path, encoding: str) -> str:
+    """Where the first byte the encoding cannot decode is, as ``", line L, column C: byte 0xNN"`` (lines as
+    an editor counts them); found again from the start, on the error path only."""
+    if "16" in encoding or "32" in encoding:  # a line break is not one byte there: offsets only
+        return _undecodable_offset(path, encoding)
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as error:
+                column = len(line[: error.start].decode(encoding, "replace")) + 1
+                return f", line {number}, column {column}: byte 0x{line[error.start]:02x}"
+    return ""
+
+
+def _undecodable_offset(path: Path, encoding: str) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return f": the bytes near offset {offset + max(0, error.start):,}"
+            offset += len(chunk)
+    return ""
+
+
+def _unguarded(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with the tool's own formula guard undone: a cell it wrote as ``'+1 650…`` or ``'=x`` (a
+    ``rejected.csv`` fed back as a source) reads as ``+1 650…``, ``=x``. Exactly that: a "'" before
+    ``= + - @``, a tab or a carriage return; any other "'" stays. Only columns holding a leading "'" pay."""
+    columns = list(batch.columns)
+    for index, column in enumerate(columns):
+        if pa.types.is_string(column.type) and pc.any(pc.starts_with(column, "'")).as_py():
+            columns[index] = pc.replace_substring_regex(column, pattern=NEUTRALISED, replacement=r"\1")
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def _joined(batches: Iterator[Batch], rows: int) -> Iterator[Batch]:

@@ -206,6 +206,7 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
     def on_signal(name: str) -> None:
         if pool.stopping:
             display.stop()
+            os.write(2, f"interrupted: {name} again, stopped at once; {ADVICE['interrupted']}\n".encode())
             os._exit(EXIT_INTERRUPTED)  # the checkpoint on disk is always consistent
         pool.stop(f"stopped by {name}")
         display.notice(

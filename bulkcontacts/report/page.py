@@ -75,11 +75,43 @@ def _count_tiles(record: RunRecord) -> list[tuple[str, str, str]]:
             ("duplicates dropped", f"{counts.get('duplicates_dropped', 0):,}", ""),
         ]
     rejected = counts.get("rejected", 0)
-    return [
+    tiles = [
         ("rows", f"{counts.get('total_rows', 0):,}", ""),
         ("created", f"{counts.get('created', 0):,}", "ok"),
         ("rejected", f"{rejected:,}", "bad" if rejected else ""),
     ]
+    unlooked = counts.get("in_doubt_decided_without_lookup", 0)
+    if unlooked:
+        tiles.append(("in doubt, not looked up", f"{unlooked:,}", "bad"))
+    return tiles
+
+
+def _in_doubt(record: RunRecord) -> str:
+    """What the rows decided without a look-up mean, and what to do (the counts are summary.json's)."""
+    counts = record.counts
+    assumed = counts.get("created:in_doubt_assumed", 0)
+    gave_up = counts.get("rejected:gave_up_in_doubt", 0)
+    found = counts.get("created:in_doubt_found", 0)
+    lines = []
+    if assumed:
+        lines.append(
+            f"{assumed:,} rows are counted as created without an id (<code>created:in_doubt_assumed</code>): "
+            "their first answer was lost, the next said duplicate, and with no <code>[sink] token</code> they "
+            "could not be looked up."
+        )
+    if gave_up:
+        lines.append(
+            f"{gave_up:,} rows were given up after an answer was lost (<code>gave_up_in_doubt</code>): they "
+            "may exist in the channel."
+        )
+    if lines:
+        lines.append(
+            "Run <code>bulkcontacts verify</code> to check each against the channel, and set "
+            "<code>[sink] token</code> so that the next run looks such rows up instead."
+        )
+    if found:
+        lines.append(f"{found:,} rows whose answer was lost were looked up and found (their ids are recorded).")
+    return "".join(f'<p class="muted">{line}</p>' for line in lines)
 
 
 def _pace_tiles(record: RunRecord) -> list[tuple[str, str, str]]:
@@ -102,6 +134,7 @@ def _headline(record: RunRecord) -> str:
         f"<p>Last run: <b>{escape(str(summary.get('status', '')))}</b> — {escape(str(summary.get('message', '')))}</p>"
         + (f'<p class="muted">{escape(str(advice))}</p>' if advice else "")
         + _tiles(_count_tiles(record) + _pace_tiles(record))
+        + ("" if record.is_export else _in_doubt(record))
     )
 
 

@@ -63,3 +63,9 @@ def test_without_a_token_the_summary_counts_rows_decided_without_a_lookup(tmp_pa
     assert counts["in_doubt_decided_without_lookup"] == counts["created:in_doubt_assumed"] > 0
     empty = [line for line in read_csv(state / "created.csv") if not line["contact_id"]]
     assert len(empty) == counts["created:in_doubt_assumed"]
+    assert run_cli("report", str(spec), cwd=tmp_path).returncode == 0
+    page = (state / "report.html").read_text()
+    shown = f'<b class="bad">{counts["in_doubt_decided_without_lookup"]:,}</b>in doubt, not looked up'
+    assert shown in page  # the report tells what summary.json counts, with what to do
+    assert f"{counts['created:in_doubt_assumed']:,} rows are counted as created without an id" in page
+    assert "bulkcontacts verify" in page and "[sink] token" in page

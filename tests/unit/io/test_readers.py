@@ -1,10 +1,15 @@
+import csv
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
+from bulkcontacts.text import NEUTRALISED, neutralize
 
 
 def test_jsonl_columns_are_every_lines_keys_not_just_the_first_lines(tmp_path):
@@ -83,3 +88,37 @@ def test_jsonl_with_a_bom_before_the_first_object(tmp_path):
     _, columns, count, rows = read_all(path)
     assert (columns, count) == (["phone", "name"], 2)
     assert rows == [{"phone": "0123", "name": "Jörg"}, {"phone": "0456", "name": "Bo"}]
+
+
+def test_the_tools_own_formula_guard_comes_off_when_its_csv_is_read_again(tmp_path):
+    """A rejected.csv fed back as a source: exactly what ``neutralize`` added goes, nothing else."""
+    from bulkcontacts.text import csv_cell
+
+    written = ["+1 (650) 555-0100 ext", "=SUM(A1:A3)", "@handle", "-x", "\tTab", "'quoted", "''=x", "plain", "+1 650"]
+    guarded = [csv_cell(value, guard=True) for value in written]
+    assert guarded[:5] == ["'" + value for value in written[:5]]  # the guard was applied
+    path = tmp_path / "rejected.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["phone", "name"])
+        for value in guarded:
+            out.writerow([value, value])
+    rows = read_all(path)[3]
+    assert guarded[8] == "+1 650"  # a phone stays bare
+    assert [row["name"] for row in rows] == [row["phone"] for row in rows] == written  # exactly what was written
+
+
+def test_an_undecodable_byte_is_named_by_line_and_column(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes('phone,name\n+91 98000 00001,Ana\n+91 98000 00002,"Multi\nline Jos\xe9"\n'.encode("latin-1"))
+    reader = FileReader(FileSource(type="file", path=path))
+    with pytest.raises(UsageError, match=r"people\.csv, line 4, column 9: byte 0xe9 is not valid utf-8"):
+        list(reader.batches())
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="'=+-@\t\r 0123456789()xa", max_size=8))
+def test_reading_undoes_exactly_what_the_guard_added(value):
+    read_back = re.sub(NEUTRALISED, r"\1", neutralize(value), count=1)
+    # Exact, except a value that itself began with "'" before a formula: it reads as a spreadsheet shows it.
+    assert read_back == (value[1:] if re.match(NEUTRALISED, value) else value)
