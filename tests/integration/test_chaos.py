@@ -130,6 +130,7 @@ def outage_during_import(tmp_path, emulator, seconds):
     assert emulator_stats(emulator)["statuses"].get("503", 0) > 0  # the outage was felt
 
 
+@pytest.mark.slow  # in CI the gateway's outage below covers it, with the Retry-After: 0 a real one sends
 def test_an_outage_pauses_the_import_and_rejects_nothing(tmp_path, emulator):
     outage_during_import(tmp_path, emulator, seconds=4)
 
@@ -141,13 +142,13 @@ def test_a_30_second_outage_pauses_the_import_and_rejects_nothing(tmp_path, emul
 
 def test_a_gateway_in_maintenance_answering_503_retry_after_0_rejects_nothing_and_holds_off(tmp_path, emulator):
     """Debian's nginx in front of the emulator, answering every request 503 + ``Retry-After: 0`` with an
-    HTML page for 5 s mid-import: the server's 0 must not bypass the backoff or the breaker."""
-    rows, seconds, rate = 900, 5.0, 100
+    HTML page for 4 s mid-import: the server's 0 must not bypass the backoff or the breaker."""
+    rows, seconds, rate = 500, 4.0, 150
     source = write_csv(tmp_path / "in.csv", contact_rows(rows))
     with nginx(maintenance_gateway(emulator.url)) as (url, folder):
         spec = write_spec(tmp_path / "job.toml", source, f"{url}/rampwin", run=f'rate = "{rate}/s"')
         process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        assert wait_for(lambda: emulator.state.store.count("rampwin") >= 150, timeout=60)
+        assert wait_for(lambda: emulator.state.store.count("rampwin") >= 100, timeout=60)
         (folder / "maintenance").touch()
         time.sleep(seconds)
         (folder / "maintenance").unlink()

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import stat
+import time
 
 from bulkcontacts.jobs import (
     EXIT_INTERRUPTED,
@@ -202,3 +203,21 @@ def test_a_rerun_into_a_channel_that_holds_the_rows_says_why_they_were_rejected(
     assert again.returncode == EXIT_REJECTIONS
     assert '40 rows got Rampwin\'s "Validation error or duplicate contact"' in again.stdout
     assert 'mode = "upsert"' in again.stdout
+
+
+def test_a_second_sigint_quits_at_once_still_resumable_and_says_so(tmp_path, emulator):
+    set_emulator(emulator, latency=2.0)  # the first stop waits for requests under way: the second lands then
+    source = write_csv(tmp_path / "in.csv", contact_rows(200))
+    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "50/s"')
+    process = start_cli("run", str(spec), cwd=tmp_path)
+    assert wait_for(lambda: emulator_stats(emulator)["requests"] >= 8, timeout=30)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == EXIT_INTERRUPTED, stdout + stderr
+    assert "stopped at once; run the same command again to resume" in stderr
+    assert "Traceback" not in stdout + stderr
+    set_emulator(emulator, latency=0.0)
+    assert run_cli("run", str(spec), "-q", cwd=tmp_path).returncode == EXIT_OK
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 200)
