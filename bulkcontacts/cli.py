@@ -61,6 +61,10 @@ def _guarded(action: Callable[[], int]) -> None:
         code = _fail("error", "red", str(error), 1)
     except KeyboardInterrupt:
         code = _fail("interrupted", "yellow", "run the same command again to resume", EXIT_INTERRUPTED)
+    except OSError as error:  # a file the run needed could not be written or read, outside the state's commits
+        where = f"{error.filename}: " if error.filename else ""
+        said = f"{where}{error.strerror or error}; fix that, then run the same command again to resume"
+        code = _fail("interrupted", "yellow", said, EXIT_INTERRUPTED)
     sys.exit(code)
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +146,26 @@ def maintenance_gateway(upstream: str) -> str:
             default_type text/html;
             return 503 '<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>';
         }}"""
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str) -> Iterator[Callable[[str], None]]:
+    """A tmpfs of ``size`` mounted at ``path`` (a disk that fills up); yields a function that resizes it (the
+    space freed). Skips the test, saying why, where this process may not mount one."""
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.decode().strip()}): needs root")
+
+    def resize(new_size: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={new_size}", str(path)], check=True)
+
+    try:
+        yield resize
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from typing import Generic
 from bulkcontacts.engine.attempts import Attempt, Fatal, Item, Outcome, Refused, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer, PacerUnavailable
 from bulkcontacts.engine.retry import Again, FailurePolicy, GiveUp, Interrupt, PauseAll, PoolStats, RetryPolicy
+from bulkcontacts.errors import Interrupted
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,11 @@ class WorkerPool(Generic[Item]):
                 return
             if self.stopping:
                 continue
-            outcome = await self._finish(work)
+            try:
+                outcome = await self._finish(work)
+            except Interrupted as error:  # the run's own state cannot be written: nothing more may be done
+                self.stop(str(error))
+                raise
             if outcome is not None:
                 self.report(work.item, outcome)
 

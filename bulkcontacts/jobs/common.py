@@ -18,9 +18,9 @@ from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.engine.attempts import Work
 from bulkcontacts.engine.pool import PoolSettings, WorkerPool
 from bulkcontacts.engine.retry import PoolStats, RetryPolicy
-from bulkcontacts.errors import UsageError
+from bulkcontacts.errors import Interrupted, UsageError
 from bulkcontacts.jobs.recording import Recorder
-from bulkcontacts.state.atomic import write_atomic
+from bulkcontacts.state.atomic import StateUnwritable, write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.timeline import job_segments, timeline_figures
 from bulkcontacts.ui.display import Display, Snapshot
@@ -266,7 +266,11 @@ async def drive(
     async def commit_periodically() -> None:
         while True:
             await asyncio.sleep(every)
-            await commit()
+            try:
+                await commit()
+            except Interrupted as error:  # the state cannot be written (a full disk): stop, keep what is committed
+                pool.stop(str(error))
+                raise
             tick()
             reason = stop_when() if stop_when is not None else None
             if reason is not None:
@@ -280,11 +284,19 @@ async def drive(
         except asyncio.CancelledError:
             pool.stop(pool.stop_reason or "stopped")
         finally:
+            stopped: Interrupted | None = None
             for helper in helpers:
                 helper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                try:
                     await helper
+                except asyncio.CancelledError:
+                    pass
+                except Interrupted as error:
+                    stopped = error
             recorder.sample()  # the last, partial second
+            if stopped is not None:
+                display.stop()
+                raise stopped
 
 
 async def finish_run(
@@ -312,5 +324,8 @@ async def finish_run(
         done_this_run=done_this_run,
         **timings,
     ).with_pool(stats)
-    await asyncio.to_thread(write_summary, state, result)
+    try:
+        await asyncio.to_thread(write_summary, state, result)
+    except OSError as error:  # the checkpoint holds the run; only its summary could not be written
+        raise StateUnwritable(state.path, error) from None
     return result

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from bulkcontacts.providers.paging import PagePlan
+from bulkcontacts.state.atomic import StateUnwritable
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.parts import PartStore
 
@@ -57,7 +58,10 @@ class ExportState:
                 str(index): mark for index, mark in sorted(self.signatures.items()) if progress.is_done(index)
             }
             progress.finished = finished
-            await asyncio.to_thread(self._save, [index for index, _ in pending])
+            try:
+                await asyncio.to_thread(self._save, [index for index, _ in pending])
+            except OSError as error:  # parts and checkpoint are each replaced whole: the last commit stands
+                raise StateUnwritable(self.state.path, error) from None
 
     def _save(self, landed: list[int]) -> None:
         if landed:

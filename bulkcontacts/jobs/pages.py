@@ -18,6 +18,7 @@ from bulkcontacts.jobs.export_state import ExportState
 from bulkcontacts.providers.base import ListApi, PageResult
 from bulkcontacts.providers.fetch import PageFetcher
 from bulkcontacts.providers.paging import PagingError, signature
+from bulkcontacts.state.atomic import StateUnwritable
 from bulkcontacts.state.parts import PartStore
 
 
@@ -39,7 +40,12 @@ class PageScheduler:
         result = await self.fetcher.fetch(work.item)
         if isinstance(result, Succeeded):
             api = self.api
-            await asyncio.to_thread(self.parts.write, work.item, result.value.records, api.id_field, api.updated_field)
+            try:
+                await asyncio.to_thread(
+                    self.parts.write, work.item, result.value.records, api.id_field, api.updated_field
+                )
+            except OSError as error:  # a part is replaced whole: none of this page was kept
+                raise StateUnwritable(self.parts.directory, error) from None
         return result
 
     def report(self, index: int, outcome: Outcome) -> None:

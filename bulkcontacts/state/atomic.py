@@ -8,13 +8,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bulkcontacts.errors import Interrupted
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+
+
+class StateUnwritable(Interrupted):
+    """The state directory cannot take a write (a full disk, a read-only or vanished folder): the run stops
+    as interrupted, with what was committed before kept, and resumes once it can be written again."""
+
+    def __init__(self, directory: Path, error: OSError) -> None:
+        self.directory = directory
+        try:
+            free = f"{_size(shutil.disk_usage(directory).free)} free there"
+        except OSError:
+            free = "its free space unknown"
+        cause = error.strerror or type(error).__name__
+        super().__init__(
+            f"cannot write the job's state in {directory} ({cause}; {free}); what was committed before is kept: "
+            "free some space (or make the folder writable), then run the same command again to resume"
+        )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 @contextlib.contextmanager

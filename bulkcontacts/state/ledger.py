@@ -13,6 +13,7 @@ places in the list of rows being retried, so that its low-water mark stays compa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.errors import UsageError
-from bulkcontacts.state.atomic import open_private, write_atomic
+from bulkcontacts.state.atomic import StateUnwritable, open_private, write_atomic
 from bulkcontacts.state.checkpoint import Example, Progress, StateDir
 from bulkcontacts.text import csv_cell, shorten
 
@@ -93,6 +94,7 @@ class ImportLedger:
         self.rejected = OutcomeFile(state.file("rejected.csv"), rejected_header)
         self._pending: list[tuple[int, str, str, list[Any]]] = []  # (row, file, count key, line)
         self._lock = asyncio.Lock()
+        self._unwritable: StateUnwritable | None = None  # set by the first commit that could not be written
         self._extending: asyncio.Future[None] | None = None
         self.pending_counts: Counter[str] = Counter()
 
@@ -101,8 +103,9 @@ class ImportLedger:
         self.rejected.open(self.progress.offsets.get("rejected.csv", 0))
 
     def close(self) -> None:
-        self.created.close()
-        self.rejected.close()
+        for outcomes in (self.created, self.rejected):
+            with contextlib.suppress(OSError):  # a full disk: what is buffered there is not committed anyway
+                outcomes.close()
 
     # -- recording (on the event loop, cheap) ----------------------------------------------------------
 
@@ -162,10 +165,18 @@ class ImportLedger:
 
     async def _commit_locked(self, lease: int | None, finished: bool, unless_covered: int | None) -> None:
         async with self._lock:
+            if self._unwritable is not None:
+                raise self._unwritable  # a failed commit may have left a partial line: no commit after it
             if unless_covered is not None and unless_covered <= self.progress.sent_upto:
                 return  # another commit extended the lease past it meanwhile
             pending, self._pending = self._pending, []
-            await asyncio.to_thread(self._commit, pending, lease, finished)
+            try:
+                await asyncio.to_thread(self._commit, pending, lease, finished)
+            except OSError as error:
+                # The checkpoint still holds the last commit: a resume truncates the outcome files to it, and
+                # the rows of this one, leased as maybe sent, are settled as in doubt (looked up, or assumed).
+                self._unwritable = StateUnwritable(self.state.path, error)
+                raise self._unwritable from None
             for _, file, key, _ in pending:
                 self._count_pending(file, key, -1)
 

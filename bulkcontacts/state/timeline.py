@@ -103,12 +103,20 @@ class TimelineWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+        self.broken = False  # a write failed (a full disk): no more lines, rather than half of one
         self.in_segment = False  # a start line was written by this process and no end line yet
 
     def _line(self, value: Any) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
-        os.write(self._fd, json.dumps(value, separators=(",", ":")).encode() + b"\n")
+        """One line; a write the disk refuses ends the timeline for this run (the report then shows the run
+        up to there: the checkpoint, not the timeline, is what a resume needs)."""
+        if self.broken:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+            os.write(self._fd, json.dumps(value, separators=(",", ":")).encode() + b"\n")
+        except OSError:
+            self.broken = True
 
     def start(  # noqa: PLR0913
         self, *, phase: str, unit: str, limit: float, done_before: int, total: int | None, share: int = 1
