@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import secrets
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,14 +38,21 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    # The worker processes ignore SIGINT (inherited, and Python keeps an ignored SIGINT ignored): Ctrl-C at
+    # the terminal reaches the whole process group, but only the driver may act on it, by asking each shard
+    # to finish and save (``waiting``); a worker killed by it would print a traceback and lose its shard.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
 

@@ -70,11 +70,21 @@ def shard_progress(plan: ShardPlan, root: Path) -> tuple[int, dict[str, int]]:
     return done, counts
 
 
+def _saved(plan: ShardPlan, root: Path, index: int) -> int:
+    """Units a shard's checkpoint holds as done (rows of its own span, or pages)."""
+    with contextlib.suppress(UsageError):
+        progress = StateDir(plan.shard_path(root, index)).load()
+        if progress is not None:
+            return progress.done_count - (progress.extra.get("span", [0])[0] if progress.kind == "import" else 0)
+    return 0
+
+
 def wait_for_shards(
     client: Any, tasks: list[ShardTask], plan: ShardPlan, root: Path, display: Display, label: str
 ) -> list[dict[str, Any]]:
     """Submit the shards and wait for them all, one bar fed by their checkpoints; Ctrl-C stops them cleanly."""
     before, _ = shard_progress(plan, root)
+    done_before = [_saved(plan, root, index) for index in range(plan.count)]
     unit = "pages" if tasks and tasks[0].pages is not None else "rows"
     snapshot, began = Snapshot(total=plan.total_rows, unit=unit), time.monotonic()
     display.start(label, Snapshot(total=plan.total_rows, done=before, unit=unit))
@@ -95,12 +105,24 @@ def wait_for_shards(
         if stopping_since is not None and time.monotonic() - stopping_since > GRACE_SECONDS:
             break
     display.stop()
-    return [_outcome(task, future) for task, future in zip(tasks, futures, strict=True)]
+    return [_outcome(task, future, plan, root, done_before) for task, future in zip(tasks, futures, strict=True)]
 
 
-def _outcome(task: ShardTask, future: Any) -> dict[str, Any]:
-    if not future.done():
-        return {"index": task.index, "status": "interrupted", "message": "still running when the driver stopped"}
-    if future.status == "finished":
+def _outcome(task: ShardTask, future: Any, plan: ShardPlan, root: Path, done_before: list[int]) -> dict[str, Any]:
+    """What a shard came to: its own result, or, for one that did not return (still stopping, failed), what
+    its checkpoint holds: the work it committed counts, this run's too."""
+    if future.done() and future.status == "finished":
         return dict(future.result())
-    return {"index": task.index, "status": "interrupted", "message": f"failed: {future.exception()}", "counts": {}}
+    why = f"failed: {future.exception()}" if future.done() else "still stopping when the driver gave up waiting"
+    progress = StateDir(plan.shard_path(root, task.index)).load()
+    if progress is None:
+        return {"index": task.index, "status": "interrupted", "message": why, "counts": {}}
+    counts = {**progress.counts, "total_rows": progress.total or 0}
+    done = _saved(plan, root, task.index)
+    return {
+        "index": task.index,
+        "status": "interrupted",
+        "message": f"{why} ({done:,} saved)",
+        "counts": counts,
+        "done_this_run": max(0, done - done_before[task.index]),
+    }
