@@ -49,6 +49,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @dataclass
 class Redis:
     port: int
+    restart: Callable[[float], None] = lambda down_for: None  # stop it, wait, start it again, empty
 
     @property
     def url(self) -> str:
@@ -62,22 +63,28 @@ class Redis:
 
 @contextlib.contextmanager
 def redis_server(password: str | None = None) -> Iterator[Redis]:
+    """A redis-server on a free port, storing nothing on disk; ``restart(seconds)`` stops it for that long and
+    starts it again on the same port with an empty store (a restart loses the budget)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run `bash tests/system-packages.sh`")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder]
-        + (["--requirepass", password] if password else []),
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder]
+    command += ["--requirepass", password] if password else []
+    running = [subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)]
+
+    def restart(down_for: float) -> None:
+        _stop(running[0])
+        time.sleep(down_for)
+        running[0] = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+        _wait_listening(port, running[0], "redis-server")
+
     try:
-        _wait_listening(port, process, "redis-server")
-        yield Redis(port)
+        _wait_listening(port, running[0], "redis-server")
+        yield Redis(port, restart)
     finally:
-        _stop(process)
+        _stop(running[0])
         shutil.rmtree(folder, ignore_errors=True)
 
 
