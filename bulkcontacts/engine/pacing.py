@@ -31,6 +31,9 @@ NEAR_LIMIT_PAUSE = 0.05
 SHRINK_AT_MOST = 0.9  # one 429 never costs more than a tenth of the rate ...
 SHRINK_AT_LEAST = 0.99  # ... and always at least a hundredth
 FLOOR = 0.5  # nor does a run of them take it under half the configured rate
+RAMP_AFTER_IDLE = 1.0  # seconds without a slot after which the schedule ramps again ...
+RAMP_SECONDS = 0.5  # ... for this long ...
+RAMP_SLOWDOWN = 2.0  # ... with slots this many times further apart
 
 
 class PacerUnavailable(Exception):
@@ -52,12 +55,16 @@ class Pacer:
         self.adaptive = adaptive
         self._slow_start = adaptive  # ramp fast until the server first pushes back
         self._hold_until = 0.0  # after a push-back, no speeding up until then
-        self._next_slot = 0.0
+        self._next_slot = -RAMP_AFTER_IDLE  # as if idle: the first slot starts a ramp
+        self._ramp_until = 0.0
         self._paused_until = 0.0
         self._successes_since_change = 0
         self._recent_writes: collections.deque[float] = collections.deque()  # when requests hit the socket
         self._unwritten: set[object] = set()  # turns granted whose request is not written yet
         self._shrunk_at = 0.0
+        # A slot used later than this is forfeited (None: never). One process's window guard keeps its own
+        # late turns from bunching; slots shared with other processes have no such guard.
+        self.late_after: float | None = None
 
     @property
     def per_second(self) -> float:
@@ -72,6 +79,8 @@ class Pacer:
             now = time.monotonic()
             if slot > now:
                 await asyncio.sleep(slot - now)
+            if self.late_after is not None and time.monotonic() - slot > self.late_after:
+                continue  # woken too late: other processes' slots follow this one closely, so it is forfeited
             if time.monotonic() >= self._paused_until and self._window_has_room():
                 turn = object()
                 self._unwritten.add(turn)
@@ -79,9 +88,14 @@ class Pacer:
                 return
 
     async def _next_slot_time(self) -> float:
-        """When the next turn may start: this process's own schedule (a shared pacer asks its store)."""
+        """When the next turn may start: this process's own schedule (a shared pacer asks its store). After a
+        second or more without a slot (the start of a run, a pause), the schedule ramps: half the rate for
+        ``RAMP_SECONDS``, so the requests that bunch up while connections open and code warms up never fill
+        a strict window at the start."""
         slot = max(self._next_slot, time.monotonic(), self._paused_until)
-        self._next_slot = slot + 1.0 / self.current
+        if slot - self._next_slot >= RAMP_AFTER_IDLE:
+            self._ramp_until = slot + RAMP_SECONDS
+        self._next_slot = slot + (RAMP_SLOWDOWN if slot < self._ramp_until else 1.0) / self.current
         return slot
 
     def written(self) -> None:

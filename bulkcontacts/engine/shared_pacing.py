@@ -6,7 +6,10 @@ next ``n`` send times one interval apart and moves ``tat`` past them. A worker a
 (about 40 ms of the rate) so that a round trip is paid per batch, not per request; slots are converted from
 the server's clock to the worker's by the midpoint of the round trip, so machines need no synchronised
 clocks. A 429's pause (``Retry-After``), a lower ceiling learned from a 429, an adaptive rate and a breaker's
-hold all live in the same hash, so every worker obeys them at its next batch (within ~40 ms).
+hold all live in the same hash, so every worker obeys them at its next batch (within ~40 ms); a pause is
+also published, and every worker holds the moment it hears it, dropping the slots it was granted before.
+After a second or more without a grant (a run's start, a long pause) the schedule ramps, half the rate for
+half a second: the requests that bunch up while connections open never fill a strict window.
 
 The hash's key is a hash of the API key and host (``budget_key``), never the key itself, and expires after
 an hour without use.
@@ -16,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import time
 from typing import Any
 
 from redis.exceptions import RedisError
 
-from bulkcontacts.engine.pacing import FLOOR, Pacer, PacerUnavailable
+from bulkcontacts.engine.pacing import FLOOR, RAMP_AFTER_IDLE, RAMP_SECONDS, RAMP_SLOWDOWN, Pacer, PacerUnavailable
 
 # A 429 under a shared budget: no worker sees the others' writes, so the overshoot cannot be measured as the
 # in-process pacer does; the shared ceiling drops by a fixed 2% (once a second, never under the floor).
@@ -31,25 +35,36 @@ UNREACHABLE_SECONDS = 30.0  # how long a lost store is waited for (nothing is se
 BATCH_SECONDS = 0.04  # the share of a second one round trip reserves (10 slots at 250/s)
 MOST_SLOTS = 32
 OFFSET_REFRESH_SECONDS = 60.0  # a clock reading is trusted this long, then replaced by the next one
+CLOCK_READINGS = 3  # round trips that only read the clock before a process's first grant
+# A granted slot is used at most this late: a process whose loop stalled would otherwise send its batch at
+# once, bunched with the slots other processes use on time (a strict window counts the bunch).
+LATE_SLOT_SECONDS = 0.02
 KEY_PREFIX = "bulkcontacts:budget:"
+PAUSE_CHANNEL = ":pause"  # the budget's key and this: where a pause is published as it is stored
 
 GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local key, op, rate = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local h = redis.call('HMGET', key, 'tat', 'paused', 'ceiling', 'shrunk', 'current')
-local tat, paused = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+local h = redis.call('HMGET', key, 'tat', 'paused', 'ceiling', 'shrunk', 'current', 'ramp')
+local tat, paused, ramp = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[6]) or 0
 local ceiling = math.min(rate, tonumber(h[3]) or rate)
 local current = ceiling
 if ARGV[4] == '1' then current = math.min(ceiling, tonumber(h[5]) or tonumber(ARGV[5])) end
-local first = 0
+local first, spacing = 0, 1 / current
 if op == 'grant' then
   first = math.max(tat, now, paused)
-  redis.call('HSET', key, 'tat', tostring(first + tonumber(ARGV[3]) / current))
+  if first - tat >= tonumber(ARGV[7]) then
+    ramp = first + tonumber(ARGV[8])
+    redis.call('HSET', key, 'ramp', tostring(ramp))
+  end
+  if first < ramp then spacing = spacing * tonumber(ARGV[9]) end
+  redis.call('HSET', key, 'tat', tostring(first + tonumber(ARGV[3]) * spacing))
 elseif op == 'pause' then
   if now + tonumber(ARGV[3]) > paused then
     paused = now + tonumber(ARGV[3])
     redis.call('HSET', key, 'paused', tostring(paused))
+    redis.call('PUBLISH', key .. ':pause', tostring(paused))
   end
 elseif op == 'shrink' then
   if now - (tonumber(h[4]) or 0) >= 1 then
@@ -62,7 +77,7 @@ elseif op == 'current' then
   redis.call('HSET', key, 'current', tostring(current))
 end
 redis.call('EXPIRE', key, 3600)
-return {tostring(now), tostring(first), tostring(current), tostring(ceiling), tostring(paused)}
+return {tostring(now), tostring(first), tostring(current), tostring(ceiling), tostring(paused), tostring(spacing)}
 """
 
 
@@ -83,6 +98,7 @@ class SharedPacer(Pacer):
 
     def __init__(self, client: Any, key: str, per_second: float, **options: Any) -> None:
         super().__init__(per_second, **options)
+        self.late_after = LATE_SLOT_SECONDS
         self.client, self.key = client, key
         self.script = client.register_script(GCRA)
         self.round_trips = 0
@@ -91,10 +107,14 @@ class SharedPacer(Pacer):
         self._started = self.current  # where an adaptive rate starts when the budget has none yet
         self._background: set[asyncio.Task[float]] = set()
         self._clock = (float("inf"), 0.0, 0.0)  # (round trip, offset, when): the best clock reading so far
+        self._calibrated = False
+        self._listener: asyncio.Task[None] | None = None  # the subscription to the budget's pauses
+        self._spacing = 1.0  # seconds between the slots of the last batch (wider while the budget ramps)
 
     async def _call(self, op: str, value: float = 0.0) -> float:
         """Run the script; adopt the budget's rate, ceiling and pause; return the first slot, local time."""
         arguments = [op, self.ceiling, value, int(self.adaptive), self._started, self.limit * FLOOR]
+        arguments += [RAMP_AFTER_IDLE, RAMP_SECONDS, RAMP_SLOWDOWN]
         lost_since = None
         while True:
             sent = time.monotonic()
@@ -106,7 +126,7 @@ class SharedPacer(Pacer):
                 if sent - lost_since > UNREACHABLE_SECONDS:
                     raise PacerUnavailable(f"the rate store stopped answering ({error})") from None
                 await asyncio.sleep(0.5)
-        now, first, current, ceiling, paused = (float(value) for value in reply)
+        now, first, current, ceiling, paused, self._spacing = (float(value) for value in reply)
         offset = self._offset(sent, time.monotonic(), now)
         self.round_trips += 1
         self.current, self.ceiling = current, min(self.ceiling, ceiling)
@@ -122,13 +142,46 @@ class SharedPacer(Pacer):
             self._clock = (round_trip, (sent + received) / 2 - server_now, received)
         return self._clock[1]
 
+    async def _listen_for_pauses(self) -> None:
+        """Hold this process the moment another one pauses the budget (a 429's ``Retry-After``): the pause is
+        published, not only stored, so no worker sends on slots it was granted before it (a batch is ~40 ms
+        of the rate). A lost subscription is opened again; meanwhile the stored pause still reaches this
+        process at its next batch."""
+        while True:
+            try:
+                async with self.client.pubsub() as channel:
+                    await channel.subscribe(self.key + PAUSE_CHANNEL)
+                    while True:
+                        message = await channel.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if message is not None:
+                            self._paused_by_another(float(message["data"]) + self._clock[1])
+            except (OSError, RedisError, ValueError):
+                await asyncio.sleep(0.5)
+
+    def _paused_by_another(self, until: float) -> None:
+        """A pause told by another process: no turn before ``until`` (local time), no slot granted before it."""
+        if until > self._paused_until:
+            self._paused_until = until
+            self._slots.clear()
+
+    async def _calibrate(self) -> None:
+        """Read the store's clock a few times before the first grant: the first call also loads the script
+        and opens the connection, and a slow round trip would shift this process's first slots by half of
+        it, bunching them with another worker's at the start of a run."""
+        for _ in range(CLOCK_READINGS):
+            await self._call("clock")
+        self._calibrated = True
+        self._listener = asyncio.ensure_future(self._listen_for_pauses())
+
     async def _next_slot_time(self) -> float:
         """The next slot the budget granted this process (a new batch from Redis when none is left)."""
         async with self._refill:
+            if not self._calibrated:
+                await self._calibrate()
             if not self._slots:
                 count = max(1, min(MOST_SLOTS, round(self.current * BATCH_SECONDS)))
                 first = await self._call("grant", count)
-                self._slots.extend(first + place / self.current for place in range(count))
+                self._slots.extend(first + place * self._spacing for place in range(count))
             return self._slots.popleft()
 
     def _share(self, op: str, value: float) -> None:
@@ -165,8 +218,12 @@ class SharedPacer(Pacer):
             self._share("current", self.current)
 
     async def aclose(self) -> None:
-        """Wait for what was told to the budget, then close the connection."""
+        """Wait for what was told to the budget, stop listening, then close the connection."""
         pending = [task for task in self._background if not task.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
         await self.client.aclose()
