@@ -22,3 +22,10 @@ def parse_rate(value: str | float | int) -> float:
     if per_second <= 0:
         raise ValueError("rate must be above zero")
     return per_second
+
+
+def rate_window(value: object) -> float:
+    """The window a rate was written in, in seconds (``"60/min"`` → 60): a limit is shown, and the achieved
+    rate compared with it, over windows of that length. A plain number is per second."""
+    match = RATE.match(str(value)) if isinstance(value, str) else None
+    return float(RATE_UNITS[match.group(2)]) if match else 1.0

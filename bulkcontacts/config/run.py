@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START, parse_rate
+from bulkcontacts.config.rates import AUTO_RATE_CEILING, AUTO_RATE_START, parse_rate, rate_window
 
 RATE_STORE_SCHEMES = ("redis://", "rediss://", "unix://")
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -44,6 +44,8 @@ class RunSpec(Strict):
     # A Redis that keeps one rate budget for every worker of every job on the same API key and host
     # (redis://, rediss:// or unix://); default: BULKCONTACTS_RATE_STORE, else each run paces alone.
     rate_store: str | None = None
+    _rate_window: float = PrivateAttr(default=1.0)  # from how ``rate`` was written (``rate_window``)
+    _fetch_window: float = PrivateAttr(default=1.0)
 
     @field_validator("rate_store")
     @classmethod
@@ -63,3 +65,25 @@ class RunSpec(Strict):
     @classmethod
     def _rate(cls, value: Any) -> float | None:
         return None if value is None else parse_rate(value)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _windows(cls, values: Any, handler: ModelWrapValidatorHandler[RunSpec]) -> RunSpec:
+        spec = handler(values)
+        if isinstance(values, dict):
+            spec._rate_window = rate_window(values.get("rate"))
+            spec._fetch_window = rate_window(values.get("fetch_rate", values.get("rate")))
+        return spec
+
+    @property
+    def rate_window(self) -> float:
+        """Seconds of the window ``rate`` was written in (``"60/min"``: 60)."""
+        return self._rate_window
+
+    def for_fetch(self) -> RunSpec:
+        """This run's pacing for a migration's fetch: ``fetch_rate`` (and its window) as the rate, fixed."""
+        if self.fetch_rate is None:
+            return self
+        fetching = self.model_copy(update={"rate": self.fetch_rate, "adaptive": False})
+        fetching._rate_window = self._fetch_window
+        return fetching

@@ -19,7 +19,6 @@ from typing import Generic
 from bulkcontacts.engine.attempts import Attempt, Fatal, Item, Outcome, Refused, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer, PacerUnavailable
 from bulkcontacts.engine.retry import Again, FailurePolicy, GiveUp, Interrupt, PauseAll, PoolStats, RetryPolicy
-from bulkcontacts.errors import Interrupted
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,8 @@ class WorkerPool(Generic[Item]):
                 continue
             try:
                 outcome = await self._finish(work)
-            except Interrupted as error:  # the run's own state cannot be written: nothing more may be done
-                self.stop(str(error))
+            except Exception as error:  # a handler that raised (its run's state cannot be written): no more work
+                self.stop(str(error) or type(error).__name__)
                 raise
             if outcome is not None:
                 self.report(work.item, outcome)

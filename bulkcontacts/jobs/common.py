@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -284,19 +284,25 @@ async def drive(
         except asyncio.CancelledError:
             pool.stop(pool.stop_reason or "stopped")
         finally:
-            stopped: Interrupted | None = None
-            for helper in helpers:
-                helper.cancel()
-                try:
-                    await helper
-                except asyncio.CancelledError:
-                    pass
-                except Interrupted as error:
-                    stopped = error
+            stopped = await _ended(helpers)
             recorder.sample()  # the last, partial second
             if stopped is not None:
                 display.stop()
                 raise stopped
+
+
+async def _ended(helpers: Sequence[asyncio.Future[None]]) -> Interrupted | None:
+    """Cancel the run's helpers and wait for them; the reason one of them stopped the run, if it did."""
+    stopped = None
+    for helper in helpers:
+        helper.cancel()
+        try:
+            await helper
+        except asyncio.CancelledError:
+            pass
+        except Interrupted as error:
+            stopped = error
+    return stopped
 
 
 async def finish_run(

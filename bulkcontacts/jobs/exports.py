@@ -210,7 +210,7 @@ async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Displa
     pool: WorkerPool[int] = WorkerPool(scheduler.attempt, pacer, pool_settings(run.spec), report)
     scheduler.pool = pool
     recorder = Recorder(run.state.timeline, pool, counts)
-    recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known())
+    recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known(), window=run.spec.run.rate_window)
     stop_when = run.shard.stop_when if run.shard else None
     await drive(
         pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick, recorder, stop_when

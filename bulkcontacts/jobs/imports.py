@@ -300,7 +300,8 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
             display.update(view.snapshot())
 
         recorder = Recorder(run.state.timeline, pool, view.counts)
-        recorder.start(phase="send", unit="rows", total=run.resumed.total, share=run.budget.share if run.budget else 1)
+        share = run.budget.share if run.budget else 1
+        recorder.start(phase="send", unit="rows", total=run.resumed.total, window=spec.run.rate_window, share=share)
         await drive(
             pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update, recorder, run.stop_when
         )

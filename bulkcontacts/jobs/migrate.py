@@ -49,9 +49,7 @@ def fetch_spec(spec: MigrateJob, state_path: Path) -> ExportJob:
     sink = FileSink(
         type="file", path=state_path / FETCH_DIR / "records.jsonl", format="jsonl", neutralize_formulas=False
     )
-    run = spec.run
-    if run.fetch_rate is not None:
-        run = run.model_copy(update={"rate": run.fetch_rate, "adaptive": False})
+    run = spec.run.for_fetch()
     return spec.phase(ExportJob(job=spec.job, source=source, sink=sink, mapping=spec.mapping, run=run))
 
 

@@ -42,10 +42,13 @@ class Recorder:
         self._sampled_at = self._began
         pool.latencies = []
 
-    def start(self, *, phase: str, unit: str, total: int | None, share: int = 1) -> None:
-        """``share``: this run paces at the rate ÷ share (one shard of a split rate)."""
+    def start(self, *, phase: str, unit: str, total: int | None, window: float, share: int = 1) -> None:
+        """``share``: this run paces at the rate ÷ share (one shard of a split rate); ``window``: the seconds
+        the rate was written in (``"60/min"``: 60), over which the report compares with it."""
         limit, done = self.pool.pacer.limit * share, self._last.done
-        self.writer.start(phase=phase, unit=unit, limit=limit, done_before=done, total=total, share=share)
+        self.writer.start(
+            phase=phase, unit=unit, limit=limit, window=window, done_before=done, total=total, share=share
+        )
 
     async def run(self) -> None:
         """Sample every second until cancelled (the last, partial second is sampled by ``sample``)."""

@@ -14,6 +14,12 @@ def _line(axis: RunAxis, name: str, label: str, value: Callable[[Sample], float]
     return Line(name, label, [(bucket.x, bucket.per_second(value)) for bucket in axis.buckets])
 
 
+def limit_shown(per_second: float, window: float) -> str:
+    """A limit in the unit it was written in: ``1/s`` as ``60/min`` when it was given per minute."""
+    unit = {60.0: "min", 3600.0: "h"}.get(window, "s")
+    return f"{per_second * (window if unit != 's' else 1):,.0f}/{unit}"
+
+
 def _limit_line(axis: RunAxis, segments: list[Segment]) -> Line:
     """The configured rate, a step per segment (a resume may run under another limit)."""
     points: list[tuple[float, float]] = []
@@ -47,28 +53,38 @@ def _resumes(axis: RunAxis) -> list[tuple[float, str]]:
     return [(start, f"run {place + 2}") for place, start in enumerate(axis.starts[1:])]
 
 
+def _requests_per_window(axis: RunAxis, window: float) -> Line:
+    """Requests started per second, averaged over the limit's own window (the last ``window`` seconds at
+    each point): what the limit governs, on the scale it is written in, so that the line is comparable with
+    the dashed limit (one second's bunch is not an overshoot of a per-minute limit)."""
+    if window <= axis.bucket_seconds:
+        return _line(axis, "requests", "requests started per second", lambda sample: sample.requests)
+    points, recent = [], list[tuple[float, float, float]]()  # (end, requests, seconds) of the buckets in the window
+    for bucket in axis.buckets:
+        recent.append((bucket.start + bucket.seconds, bucket.total(lambda sample: sample.requests), bucket.seconds))
+        recent = [item for item in recent if item[0] > bucket.start + bucket.seconds - window]
+        seconds = sum(item[2] for item in recent)
+        points.append((bucket.x, sum(item[1] for item in recent) / max(seconds, 1.0)))
+    return Line("requests", f"requests started per second, over {clock(window)}", points)
+
+
 def throughput_chart(key: str, phase: str, segments: list[Segment]) -> str:
     axis = run_axis(segments)
-    unit = segments[0].unit
-    done = (
-        _line(axis, "done", "pages fetched per second", lambda sample: sample.done)
-        if unit == "pages"
-        else _line(axis, "created", "rows created per second", lambda sample: sample.created)
-    )
-    requests = _line(axis, "requests", "requests started per second", lambda sample: sample.requests)
+    window = segments[-1].window
+    requests = _requests_per_window(axis, window)
     marks, bands = _marks(axis), _bands(axis)
     peak = max((y for _, y in requests.points), default=0.0)
-    limit = segments[-1].limit
+    limit = limit_shown(segments[-1].limit, window)
     description = (
-        f"Requests per second over {clock(axis.length)} of {phase} time in {len(segments)} run(s), against a "
-        f"rate limit of {limit:,.0f} per second (dashed); the busiest point {peak:,.0f} per second; "
+        f"Requests started per second over {clock(axis.length)} of {phase} time in {len(segments)} run(s), "
+        f"against the rate limit of {limit} (dashed); the busiest point {peak:,.1f} per second; "
         f"{sum(int(bucket.total(lambda sample: sample.throttled)) for bucket in axis.buckets):,} × 429 "
         f"(triangles at the top); circuit breaker open in {len(bands)} stretch(es) (shaded)"
         + (f"; one point per {axis.bucket_seconds} s" if axis.bucket_seconds > 1 else "")
     )
     chart = Chart(
-        key, f"Throughput ({phase})", description, "run time", "per second", axis.length,
-        [done, requests, _limit_line(axis, segments)], marks, bands, _resumes(axis),
+        key, f"Requests against the limit ({phase})", description, "run time", "per second", axis.length,
+        [requests, _limit_line(axis, segments)], marks, bands, _resumes(axis),
     )  # fmt: skip
     return line_chart(chart)
 

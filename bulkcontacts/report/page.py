@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from bulkcontacts.errors import UsageError
-from bulkcontacts.report.charts import fan_out_chart, latency_chart, segments_chart, throughput_chart
+from bulkcontacts.report.charts import fan_out_chart, latency_chart, limit_shown, segments_chart, throughput_chart
 from bulkcontacts.report.data import RunRecord, load_run
 from bulkcontacts.report.series import clock
 from bulkcontacts.report.svg import bar_chart
@@ -119,7 +119,8 @@ def _pace_tiles(record: RunRecord) -> list[tuple[str, str, str]]:
     figures = record.figures(record.phases()[-1]) if record.segments else record.summary.get("timeline", {})
     tiles = [("time fetching" if record.is_export else "time sending", clock(figures.get("seconds", 0.0)), "")]
     if figures.get("limit"):
-        tiles.append((f"of the {figures['limit']:,.0f}/s limit", f"{figures.get('rate_ratio') or 0:.0%}", ""))
+        limit = limit_shown(figures["limit"], figures.get("limit_window", 1.0))
+        tiles.append((f"of the {limit} limit", f"{figures.get('rate_ratio') or 0:.0%}", ""))
     throttled = figures.get("throttled", 0)
     tiles += [("retries", f"{figures.get('retries', 0):,}", ""), ("429s", f"{throttled:,}", "bad" if throttled else "")]
     accounted = bool(record.summary.get("accounted_for"))

@@ -84,6 +84,7 @@ class Segment:
     ended_at: float | None = None
     share: int = 1  # paced at limit ÷ share (a shard of a statically split rate)
     shards: int = 1  # a sharded run's segments combined: how many
+    window: float = 1.0  # seconds the limit was written in ("60/min": 60): it is compared over that window
 
     @property
     def seconds(self) -> float:
@@ -119,7 +120,15 @@ class TimelineWriter:
             self.broken = True
 
     def start(  # noqa: PLR0913
-        self, *, phase: str, unit: str, limit: float, done_before: int, total: int | None, share: int = 1
+        self,
+        *,
+        phase: str,
+        unit: str,
+        limit: float,
+        done_before: int,
+        total: int | None,
+        share: int = 1,
+        window: float = 1.0,
     ) -> None:
         """A segment begins: ``limit`` is the whole rate; ``share``: this process paces at limit ÷ share (one
         of that many shards without a shared budget)."""
@@ -131,6 +140,7 @@ class TimelineWriter:
                 "phase": phase,
                 "unit": unit,
                 "limit": limit,
+                "window": window,
                 "done_before": done_before,
                 "total": total,
                 "share": share,
@@ -177,6 +187,7 @@ def _segments(lines: Iterable[bytes]) -> Iterable[Segment]:
                 value["at"], value["phase"], value["unit"], value["limit"], value["done_before"], value["total"]
             )
             current.share = int(value.get("share", 1))
+            current.window = float(value.get("window", 1.0))
         elif isinstance(value, dict) and value.get("event") == "end" and current is not None:
             current.status, current.message, current.ended_at = value["status"], value["message"], value["at"]
             yield current
@@ -203,7 +214,9 @@ def timeline_figures(segments: list[Segment]) -> dict[str, Any]:
     seconds = sum(segment.seconds for segment in segments)
     requests = sum(sample.requests for sample in samples)
     limit = segments[-1].limit if segments else None
-    achieved = requests / seconds if seconds else 0.0
+    window = segments[-1].window if segments else 1.0
+    # Over windows of the limit's own length: 60 requests in a 55 s run under "60/min" are the limit, not 109%.
+    achieved = requests / max(seconds, window) if seconds else 0.0
     return {
         "segments": len(segments),
         "ended": [segment.status for segment in segments],
@@ -212,6 +225,7 @@ def timeline_figures(segments: list[Segment]) -> dict[str, Any]:
         "done": sum(sample.done for sample in samples),
         "achieved_rate": round(achieved, 1),
         "limit": limit,
+        "limit_window": window,
         "rate_ratio": round(achieved / limit, 3) if limit else None,
         "latency_ms": {
             "p50": weighted_percentile([(sample.p50_ms, sample.requests) for sample in samples], 0.5),
@@ -256,6 +270,7 @@ def _combined(group: list[Segment]) -> Segment:
             seconds.setdefault(int(segment.started_at - start + sample.t), []).append((segment, sample))
     first = group[0]
     combined = Segment(start, first.phase, first.unit, first.limit, sum(s.done_before for s in group), first.total)
+    combined.window = first.window
     combined.samples = [_second(t, seconds[t]) for t in sorted(seconds)]
     combined.status = min((segment.status for segment in group), key=ENDINGS.index)
     combined.message = "; ".join(sorted({segment.message for segment in group if segment.message}))[:300]

@@ -65,3 +65,26 @@ def test_figures_weigh_each_second_by_its_requests(tmp_path):
     assert figures["requests"] == 100 and figures["throttled"] == 1 and figures["segments"] == 1
     assert figures["latency_ms"] == {"p50": 2.0, "p95": 4.0}  # one slow request in a hundred is not the median
     assert figures["limit"] == 100.0 and 0 < figures["rate_ratio"] <= 1.0
+
+
+def test_a_per_minute_limit_is_shown_and_compared_per_minute(tmp_path):
+    """Kore.ai's 60 requests a minute, a 55 s export of 60 pages: the limit, not "109% of 1/s"."""
+    from bulkcontacts.config.run import RunSpec
+    from bulkcontacts.report.charts import limit_shown, throughput_chart
+
+    spec = RunSpec.model_validate({"rate": "60/min", "fetch_rate": "3/s"})
+    assert spec.rate == 1.0 and spec.rate_window == 60.0
+    assert spec.for_fetch().rate == 3.0 and spec.for_fetch().rate_window == 1.0
+    path = tmp_path / "timeline.jsonl"
+    writer = TimelineWriter(path)
+    writer.start(phase="fetch", unit="pages", limit=spec.rate, window=spec.rate_window, done_before=0, total=60)
+    for second in range(55):
+        writer.sample(Sample(second, requests=2 if second % 11 == 0 else 1, done=1))
+    writer.end("complete", "")
+    segments = read_segments(path)
+    figures = timeline_figures(segments)
+    assert figures["requests"] == 60 and figures["limit_window"] == 60.0
+    assert figures["rate_ratio"] == 1.0  # 60 in its minute: the limit, reached, not exceeded
+    assert limit_shown(figures["limit"], figures["limit_window"]) == "60/min"
+    chart = throughput_chart("t", "fetch", segments)
+    assert "rate limit of 60/min" in chart and "requests started per second, over" in chart
