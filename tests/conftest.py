@@ -6,6 +6,14 @@ import pytest
 
 from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator
 from tests.helpers import ENV, EXPORT_ENV
+from tests.services import Redis, redis_server
+
+
+@pytest.fixture
+def redis() -> Iterator[Redis]:
+    """A real redis-server on a free loopback port, for the shared rate budget."""
+    with redis_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -36,16 +34,10 @@ from tests.helpers import (
     write_csv,
     write_spec,
 )
-from tests.services import Redis, dask_cluster, redis_server
+from tests.services import Redis, dask_cluster
 
 LIMIT = 250
 BAD_ROWS = {11: "12345", 777: "not a phone"}
-
-
-@pytest.fixture
-def redis() -> Iterator[Redis]:
-    with redis_server() as server:
-        yield server
 
 
 def _job(tmp: Path, emulator, redis: Redis | None, rows: int, *, name: str = "sharded", start: int = 0) -> Path:
@@ -252,49 +244,3 @@ def test_workers_that_do_not_share_the_state_directory_are_refused_by_name(tmp_p
     assert refused.returncode == EXIT_USAGE, refused.stdout + refused.stderr
     assert "is not on storage every worker sees" in refused.stderr and "tcp://127.0.0.1:" in refused.stderr
     assert "Traceback" not in refused.stderr and not _stored(emulator)
-
-
-def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(tmp_path, emulator):
-    """Ctrl-C at a terminal reaches the whole foreground process group: the driver and its worker processes."""
-    import pexpect
-
-    job = _job(tmp_path, emulator, None, 2000)
-    child = pexpect.spawn(
-        sys.executable, ["-m", "bulkcontacts", "run", str(job), "--workers", "2"], cwd=str(tmp_path),
-        env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
-    )  # fmt: skip
-    child.expect("sending in 2 shards")
-    assert wait_for(lambda: len(_stored(emulator)) >= 200, timeout=60)
-    pressed = time.monotonic()
-    child.sendcontrol("c")
-    child.expect(pexpect.EOF)
-    stopped_in = time.monotonic() - pressed
-    child.close()
-    output = child.before
-    assert child.exitstatus == 3, output[-2000:]
-    assert stopped_in < 10, stopped_in
-    assert "Traceback" not in output and "KeyboardInterrupt" not in output
-    summary = json.loads((tmp_path / ".bulkcontacts" / "sharded" / "summary.json").read_text())
-    saved = summary["counts"].get("created", 0) + summary["counts"].get("rejected", 0)
-    assert summary["done_this_run"] == saved > 0  # what the shards saved, not "0 rows"
-    assert all("still" not in shard["message"] for shard in summary["shards"])
-    resumed = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
-    assert resumed.returncode == EXIT_REJECTIONS, resumed.stdout + resumed.stderr
-    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 2000)
-
-
-def test_a_redis_restarted_mid_run_loses_the_budget_but_no_window_overflows_and_the_run_is_exact(
-    tmp_path, emulator, redis
-):
-    """Redis down for 2 s, then back empty: the shards wait, then take up a fresh schedule, no burst."""
-    set_emulator(emulator, rate_limit=LIMIT)
-    job = _job(tmp_path, emulator, redis, 2000)
-    driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
-    assert wait_for(lambda: len(_stored(emulator)) >= 600, timeout=120)
-    redis.restart(2.0)
-    stdout, stderr = driver.communicate(timeout=240)
-    assert driver.returncode == EXIT_REJECTIONS, stdout + stderr
-    assert "Traceback" not in stdout + stderr
-    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 2000)
-    stats = emulator_stats(emulator)
-    assert stats["throttled"] == 0 and stats["max_in_window"] <= LIMIT

@@ -129,7 +129,7 @@ asyncio.run(main())
 """
 
 
-@pytest.mark.parametrize("processes", [8, 16])
+@pytest.mark.parametrize("processes", [8, pytest.param(16, marks=pytest.mark.slow)])  # 16 on 2 cores: 10 s
 def test_many_processes_on_one_budget_never_overfill_a_second_and_all_hold_for_one_pause(store, processes):
     """Separate processes (as a cluster's workers are), one budget: the busiest second holds no more than the
     rate, from the very first, and a pause one of them takes holds every other at once."""

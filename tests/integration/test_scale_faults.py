@@ -1,0 +1,58 @@
+"""Faults of the scale-out parts: Ctrl-C at the terminal during --workers, a Redis restarted mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from bulkcontacts.jobs.common import EXIT_REJECTIONS
+from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
+from tests.integration.test_scale import LIMIT, _job, _start, _stored, assert_exactly_once
+
+
+def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(tmp_path, emulator):
+    """Ctrl-C at a terminal reaches the whole foreground process group: the driver and its worker processes."""
+    import pexpect
+
+    job = _job(tmp_path, emulator, None, 2000)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bulkcontacts", "run", str(job), "--workers", "2"], cwd=str(tmp_path),
+        env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
+    )  # fmt: skip
+    child.expect("sending in 2 shards")
+    assert wait_for(lambda: len(_stored(emulator)) >= 200, timeout=60)
+    pressed = time.monotonic()
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    stopped_in = time.monotonic() - pressed
+    child.close()
+    output = child.before
+    assert child.exitstatus == 3, output[-2000:]
+    assert stopped_in < 10, stopped_in
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    summary = json.loads((tmp_path / ".bulkcontacts" / "sharded" / "summary.json").read_text())
+    saved = summary["counts"].get("created", 0) + summary["counts"].get("rejected", 0)
+    assert summary["done_this_run"] == saved > 0  # what the shards saved, not "0 rows"
+    assert all("still" not in shard["message"] for shard in summary["shards"])
+    resumed = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
+    assert resumed.returncode == EXIT_REJECTIONS, resumed.stdout + resumed.stderr
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 2000)
+
+
+def test_a_redis_restarted_mid_run_loses_the_budget_but_no_window_overflows_and_the_run_is_exact(
+    tmp_path, emulator, redis
+):
+    """Redis down for 2 s, then back empty: the shards wait, then take up a fresh schedule, no burst."""
+    set_emulator(emulator, rate_limit=LIMIT)
+    job = _job(tmp_path, emulator, redis, 2000)
+    driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
+    assert wait_for(lambda: len(_stored(emulator)) >= 600, timeout=120)
+    redis.restart(2.0)
+    stdout, stderr = driver.communicate(timeout=240)
+    assert driver.returncode == EXIT_REJECTIONS, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 2000)
+    stats = emulator_stats(emulator)
+    assert stats["throttled"] == 0 and stats["max_in_window"] <= LIMIT
