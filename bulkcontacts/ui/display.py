@@ -7,6 +7,7 @@ and stopped once, and a stopped display never draws again.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import sys
@@ -15,21 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Column
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.live import Live
 from rich.text import Text
 
 from bulkcontacts.text import shorten
+
+RECENT_SECONDS = 10.0  # the progress line's rate and time left follow this much of the run
 
 
 def shown_path(path: Path | str) -> str:
@@ -70,9 +63,12 @@ class Snapshot:
     last_error: str | None = None  # the latest retryable failure, once retries have started
     last_error_count: int = 0  # how many times in a row it was seen
 
-    def describe(self) -> str:
+    def describe(self, compact: bool = False) -> str:
+        """The counts, the retries and 429s, and the last error; ``compact`` leaves out what is zero."""
         parts = [f"{name} {value:,}" for name, value in self.counts.items()]
-        parts += [f"retries {self.retries:,}", f"429s {self.throttled:,}"]
+        for name, value in (("retries", self.retries), ("429s", self.throttled)):
+            if value or not compact:
+                parts.append(f"{name} {value:,}")
         if self.retries and self.last_error:
             parts.append(f"last error: {shorten(self.last_error, 80)} (×{self.last_error_count:,})")
         return ", ".join(parts)
@@ -140,76 +136,100 @@ class QuietDisplay(Display):
         pass
 
 
-class AmountColumn(ProgressColumn):
-    """``done/total unit · rate/s``; just ``done unit`` while the total is unknown."""
+class ProgressLine:
+    """The live line: ``label bar done/total unit · rate/s · time left · counts``. Always one line, at most the
+    terminal's width less two columns (the echo of ^C never wraps it), measured at every refresh, so that a
+    resized terminal gets a line that fits it. What must stay stays: the amount, the rate and the time left
+    first, the counts next (cut, never wrapped); the label and the bar shrink or go first. The rate and the
+    time left follow the last ``RECENT_SECONDS``, not the run's first seconds."""
 
-    def render(self, task: Task) -> Text:
-        snapshot: Snapshot = task.fields["snapshot"]
-        return Text(f"{snapshot.amount()} · {snapshot.rate:,.1f}/s", no_wrap=True)
+    def __init__(self, label: str, snapshot: Snapshot) -> None:
+        self.label, self.snapshot = label, snapshot
+        self.notice: str | None = None  # a stop under way: its own line above
+        self.recent: collections.deque[tuple[float, int]] = collections.deque([(time.monotonic(), snapshot.done)])
+
+    def advance(self, snapshot: Snapshot) -> None:
+        now = time.monotonic()
+        self.snapshot = snapshot
+        self.recent.append((now, snapshot.done))
+        while len(self.recent) > 2 and self.recent[1][0] < now - RECENT_SECONDS:
+            self.recent.popleft()
+
+    def rate(self) -> float:
+        (began, first), (now, last) = self.recent[0], self.recent[-1]
+        return (last - first) / (now - began) if now - began >= 1.0 else self.snapshot.rate
+
+    def time_left(self) -> str:
+        total, rate = self.snapshot.total, self.rate()
+        if total is None or rate <= 0:
+            return "-:--"
+        seconds = int(max(0, total - self.snapshot.done) / rate)
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours}:{minutes:02d}:{seconds % 60:02d}" if hours else f"{minutes}:{seconds % 60:02d}"
+
+    def text(self, width: int) -> Text:
+        snapshot = self.snapshot
+        essential = f"{snapshot.amount()} · {self.rate():,.1f}/s · {self.time_left()} left"
+        if len(essential) > width:  # a very narrow terminal: cut, never wrapped
+            essential = essential[: width - 1] + "…"
+        counts = snapshot.describe(compact=True)
+        room = width - len(essential)
+        tail = f" · {counts}" if counts else ""
+        if len(tail) > room:
+            tail = tail[: room - 1] + "…" if room > 4 else ""
+        room -= len(tail)
+        line = Text(no_wrap=True, overflow="crop")
+        if room >= 12:  # decoration, in what is left: the label, then the bar
+            label = self.label if len(self.label) <= room // 2 else self.label[: room // 2 - 1] + "…"
+            line.append(label + " ", style="bold")
+            bar = room - len(label) - 2
+            if bar >= 4 and snapshot.total:
+                filled = round(bar * min(1.0, snapshot.done / snapshot.total))
+                line.append("━" * filled, style="magenta")
+                line.append("━" * (bar - filled), style="grey37")
+                line.append(" ")
+        line.append(essential)
+        line.append(tail, style="dim")
+        return line
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(20, options.max_width - 2)
+        if self.notice:
+            notice = self.notice if len(self.notice) <= width else self.notice[: width - 1] + "…"
+            yield Text(notice, style="yellow", no_wrap=True, overflow="crop")
+        yield self.text(width)
 
 
 class BarDisplay(Display):
-    """A live progress bar with rate, counts and ETA (on a terminal); counts and the last error are cut to
-    the terminal's width rather than wrapped."""
+    """A live progress line on a terminal (``ProgressLine``), redrawn four times a second."""
 
     def __init__(self, console: Console) -> None:
         super().__init__(console)
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
+        self.live: Live | None = None
+        self.line: ProgressLine | None = None
 
     def start(self, label: str, snapshot: Snapshot) -> None:
-        self.stop()  # a phase's bar is replaced, never drawn twice
+        self.stop()  # a phase's line is replaced, never drawn twice
         self.flush()
-        narrow = self.console.width < 100
-        columns: list[ProgressColumn | str] = [
-            TextColumn(
-                "[bold]{task.description}",
-                table_column=Column(
-                    no_wrap=True, overflow="ellipsis", max_width=max(12, self.console.width // 3) if narrow else None
-                ),
-            ),
-            BarColumn(bar_width=None if not narrow else 12),
-            AmountColumn(),
-        ]
-        if not narrow:
-            columns.append(TimeRemainingColumn())
-        columns.append(
-            TextColumn(
-                "{task.fields[counts]}", markup=False, table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")
-            )
-        )
-        # Two columns short of the terminal: a bar that fills the line leaves the cursor at its end, where the
-        # terminal's echo of ^C wraps to a new line and the next refresh draws a second bar under the first.
-        bar_console = Console(
-            file=self.console.file,
-            width=max(20, self.console.width - 2),
-            highlight=False,
-            force_terminal=self.console.is_terminal,
-        )
-        self.bar = Progress(*columns, console=bar_console, transient=False, expand=True)
-        self.bar.start()
-        self.task = self.bar.add_task(
-            label, total=snapshot.total, completed=snapshot.done, snapshot=snapshot, counts=snapshot.describe()
-        )
+        self.line = ProgressLine(label, snapshot)
+        self.live = Live(self.line, console=self.console, refresh_per_second=4, transient=False)
+        self.live.start()
 
     def notice(self, message: str) -> None:
-        """Shown in the bar itself while one is drawn: a line printed under a live bar would leave a
-        second copy of the bar behind."""
-        if self.bar is None or self.task is None:
+        """Shown with the line while one is drawn: a line printed under a live one would leave a copy of it."""
+        if self.line is None:
             super().notice(message)
             return
-        self.bar.update(self.task, description=f"[yellow]{escape(message)}[/]")
+        self.line.notice = message
 
     def update(self, snapshot: Snapshot) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.update(
-                self.task, completed=snapshot.done, total=snapshot.total, snapshot=snapshot, counts=snapshot.describe()
-            )
+        if self.line is not None:
+            self.line.advance(snapshot)
 
     def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar, self.task = None, None
+        if self.live is not None:
+            self.live.stop()
+            self.live, self.line = None, None
 
 
 def make_display(quiet: bool = False) -> Display:
