@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
     for name in ("distributed", "tornado", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # its own chatter never floods the job's output
     if address is not None:
+        _reachable(address)
         try:
             client = Client(address, timeout=8)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as error:
@@ -55,6 +57,20 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
         signal.signal(signal.SIGINT, previous)
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
+
+
+def _reachable(address: str) -> None:
+    """Fail at once where nothing listens at a ``tcp://HOST:PORT`` scheduler (a typo, a scheduler not started),
+    instead of after Dask's connect timeout."""
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # another scheme or form: Dask says what it thinks of it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as error:
+        raise Interrupted(
+            f"cannot reach the Dask scheduler at {address} ({error.strerror or error}); start it, then run again"
+        ) from None
 
 
 def _probe_worker(root: str, driver_token: str, paths: list[str]) -> str:

@@ -99,7 +99,7 @@ def chaos_export(tmp_path, emulator, records, kills):
 
 
 def test_chaos_import_short(tmp_path, emulator):
-    chaos_import(tmp_path, emulator, rows=1500, kills=2)
+    chaos_import(tmp_path, emulator, rows=1000, kills=2)
 
 
 def test_chaos_export_short(tmp_path, emulator):

@@ -108,29 +108,29 @@ def _worker_processes(driver: int) -> list[psutil.Process]:
 
 def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, emulator, redis):
     set_emulator(emulator, rate_limit=LIMIT, latency=0.005)
-    job = _job(tmp_path, emulator, redis, 4000)
+    job = _job(tmp_path, emulator, redis, 3000)
     driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
     try:
         # polled slowly: reading the store holds the emulator's interpreter, and a stalled server bunches requests
-        assert wait_for(lambda: len(_stored(emulator)) >= 800, timeout=90, every=0.5)
+        assert wait_for(lambda: len(_stored(emulator)) >= 600, timeout=90, every=0.5)
         workers = _worker_processes(driver.pid)
         assert len(workers) >= 2
         workers[0].send_signal(signal.SIGKILL)  # a worker dies: Dask starts another, the shard resumes there
-        assert wait_for(lambda: len(_stored(emulator)) >= 2000, timeout=90, every=0.5)
+        assert wait_for(lambda: len(_stored(emulator)) >= 1500, timeout=90, every=0.5)
         os.killpg(driver.pid, signal.SIGKILL)  # then the driver and everything it started
         driver.wait()
     finally:
         if driver.poll() is None:
             os.killpg(driver.pid, signal.SIGKILL)
             driver.wait()
-    assert len(_stored(emulator)) < 3998, "the kills came before the end"
+    assert len(_stored(emulator)) < 2998, "the kills came before the end"
     refused = run_cli("run", str(job), "--workers", "3", "-q", cwd=tmp_path)
     assert refused.returncode == EXIT_USAGE and "was split into 2 shards" in refused.stderr
     alone = run_cli("run", str(job), "-q", cwd=tmp_path)
     assert alone.returncode == EXIT_USAGE and "runs in shards" in alone.stderr
     again = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
     assert again.returncode == EXIT_REJECTIONS, again.stdout + again.stderr
-    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 4000)
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 3000)
     assert emulator_stats(emulator)["throttled"] == 0
 
 

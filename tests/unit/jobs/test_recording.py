@@ -35,7 +35,7 @@ async def _run(tmp_path):
     recorder = Recorder(
         writer, pool, lambda: Counts(done["created"] + done["bad"], done["created"], {"http_400": done["bad"]})
     )
-    recorder.start(phase="send", unit="rows", total=150)
+    recorder.start(phase="send", unit="rows", total=150, window=1.0)
 
     async def works():
         for item in range(1, 151):
