@@ -62,7 +62,7 @@ def verify(spec, cwd, *, summary=False):
 
 @pytest.mark.parametrize("provider", ["tether", "kore", "smartflo"])
 def test_migration_moves_every_contact_verify_agrees_and_an_upsert_rerun_changes_nothing(tmp_path, emulator, provider):
-    total = 3_000  # 30-60 pages per provider, a few thousand payloads compared field by field
+    total = 1_500  # 15-30 pages per provider, a thousand and more payloads compared field by field
     seed(emulator.state.store, provider, total)
     set_emulator(emulator, kore_per_minute=None)
     records = emulator.state.store.all(provider, "demo")

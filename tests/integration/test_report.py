@@ -5,6 +5,7 @@ real headless Chromium: no console errors, nothing fetched, the charts and their
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import signal
 from collections.abc import Iterator
@@ -150,14 +151,16 @@ def _sharded(tmp: Path) -> Ran:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ran]]:
-    with EmulatorThread() as emulator:
-        yield {
-            "killed": _killed_twice(tmp_path_factory.mktemp("killed"), emulator),
-            "import": _sample_import(tmp_path_factory.mktemp("import")),
-            "export": _export(tmp_path_factory.mktemp("export")),
-            "migration": _migration(tmp_path_factory.mktemp("migration")),
-            "sharded": _sharded(tmp_path_factory.mktemp("sharded")),
+    """The five runs at once (each waits on its pacing and its own processes, not on this one's CPU)."""
+    with EmulatorThread() as emulator, concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        futures = {
+            "killed": pool.submit(_killed_twice, tmp_path_factory.mktemp("killed"), emulator),
+            "import": pool.submit(_sample_import, tmp_path_factory.mktemp("import")),
+            "export": pool.submit(_export, tmp_path_factory.mktemp("export")),
+            "migration": pool.submit(_migration, tmp_path_factory.mktemp("migration")),
+            "sharded": pool.submit(_sharded, tmp_path_factory.mktemp("sharded")),
         }
+        yield {name: future.result() for name, future in futures.items()}
 
 
 def test_an_import_killed_twice_shows_three_segments_the_limit_and_its_rejections(runs):
