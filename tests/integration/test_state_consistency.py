@@ -5,8 +5,17 @@ import json
 import signal
 from pathlib import Path
 
-from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
-from tests.helpers import assert_exactly_once, contact_rows, run_cli, start_cli, wait_for, write_csv, write_spec
+from bulkcontacts.jobs import EXIT_OK, EXIT_USAGE
+from tests.helpers import (
+    assert_exactly_once,
+    contact_rows,
+    emulator_stats,
+    run_cli,
+    start_cli,
+    wait_for,
+    write_csv,
+    write_spec,
+)
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
 
@@ -52,20 +61,19 @@ def test_progress_made_against_the_emulator_is_named_as_such_not_as_a_changed_ma
     assert back.returncode == EXIT_USAGE and "made against the real API" in back.stderr
 
 
-def test_a_finished_job_is_complete_with_or_without_workers(tmp_path):
-    job = JOBS / "import-contacts.toml"
-    state = tmp_path / "state"
-    first = run_cli("run", str(job), "--emulate", "--state-dir", str(state), "-q", cwd=tmp_path, timeout=120)
-    assert first.returncode == EXIT_REJECTIONS, first.stdout + first.stderr
-    again = run_cli(
-        "run", str(job), "--emulate", "--state-dir", str(state), "--workers", "2", "-q", cwd=tmp_path, timeout=120
-    )
-    assert again.returncode == EXIT_REJECTIONS and "already complete" in again.stdout, again.stdout + again.stderr
+def test_a_finished_job_is_complete_with_or_without_workers(tmp_path, emulator):
+    source = write_csv(tmp_path / "in.csv", contact_rows(40))
+    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"))
+    first = run_cli("run", str(spec), "-q", cwd=tmp_path)
+    assert first.returncode == EXIT_OK, first.stdout + first.stderr
+    again = run_cli("run", str(spec), "--workers", "2", "-q", cwd=tmp_path, timeout=120)
+    assert again.returncode == EXIT_OK and "already complete" in again.stdout, again.stdout + again.stderr
+    assert emulator_stats(emulator)["requests"] == 40  # nothing sent twice
 
 
 def test_a_job_under_way_in_one_process_is_not_sent_again_in_shards(tmp_path, emulator):
     source = write_csv(tmp_path / "in.csv", contact_rows(400))
-    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "100/s"')
+    spec = write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin"), run='rate = "200/s"')
     process = start_cli("run", str(spec), "-q", cwd=tmp_path)
     assert wait_for(lambda: emulator.state.store.count("rampwin") >= 60, timeout=60)
     process.send_signal(signal.SIGKILL)
