@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import hashlib
 import time
 from typing import Any
@@ -41,6 +40,7 @@ CLOCK_READINGS = 3  # round trips that only read the clock before a process's fi
 LATE_SLOT_SECONDS = 0.02
 KEY_PREFIX = "bulkcontacts:budget:"
 PAUSE_CHANNEL = ":pause"  # the budget's key and this: where a pause is published as it is stored
+LISTEN_SECONDS = 0.5  # the subscription's longest read: how soon a closing pacer's listener notices
 
 GCRA = """
 local t = redis.call('TIME')
@@ -109,6 +109,7 @@ class SharedPacer(Pacer):
         self._clock = (float("inf"), 0.0, 0.0)  # (round trip, offset, when): the best clock reading so far
         self._calibrated = False
         self._listener: asyncio.Task[None] | None = None  # the subscription to the budget's pauses
+        self._closing = False
         self._spacing = 1.0  # seconds between the slots of the last batch (wider while the budget ramps)
 
     async def _call(self, op: str, value: float = 0.0) -> float:
@@ -147,12 +148,12 @@ class SharedPacer(Pacer):
         published, not only stored, so no worker sends on slots it was granted before it (a batch is ~40 ms
         of the rate). A lost subscription is opened again; meanwhile the stored pause still reaches this
         process at its next batch."""
-        while True:
+        while not self._closing:
             try:
                 async with self.client.pubsub() as channel:
                     await channel.subscribe(self.key + PAUSE_CHANNEL)
-                    while True:
-                        message = await channel.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    while not self._closing:
+                        message = await channel.get_message(ignore_subscribe_messages=True, timeout=LISTEN_SECONDS)
                         if message is not None:
                             self._paused_by_another(float(message["data"]) + self._clock[1])
             except (OSError, RedisError, ValueError):
@@ -222,8 +223,10 @@ class SharedPacer(Pacer):
         pending = [task for task in self._background if not task.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        self._closing = True
         if self._listener is not None:
+            # redis-py may swallow a cancellation inside a read: the flag ends the loop at its next read, and
+            # the wait is bounded either way.
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            await asyncio.wait({self._listener}, timeout=LISTEN_SECONDS * 2)
         await self.client.aclose()
