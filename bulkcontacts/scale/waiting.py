@@ -15,7 +15,7 @@ from bulkcontacts.scale.cluster import submit
 from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.scale.shard import STOP, ShardTask
-from bulkcontacts.state.checkpoint import StateDir
+from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.layout import SHARDS_DIR
 from bulkcontacts.ui.display import Display, Snapshot
 
@@ -55,28 +55,32 @@ def shard_progress(plan: ShardPlan, root: Path) -> tuple[int, dict[str, int]]:
     say (committed work)."""
     done, counts = 0, dict[str, int]()
     for index in range(plan.count):
-        with contextlib.suppress(UsageError):
-            progress = StateDir(plan.shard_path(root, index)).load()
-            if progress is None:
-                continue
-            names: tuple[str, ...] = ("records_fetched",) if progress.kind == "export" else ("created", "rejected")
-            done += (
-                progress.counts.get("pages", 0)
-                if progress.kind == "export"
-                else sum(progress.counts.get(name, 0) for name in names)
-            )
-            for name in names:
-                counts[name] = counts.get(name, 0) + progress.counts.get(name, 0)
+        progress = _checkpoint(plan, root, index)
+        if progress is None:
+            continue
+        names: tuple[str, ...] = ("records_fetched",) if progress.kind == "export" else ("created", "rejected")
+        done += (
+            progress.counts.get("pages", 0)
+            if progress.kind == "export"
+            else sum(progress.counts.get(name, 0) for name in names)
+        )
+        for name in names:
+            counts[name] = counts.get(name, 0) + progress.counts.get(name, 0)
     return done, counts
 
 
-def _saved(plan: ShardPlan, root: Path, index: int) -> int:
-    """Units a shard's checkpoint holds as done (rows of its own span, or pages)."""
+def _checkpoint(plan: ShardPlan, root: Path, index: int) -> Progress | None:
+    """A shard's checkpoint, or None where it has none yet (or one that cannot be read)."""
     with contextlib.suppress(UsageError):
-        progress = StateDir(plan.shard_path(root, index)).load()
-        if progress is not None:
-            return progress.done_count - (progress.extra.get("span", [0])[0] if progress.kind == "import" else 0)
-    return 0
+        return StateDir(plan.shard_path(root, index)).load()
+    return None
+
+
+def _saved(progress: Progress | None) -> int:
+    """Units a shard's checkpoint holds as done (rows of its own span, or pages)."""
+    if progress is None:
+        return 0
+    return progress.done_count - (progress.extra.get("span", [0])[0] if progress.kind == "import" else 0)
 
 
 def wait_for_shards(
@@ -84,7 +88,7 @@ def wait_for_shards(
 ) -> list[dict[str, Any]]:
     """Submit the shards and wait for them all, one bar fed by their checkpoints; Ctrl-C stops them cleanly."""
     before, _ = shard_progress(plan, root)
-    done_before = [_saved(plan, root, index) for index in range(plan.count)]
+    done_before = [_saved(_checkpoint(plan, root, index)) for index in range(plan.count)]
     unit = "pages" if tasks and tasks[0].pages is not None else "rows"
     snapshot, began = Snapshot(total=plan.total_rows, unit=unit), time.monotonic()
     display.start(label, Snapshot(total=plan.total_rows, done=before, unit=unit))
@@ -114,11 +118,11 @@ def _outcome(task: ShardTask, future: Any, plan: ShardPlan, root: Path, done_bef
     if future.done() and future.status == "finished":
         return dict(future.result())
     why = f"failed: {future.exception()}" if future.done() else "still stopping when the driver gave up waiting"
-    progress = StateDir(plan.shard_path(root, task.index)).load()
+    progress = _checkpoint(plan, root, task.index)
     if progress is None:
         return {"index": task.index, "status": "interrupted", "message": why, "counts": {}}
     counts = {**progress.counts, "total_rows": progress.total or 0}
-    done = _saved(plan, root, task.index)
+    done = _saved(progress)
     return {
         "index": task.index,
         "status": "interrupted",
