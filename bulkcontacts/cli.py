@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from bulkcontacts.jobs.common import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
 from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job, verify_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
-from bulkcontacts.report.page import write_report
 from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.state.lock import job_lock
@@ -176,6 +174,8 @@ def _point_at_report(job: Path, state_dir: Path | None, state_path: Path, write:
         target = shown_path(state_path / "report.html")
         line(f"report: `bulkcontacts report {shown_path(job)}{where}` draws this run ({target})")
         return
+    from bulkcontacts.report.page import write_report  # the charts' code: only when a report is drawn
+
     try:
         line(f"report: {shown_path(write_report(state_path))}")
     except UsageError as error:  # the run's own outcome stands; only the report could not be written
@@ -273,6 +273,10 @@ def status(job: Path, state_dir: Path | None) -> None:
 def report(job: Path, state_dir: Path | None, output: Path | None, open_it: bool) -> None:
     """Write a job's run report: one self-contained HTML page with charts (throughput against the limit,
     latency, rejections by reason, the run segments, verify's reconciliation)."""
+
+    import webbrowser
+
+    from bulkcontacts.report.page import write_report
 
     def action() -> int:
         spec = load_spec(job, emulate=True)

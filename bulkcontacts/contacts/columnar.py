@@ -23,7 +23,7 @@ import phonenumbers
 import polars as pl
 
 from bulkcontacts.contacts.mapping import EMAIL, ContactMapper
-from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, ascii_digits, python_rule, valid_for
+from bulkcontacts.contacts.phone_rules import COUNTRY_CODES, ascii_digits, metadata_of, python_rule, valid_for
 from bulkcontacts.contacts.phones import MAX_NATIONAL, MIN_NATIONAL, Home, home
 from bulkcontacts.contacts.regions import names as region_names
 from bulkcontacts.contacts.values import certainly_converts, certainly_empty
@@ -379,13 +379,23 @@ def _dialled(place: Home) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _country_code(digits: pl.Expr) -> pl.Expr:
-    """The country code the digits start with (codes are a prefix code: at most one does), as text."""
-    choices = [
-        (digits.str.slice(0, length).is_in([str(code) for code in COUNTRY_CODES if len(str(code)) == length]),
-         digits.str.slice(0, length))
-        for length in (1, 2, 3)
-    ]  # fmt: skip
-    return _first_of(choices).cast(pl.String)
+    """The country code the digits start with, as text: one lookup of their first three characters."""
+    starts, codes = _codes_by_start()
+    return digits.str.slice(0, 3).replace_strict(starts, codes, default=None, return_dtype=pl.String)
+
+
+@functools.cache
+def _codes_by_start() -> tuple[pl.Series, pl.Series]:
+    """Every string of one to three digits, and the country code it starts with (codes are a prefix code: at
+    most one does; none starts with 0)."""
+    table: dict[str, str] = {}
+    for length in (1, 2, 3):
+        for start in (str(number).zfill(length) for number in range(10**length)):
+            found = (start[:size] for size in range(1, length + 1) if int(start[:size]) in COUNTRY_CODES)
+            code = next(found, None) if start[0] != "0" else None
+            if code is not None:
+                table[start] = code
+    return pl.Series(list(table), dtype=pl.String), pl.Series(list(table.values()), dtype=pl.String)
 
 
 def _national(place: Home) -> pl.Expr:
@@ -488,7 +498,7 @@ def _code_facts() -> tuple[dict[int, int], dict[int, str], list[int], list[int],
             prefixes[code] = stripping
         elif stripping:
             patterned.append(code)
-        if valid_for(code) is not None:
+        if metadata_of(code) is not None:  # as ``valid_for(code) is not None``, without building its rules
             ruled.append(code)
     return shortest, prefixes, patterned, ruled, possible
 

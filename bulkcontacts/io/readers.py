@@ -35,8 +35,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pa_parquet
 
 from bulkcontacts.config.sources import FileSource
+from bulkcontacts.contacts.presets import VCARD_COLUMNS
 from bulkcontacts.errors import UsageError
-from bulkcontacts.io import vcard
 from bulkcontacts.text import NEUTRALISED
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
@@ -157,6 +157,8 @@ class FileReader:
             return int(self._guard(lambda: pa_parquet.ParquetFile(self.path).metadata.num_rows))
         self._refuse_nul_bytes()
         if self.format == "vcard":
+            from bulkcontacts.io import vcard  # vobject: 10 ms of every start-up, for vCard files only
+
             with _open_text(self.path, self.encoding) as handle:
                 return sum(1 for _ in vcard.rows(handle, self.path, self.encoding))
         if self.format == "jsonl":
@@ -273,7 +275,7 @@ class FileReader:
         if self.format == "parquet":
             return list(pa_parquet.ParquetFile(self.path).schema_arrow.names)
         if self.format == "vcard":
-            return list(vcard.COLUMNS)
+            return list(VCARD_COLUMNS)
         if self.format == "jsonl":  # every line's keys: a key first seen on line 100,000 is a column too
             names: dict[str, None] = {}
             count = 0
@@ -359,12 +361,14 @@ class FileReader:
 
     def _vcard_frames(self) -> Iterator[Batch]:
         """Batches of ``batch_rows`` cards as Arrow string columns, so the column-wise path takes them as CSV's."""
+        from bulkcontacts.io import vcard  # as in count_rows
+
         first = 0
         with _open_text(self.path, self.encoding) as handle:
             cards = vcard.rows(handle, self.path, self.encoding)
             while chunk := list(islice(cards, self.spec.batch_rows)):
                 columns = [pa.array(values, type=pa.string()) for values in zip(*chunk, strict=True)]
-                yield Batch(first, arrow=pa.RecordBatch.from_arrays(columns, names=list(vcard.COLUMNS)))
+                yield Batch(first, arrow=pa.RecordBatch.from_arrays(columns, names=list(VCARD_COLUMNS)))
                 first += len(chunk)
 
     def _jsonl_frames(self) -> Iterator[Batch]:
