@@ -19,6 +19,7 @@ import functools
 import re
 from typing import Any
 
+import numpy as np
 import phonenumbers
 import polars as pl
 
@@ -310,11 +311,18 @@ def _judged_readings(part: pl.DataFrame, place: Home, policy: str) -> pl.DataFra
     """The readings with their validity: the international one's everywhere, the national one's where the
     international one did not already decide the row."""
     readings = _readings(part, place)
-    judged = readings.join(_validity(readings, "p"), on="at", how="left")
+    judged = readings.with_columns(p_valid=_validity(readings["p_code"], readings["p_national"]))
     p_valid, bare = pl.col("p_valid").fill_null(False), pl.col("kind") == BARE
     by_p = bare & p_valid if policy == "international" else bare & p_valid & (pl.col("p_code") == place.code)
-    wanted = judged if policy == "national" else judged.filter(~((pl.col("kind") == INTERNATIONAL) | by_p))
-    return judged.join(_validity(wanted, "h"), on="at", how="left")
+    if policy == "national":
+        return judged.with_columns(h_valid=_validity(judged["h_code"], judged["h_national"]))
+    wanted = np.flatnonzero(judged.select(~((pl.col("kind") == INTERNATIONAL) | by_p)).to_series().to_numpy())
+    h_valid = pl.Series("h_valid", dtype=pl.Boolean).extend_constant(None, judged.height)
+    if len(wanted):
+        h_valid = h_valid.scatter(
+            wanted, _validity(judged["h_code"].gather(wanted), judged["h_national"].gather(wanted))
+        )
+    return judged.with_columns(h_valid)
 
 
 def _first_of(choices: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
@@ -345,7 +353,9 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
         .with_columns(kind=kind, international=international)
         .with_columns(
             code_text=_country_code(pl.col("international")),
-            one_run=pl.col("cell").str.strip_chars(" ").str.contains("^[0-9]+$"),  # no grouping written
+            # No grouping written: only digits between the spaces (a plain cell: digits, separators, a "+").
+            one_run=(pl.col("cell").str.strip_chars(" ").str.len_bytes() == pl.col("digits").str.len_bytes())
+            & ~pl.col("digits").str.starts_with("+"),
         )
         .select(
             "at",
@@ -368,7 +378,11 @@ def _readings(part: pl.DataFrame, place: Home) -> pl.DataFrame:
 def _dialled(place: Home) -> tuple[pl.Expr, pl.Expr]:
     """(the digits after the region's international prefix, whether one was dialled), as ``Home.after_idd``."""
     digits = pl.col("digits")
-    if place.idd_prefixes:  # "00", "011": plain prefix tests (most regions)
+    if len(place.idd_prefixes) == 1:  # "00": one plain prefix (most regions); ``after`` counts only where dialled
+        prefix = place.idd_prefixes[0]
+        after = digits.str.slice(len(prefix))
+        return after, digits.str.starts_with(prefix) & (after.str.len_chars() > 0) & ~after.str.starts_with("0")
+    if place.idd_prefixes:  # "00", "011": plain prefix tests
         written = _first_of([(digits.str.starts_with(prefix), pl.lit(len(prefix))) for prefix in place.idd_prefixes])
     elif place.idd is not None:
         written = digits.str.extract(f"^({ascii_digits(place.idd.pattern)})", 1).str.len_chars()
@@ -412,25 +426,31 @@ def _national(place: Home) -> pl.Expr:
     return _first_of(choices)
 
 
-def _validity(readings: pl.DataFrame, which: str) -> pl.DataFrame:
-    """(at, {which}_valid) for one reading of every row: true (libphonenumber calls it valid), false (and
+def _validity(codes: pl.Series, nationals: pl.Series) -> pl.Series:
+    """One reading's validity per row (in the rows' order): true (libphonenumber calls it valid), false (and
     its parser could not make it valid either), null (unknown: the per-row path decides). Lengths are
     screened for every code at once; the rules' patterns run only on numbers of a length they could accept,
     a query per code with many such rows, one by one for the rest (a query costs milliseconds, whatever its
     size)."""
-    name = f"{which}_valid"
-    frame = readings.select("at", code=pl.col(f"{which}_code"), national=pl.col(f"{which}_national"))
-    screened = frame.with_columns(screen=_screen())
-    decided = screened.filter(pl.col("screen") != TO_RULE)
-    judged = [decided.select("at", pl.when(pl.col("screen") == UNSURE).then(None).otherwise(False).alias(name))]
-    to_rule = screened.filter(pl.col("screen") == TO_RULE)
-    sizes = to_rule.group_by("code").len()
-    common = sizes.filter(pl.col("len") >= SMALL_GROUP)["code"].to_list()
-    judged += [to_rule.filter(pl.col("code") == code).select("at", _ruled(code).alias(name)) for code in common]
-    rare = to_rule.filter(~pl.col("code").is_in(common))
-    verdicts = [_ruled_one(code, national) for code, national in zip(rare["code"], rare["national"], strict=True)]
-    judged.append(pl.DataFrame({"at": rare["at"], name: pl.Series(verdicts, dtype=pl.Boolean)}))
-    return pl.concat(judged)
+    frame = pl.DataFrame({"code": codes, "national": nationals})
+    screen = frame.select(_screen()).to_series().to_numpy()
+    valid = pl.Series(np.zeros(len(screen), dtype=bool)).scatter(np.flatnonzero(screen == UNSURE), None)
+    to_rule = np.flatnonzero(screen == TO_RULE)
+    if not len(to_rule):
+        return valid
+    ruled = frame[to_rule]
+    code_of = ruled["code"].to_numpy()
+    found, sizes = np.unique(code_of, return_counts=True)
+    rare = np.ones(len(to_rule), dtype=bool)
+    for code in found[sizes >= SMALL_GROUP].tolist():
+        rows = np.flatnonzero(code_of == code)
+        rare[rows] = False
+        valid = valid.scatter(to_rule[rows], ruled[rows].select(_ruled(code)).to_series())
+    if rare.any():
+        few = ruled.filter(pl.Series(rare))
+        verdicts = [_ruled_one(code, national) for code, national in zip(few["code"], few["national"], strict=True)]
+        valid = valid.scatter(to_rule[rare], pl.Series(verdicts, dtype=pl.Boolean))
+    return valid
 
 
 def _ruled_one(code: int, national: str) -> bool | None:
