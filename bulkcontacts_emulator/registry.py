@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bulkcontacts_emulator.state import EmulatorState
 
-BUILT_IN = ("rampwin", "tether", "kore", "smartflo")
+BUILT_IN = ("rampwin", "tether", "kore", "smartflo", "rest")
 ENTRY_POINTS = "bulkcontacts_emulator.providers"
 PLUGINS_VARIABLE = "BULKCONTACTS_EMULATOR_PROVIDERS"
 Record = dict[str, Any]

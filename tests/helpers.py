@@ -158,6 +158,8 @@ EXPORT_ENV = {
     "TETHER_PASSWORD": "tether-pw-3c2a",
     "KORE_CLIENT_SECRET": "kore-secret-91ab",
     "SMARTFLO_PASSWORD": "smartflo-pw-55e0",
+    "CRM_TOKEN": "crm-token-0c4d",  # a [source] type = "rest"
+    "CRM_KEY": "crm-key-7f3b",
 }
 
 

@@ -74,7 +74,9 @@ class ExportJob(JobBase):
     sink: FileSink
 
     def _shaping(self) -> dict[str, Any]:
-        return {"sink": self.sink.model_dump(mode="json", exclude={"path"}), "source": source_identity(self.source)}
+        # ``max_pages`` is a safety cap: raising it after the export reached it must resume, not start over.
+        source = source_identity(self.source, exclude=frozenset({"max_pages"}))
+        return {"sink": self.sink.model_dump(mode="json", exclude={"path"}), "source": source}
 
 
 class MigrateJob(JobBase):

@@ -62,6 +62,11 @@ def _typed(tables: Tables) -> JobSpec:
     if isinstance(source, FileSource) and isinstance(sink, RampwinSink):
         return ImportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     if isinstance(source, ProviderSource) and isinstance(sink, FileSink):
+        if sink.normalize and not source.has_shared_columns:
+            raise UsageError(
+                f"[sink] normalize: a {source.type} source's fields are the API's own, so there are no shared "
+                "columns to write; remove normalize (the records are written as the API gives them)"
+            )
         return ExportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     if isinstance(source, ProviderSource) and isinstance(sink, RampwinSink):
         return MigrateJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
@@ -72,6 +77,7 @@ def _typed(tables: Tables) -> JobSpec:
 
 
 TABLES = ("job", "source", "sink", "mapping", "run")
+TAGGED = ("source", "sink", "paginator", "auth")  # tables whose ``type`` picks their model
 
 
 def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
@@ -140,9 +146,10 @@ def _spec_hint(path: Path) -> str:
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    loc = list(first["loc"])
-    if len(loc) > 2 and loc[0] in ("source", "sink"):
-        del loc[1]  # the discriminator tag pydantic inserts, e.g. ("source", "file", "path")
+    # The discriminator tags pydantic inserts after a tagged table, e.g. ("source", "file", "path") or
+    # ("source", "rest", "paginator", "cursor", "cursor_param"), are not keys the user wrote.
+    whole = list(first["loc"])
+    loc = [part for index, part in enumerate(whole) if not (0 < index < len(whole) - 1 and whole[index - 1] in TAGGED)]
     kind, message = first["type"], first["msg"]
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.7)

@@ -6,7 +6,7 @@ import codecs
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 
@@ -134,6 +134,7 @@ class ProviderSource(Strict):
     mode: Literal["full", "incremental"] = "full"
     phone_region: str = "IN"  # for the normalised phone_number column
     allow_insecure_http: bool = False
+    has_shared_columns: ClassVar[bool] = True  # ``[sink] normalize`` can write the shared columns
 
 
 class LoginCredentials(ProviderSource):
@@ -162,4 +163,4 @@ NOT_IDENTIFYING = frozenset({"base_url", "allow_insecure_http"})
 def source_identity(model: BaseModel, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """What identifies a provider source's data: provider, account/channel/list ids and filters; never
     secrets, the login's email or the address the API was reached at."""
-    return model.model_dump(mode="json", exclude=set(SECRET_KEYS | NOT_IDENTIFYING | exclude) | {"email"})
+    return model.model_dump(mode="json", exclude=set(SECRET_KEYS | NOT_IDENTIFYING | exclude) | {"email", "auth"})

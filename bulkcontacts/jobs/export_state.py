@@ -27,11 +27,20 @@ class ExportState:
         self.signatures: dict[int, list[Any]] = {
             int(index): mark for index, mark in progress.extra.get("signatures", {}).items()
         }
+        # A sequential list's page → the cursor or link it named as the next (the frontier's is committed:
+        # a resume asks for the next page with it).
+        self.following: dict[int, str] = {int(index): link for index, link in progress.extra.get("after", {}).items()}
         self._lock = asyncio.Lock()
 
-    def landed(self, index: int, records: int) -> None:
+    def landed(self, index: int, records: int, following: str | None = None) -> None:
         self.pending.append((index, records))
         self.landed_pages.add(index)
+        if following is not None:
+            self.following[index] = following
+
+    def after(self, index: int) -> str | None:
+        """What page ``index - 1`` named as the next (None for the first page, or a numbered list)."""
+        return self.following.get(index - 1) if index > 0 else None
 
     async def commit(self, *, finished: bool = False) -> None:
         """Commit the landed pages, to the end even if the caller is cancelled (a thread saves them; a later
@@ -57,6 +66,10 @@ class ExportState:
             progress.extra["signatures"] = {
                 str(index): mark for index, mark in sorted(self.signatures.items()) if progress.is_done(index)
             }
+            self.following = {index: link for index, link in self.following.items() if index >= frontier}
+            progress.extra["after"] = {
+                str(index): link for index, link in sorted(self.following.items()) if progress.is_done(index)
+            }
             progress.finished = finished
             try:
                 await asyncio.to_thread(self._save, [index for index, _ in pending])
@@ -72,7 +85,7 @@ class ExportState:
         return index in self.landed_pages or self.progress.is_done(index)
 
     @classmethod
-    def plan_of(cls, progress: Progress, page_size: int, max_pages: int) -> PagePlan:
+    def plan_of(cls, progress: Progress, page_size: int | None, max_pages: int) -> PagePlan:
         """The plan as the last commit left it (a resume knows the total it learned)."""
         extra = progress.extra
         return PagePlan(

@@ -17,7 +17,7 @@ from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.jobs.export_state import ExportState
 from bulkcontacts.providers.base import ListApi, PageResult
 from bulkcontacts.providers.fetch import PageFetcher
-from bulkcontacts.providers.paging import PagingError, signature
+from bulkcontacts.providers.paging import PagingError, repeated_next, signature
 from bulkcontacts.state.atomic import StateUnwritable
 from bulkcontacts.state.parts import PartStore
 
@@ -37,7 +37,7 @@ class PageScheduler:
         self.end: int | None = None  # a shard of a sharded export: no page from here on is its own
 
     async def attempt(self, work: Work[int]) -> Attempt:
-        result = await self.fetcher.fetch(work.item)
+        result = await self.fetcher.fetch(work.item, self.ledger.after(work.item))
         if isinstance(result, Succeeded):
             api = self.api
             try:
@@ -60,7 +60,7 @@ class PageScheduler:
         pool = self._pool
         index = 0
         while not pool.stopping:
-            if self.plan.knows_total:
+            if self.plan.knows_total and self.api.random_access:
                 last = self.plan.total_pages or 0
                 for page in range(last if self.end is None else min(last, self.end)):
                     if not self.ledger.is_done(page) and page not in self._arrivals:
@@ -70,6 +70,10 @@ class PageScheduler:
             if known is not None and index >= known:
                 return
             if not self.ledger.is_done(index):
+                if index > 0 and not self.api.random_access and self.ledger.after(index) is None:
+                    self._refuse(f"page {index + 1}: the next cursor or link of page {index} was not kept; "
+                                 "run again with --restart", stop=True)  # fmt: skip
+                    return
                 waiting = self._arrivals[index] = asyncio.get_running_loop().create_future()
                 yield Work(index)
                 if not await _arrived(waiting, pool):
@@ -91,12 +95,12 @@ class PageScheduler:
         if short is not None:
             return self._refuse(short, stop=False)
         mark = page_signature(page, self.api)
-        loop = self._repeats(index, mark)
+        loop = self._repeats(index, mark) or repeated_next(index, self.ledger.after(index), page)
         if loop is not None:
             return self._refuse(loop, stop=True)
         if mark is not None:
             self.ledger.signatures[index] = mark
-        self.ledger.landed(index, len(page.records))
+        self.ledger.landed(index, len(page.records), page.next)
         return True
 
     def _repeats(self, index: int, mark: list[Any] | None) -> str | None:

@@ -24,6 +24,7 @@ class HttpRequest:
     path: str
     params: dict[str, str] = field(default_factory=dict)
     json: dict[str, Any] | None = None
+    url: str | None = None  # a whole URL (a next link) instead of the base URL and ``path``
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,16 @@ class PageResult:
     total_records: int | None = None
     total_pages: int | None = None
     has_more: bool | None = None
+    next: str | None = None  # a sequential list's cursor or link to the page after this one
 
 
 class PageError(ValueError):
-    """A 200 answer whose body is not a page of this provider."""
+    """A 200 answer whose body is not a page of this provider (asking again may give a good one)."""
+
+
+class PageRefused(PageError):
+    """A 200 answer the spec cannot read (no list where ``data_selector`` points, a record without its id, a
+    next link to another origin): asking again gives the same; the user must change the spec."""
 
 
 class ListApi(Protocol):
@@ -46,11 +53,18 @@ class ListApi(Protocol):
     provider: str
     id_field: str
     updated_field: str  # the field an incremental run's high-water mark is taken from
-    page_size: int
+    random_access: bool  # any page can be asked for by number (else each needs the one before: no fan-out)
 
-    def request(self, index: int) -> HttpRequest: ...
+    @property
+    def page_size(self) -> int | None:
+        """Records in a full page (None: not known, as for a cursor)."""
+        ...
 
-    def parse(self, body: Any) -> PageResult: ...
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
+        """Page ``index``'s request; ``after``: the ``next`` of page ``index - 1`` (sequential lists only)."""
+        ...
+
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult: ...
 
     def is_last(self, index: int, page: PageResult) -> bool:
         """The provider's own rule that ``page`` is the final one."""

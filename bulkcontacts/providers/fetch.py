@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bulkcontacts.engine.attempts import Attempt, Fatal, Retry, RetryNow, Succeeded
-from bulkcontacts.providers.base import Auth, ListApi, LoginFailed, LoginUnavailable, PageError
+from bulkcontacts.providers.base import Auth, ListApi, LoginFailed, LoginUnavailable, PageError, PageRefused
 from bulkcontacts.providers.http import classify_failure, read_json, transport_failure
 
 
@@ -64,7 +64,8 @@ class PageFetcher:
         self.credentials = credentials
         self.session = session
 
-    async def fetch(self, index: int) -> Attempt:
+    async def fetch(self, index: int, after: str | None = None) -> Attempt:
+        """Page ``index`` (``after``: what the page before it said comes next, for a sequential list)."""
         try:
             headers = await self.credentials.headers()
         except LoginFailed as error:
@@ -72,7 +73,7 @@ class PageFetcher:
         except LoginUnavailable as error:
             return Retry(str(error), maybe_applied=False)
         generation = self.credentials.generation  # the token these headers carry
-        answer = await self._ask(index, headers)
+        answer = await self._ask(index, after, headers)
         if isinstance(answer, Retry):
             return answer
         if answer.status == 200:
@@ -81,12 +82,12 @@ class PageFetcher:
             return await self._renew(generation)
         return self._failure(index, answer)
 
-    async def _ask(self, index: int, headers: dict[str, str]) -> Answer | Retry:
-        request = self.api.request(index)
+    async def _ask(self, index: int, after: str | None, headers: dict[str, str]) -> Answer | Retry:
+        request = self.api.request(index, after)
         try:
             async with self.session.request(
                 request.method,
-                self.credentials.base_url + request.path,
+                request.url or self.credentials.base_url + request.path,
                 params=request.params,
                 json=request.json,
                 headers=headers,
@@ -102,7 +103,9 @@ class PageFetcher:
                 f"page {index + 1}: HTTP 200 with a body that is not JSON: {answer.body!r}", 200, maybe_applied=False
             )
         try:
-            return Succeeded(self.api.parse(answer.body))
+            return Succeeded(self.api.parse(answer.body, answer.headers))
+        except PageRefused as error:
+            return Fatal(f"page {index + 1}: {error}", 200)
         except PageError as error:
             return Retry(
                 f"page {index + 1}: unexpected answer ({error}): {str(answer.body)[:200]}", 200, maybe_applied=False

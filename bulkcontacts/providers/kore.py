@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import aiohttp
@@ -76,6 +77,7 @@ class KoreList:
     The paging fields (``hasMore``, ``totalPages``, ``totalResults``) are read inside ``data`` or at the top."""
 
     provider = "kore"
+    random_access = True  # numbered pages
     id_field = "_id"
     updated_field = "updatedAt"
 
@@ -84,7 +86,7 @@ class KoreList:
         self.source = source
         self.page_size = source.page_size
 
-    def request(self, index: int) -> HttpRequest:
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
         source = self.source
         path = (
             f"/campaign/api/v2/public/{source.stream_id}/campaign/contactList/{source.contact_list_id}/getAllContacts"
@@ -95,7 +97,7 @@ class KoreList:
             params={"accountId": source.account_id, "skip": str(index * self.page_size), "limit": str(self.page_size)},
         )
 
-    def parse(self, body: Any) -> PageResult:
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         if not isinstance(body, dict) or body.get("status") not in ("success", None):
             raise PageError("a Kore.ai page has status: success")
         data = body.get("data")

@@ -21,7 +21,7 @@ class PagingError(Exception):
 class PagePlan:
     """Which pages an export needs and when it is complete. Built fresh per run from the checkpoint."""
 
-    page_size: int
+    page_size: int | None  # None: unknown (then only "not empty" is expected of a page before the last)
     max_pages: int
     total_pages: int | None = None  # known when the provider tells a total
     total_records: int | None = None
@@ -38,7 +38,7 @@ class PagePlan:
         if self.total_pages is None:
             if page.total_pages is not None:
                 self.total_pages = page.total_pages
-            elif page.total_records is not None:
+            elif page.total_records is not None and self.page_size is not None:
                 self.total_pages = math.ceil(page.total_records / self.page_size)
         if self.total_pages is not None and self.total_pages > self.max_pages:
             raise PagingError(
@@ -57,8 +57,8 @@ class PagePlan:
         if self.total_pages == 0:
             return 0  # an empty list: the one page asked for is rightly empty
         if index < self.total_pages - 1:
-            return self.page_size
-        if self.total_records is None:
+            return self.page_size or 1
+        if self.total_records is None or self.page_size is None:
             return 1  # only a page count: the last page still holds something
         return max(0, self.total_records - (self.total_pages - 1) * self.page_size)
 
@@ -90,3 +90,14 @@ def signature(records: list[dict[str, Any]], id_field: str) -> tuple[int, Any, A
     if not records:
         return None
     return len(records), records[0].get(id_field), records[-1].get(id_field)
+
+
+def repeated_next(index: int, after: str | None, page: PageResult) -> str | None:
+    """Why a sequential list is not paging: page ``index`` names as the next the cursor or link it was asked
+    with (``after``), or None."""
+    if after is None or page.next != after:
+        return None
+    return (
+        f"page {index + 1} answered with the cursor or link it was asked with ({after[:80]!r}) as the next one: "
+        "the API is not paging (loop detected); check [source] paginator"
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import SecretStr, field_validator
@@ -46,6 +47,7 @@ class RampwinList:
     The maximum ``pageSize`` is undocumented (inferred: 100, configurable)."""
 
     provider = "rampwin"
+    random_access = True  # numbered pages
     id_field = "_id"
     updated_field = "updatedAt"
 
@@ -54,7 +56,7 @@ class RampwinList:
         self.page_size = source.page_size
         self.since = since  # incremental: only records updated after this
 
-    def request(self, index: int) -> HttpRequest:
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
         body: dict[str, Any] = {
             "page": index + 1,
             "pageSize": self.page_size,
@@ -75,7 +77,7 @@ class RampwinList:
         newer = {"field_name": "updatedAt", "operator": "greater_than", "field_value": self.since}
         return [group + [newer] for group in groups] or [[newer]]
 
-    def parse(self, body: Any) -> PageResult:
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         data = body.get("data") if isinstance(body, dict) and body.get("success") is True else None
         if not isinstance(data, dict) or not isinstance(data.get("contacts"), list):
             raise PageError("a Rampwin page has success: true and data.contacts")

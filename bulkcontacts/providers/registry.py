@@ -16,7 +16,7 @@ from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.providers.base import Provider
 
-BUILT_IN = ("rampwin", "tether", "kore", "smartflo")
+BUILT_IN = ("rampwin", "tether", "kore", "smartflo", "rest")
 ENTRY_POINTS = "bulkcontacts.providers"
 PLUGINS_VARIABLE = "BULKCONTACTS_PROVIDERS"
 

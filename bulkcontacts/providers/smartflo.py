@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -25,6 +26,7 @@ class SmartfloList:
     ``updated_after``'s format is undocumented: ISO 8601 is sent."""
 
     provider = "smartflo"
+    random_access = True  # numbered pages
     id_field = "id"
     updated_field = "updated_at"
 
@@ -33,7 +35,7 @@ class SmartfloList:
         self.page_size = source.page_size
         self.since = since
 
-    def request(self, index: int) -> HttpRequest:
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
         params = {"page": str(index + 1), "limit": str(self.page_size)}
         if self.source.contact_group_id is not None:
             params["contact_group_id"] = self.source.contact_group_id
@@ -42,7 +44,7 @@ class SmartfloList:
             params["updated_after"] = updated_after
         return HttpRequest("GET", "/v1/contacts", params=params)
 
-    def parse(self, body: Any) -> PageResult:
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise PageError("a Smartflo page has results")
         return PageResult(body["results"])

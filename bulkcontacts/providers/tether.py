@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -63,6 +64,7 @@ class TetherList:
     older contacts updated since (Tether's list has no update-time filter)."""
 
     provider = "tether"
+    random_access = True  # numbered pages
     id_field = "_id"
     updated_field = "createdAt"  # the high-water mark's field: what dateRange filters on
 
@@ -71,7 +73,7 @@ class TetherList:
         self.page_size = source.page_size
         self.since = since
 
-    def request(self, index: int) -> HttpRequest:
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
         params = {"page": str(index + 1), "size": str(self.page_size), "ownerFilter": self.source.owner_filter}
         for key, name in FILTERS.items():
             value = getattr(self.source, key)
@@ -84,7 +86,7 @@ class TetherList:
             params["dateRange"] = json.dumps(date_range)
         return HttpRequest("GET", "/api/contacts", params=params)
 
-    def parse(self, body: Any) -> PageResult:
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("contacts"), list):
             raise PageError("a Tether page has data.contacts")

@@ -56,8 +56,9 @@ def export_in_shards(
     started = time.monotonic()
     known = load_plan(root)
     total_pages, total_records = (known.total_rows, known.records) if known else _total(spec)
-    if total_pages is None:
-        display.note("the provider does not say how many pages it holds, so they cannot be split: one process")
+    if total_pages is None or not provider_of(spec.source).list_api(spec.source, None).random_access:
+        why = "does not say how many pages it holds" if total_pages is None else "pages by cursor or link"
+        display.note(f"the list {why}, so its pages cannot be split: one process")
         return asyncio.run(run_export(spec, state_path=root, restart=False, display=display))
     with dask_client(scale.workers, scale.cluster) as client:
         workers = probe_shared_storage(client, root, [job])

@@ -40,6 +40,7 @@ class Marks(TypedDict, total=False):
     total_records: int | None
     last_page: int | None
     signatures: dict[str, list[Any]]  # pages near the frontier: size, first and last id (loop detection)
+    after: dict[str, str]  # a sequential list: the frontier page's next cursor or link (never a secret)
     fetch_seconds: float
     # imports
     send_seconds: float

@@ -8,6 +8,7 @@ key goes in an ``X-Acme-Key`` header, and a person's name is nested (``{"name": 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import aiohttp
@@ -28,6 +29,7 @@ class AcmeSource(ProviderSource):
 
 class AcmeList:
     provider = "acme"
+    random_access = True  # numbered pages
     id_field = "id"
     updated_field = "modified"
 
@@ -35,13 +37,13 @@ class AcmeList:
         self.source = source
         self.page_size = source.page_size
 
-    def request(self, index: int) -> HttpRequest:
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
         params = {"offset": str(index * self.page_size), "count": str(self.page_size)}
         if self.source.segment is not None:
             params["segment"] = self.source.segment
         return HttpRequest("GET", "/v2/people", params=params)
 
-    def parse(self, body: Any) -> PageResult:
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         if not isinstance(body, dict) or not isinstance(body.get("people"), list):
             raise PageError("an Acme page has people")
         total = body.get("meta", {}).get("total")

@@ -1,4 +1,4 @@
-"""The provider registry: the four built in, each complete; plugins by module name; clear refusals."""
+"""The provider registry: the five built in, each complete; plugins by module name; clear refusals."""
 
 import pytest
 
@@ -8,17 +8,20 @@ from bulkcontacts.providers import registry
 from bulkcontacts.providers.base import Provider
 
 
-def test_the_four_providers_are_built_in_and_each_is_complete():
+def test_the_five_providers_are_built_in_and_each_is_complete():
     known = registry.providers()
-    assert list(known)[:4] == ["rampwin", "tether", "kore", "smartflo"]
+    assert list(known)[:5] == ["rampwin", "tether", "kore", "smartflo", "rest"]
     for name, provider in known.items():
         assert provider.name == name and issubclass(provider.source_model, ProviderSource)
         assert provider.source_model.model_fields["type"].annotation.__args__ == (name,)  # its [source] type
-        assert "phone_number" in provider.default_mapping  # a migration knows where the phone is
+        if provider.source_model.has_shared_columns:  # a known API: a migration knows where the phone is
+            assert "phone_number" in provider.default_mapping
+        else:  # the user's own API: its fields are the user's to map (or found by their names)
+            assert provider.default_mapping == {}
 
 
 def test_an_unknown_provider_is_refused_with_the_known_ones_named():
-    with pytest.raises(UsageError, match="'nope' is not a provider.*rampwin, tether, kore, smartflo"):
+    with pytest.raises(UsageError, match="'nope' is not a provider.*rampwin, tether, kore, smartflo, rest"):
         registry.provider("nope")
 
 

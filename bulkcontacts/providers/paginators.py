@@ -1,0 +1,228 @@
+"""Paginators: how the pages of one list API follow each other, as small pure strategies.
+
+Named and configured as dlt's ``rest_api`` names them (``page_number``, ``offset``, ``cursor``,
+``json_link``, ``header_link``), so that a dlt user feels at home. A paginator never does I/O:
+
+- ``ask(index, after)`` gives page ``index``'s query parameters, or the URL to fetch. ``after`` is what the
+  page before it said comes next (its cursor or next link; None for the first page). A *random-access*
+  paginator (page number, offset) ignores it: any page can be asked for by number, so once the total is
+  known every page is fetched at once. A *sequential* one (cursor, links) needs it: its pages come one
+  after another, and a resume starts from the last committed page's ``after``.
+- ``read(body, headers)`` takes in what an answer says about the whole: a total, the next cursor or link,
+  whether there is more.
+- ``is_last(index, page)`` is the stop rule when no total is known: an empty page, no next cursor or link,
+  ``has_more`` false, the maximum page or offset reached.
+
+Loops are found in ``paging.py`` for every list alike: numbered pages by their neighbours' contents, sequential
+ones by a next cursor or link equal to the one the page was asked with (the committed ``after`` is kept across
+a resume, so a loop is found again after one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bulkcontacts.providers.base import PageError, PageResult
+
+LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Page ``index``'s request: query parameters to add, or a whole URL to fetch (a next link)."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Position:
+    """What one answer says beyond its records."""
+
+    next: str | None = None  # the cursor or link of the page after it (sequential paginators)
+    total_records: int | None = None
+    total_pages: int | None = None
+    has_more: bool | None = None
+
+
+class Paginator(Protocol):
+    random_access: bool
+
+    def ask(self, index: int, after: str | None) -> Ask: ...
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position: ...
+
+    def is_last(self, index: int, page: PageResult) -> bool: ...
+
+
+def at(body: Any, path: str) -> Any:
+    """The value at a dotted path (``data.items``, ``meta.total``; ``$`` is the body itself, a leading
+    ``$.`` is allowed; a number indexes a list). None where the path leads nowhere."""
+    node = body
+    for part in _parts(path):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _parts(path: str) -> list[str]:
+    trimmed = path.strip()
+    if trimmed in ("$", ""):
+        return []
+    return trimmed.removeprefix("$.").split(".")
+
+
+def _count(body: Any, path: str | None, what: str) -> int | None:
+    """A total at ``path`` (None without a path); an answer without one, or not a whole number, is refused."""
+    if path is None:
+        return None
+    value = at(body, path)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PageError(f"{what} {path!r} is {value!r} in this answer, not a whole number")
+    return value
+
+
+def _has_more(body: Any, path: str | None) -> bool | None:
+    if path is None:
+        return None
+    value = at(body, path)
+    if not isinstance(value, bool):
+        raise PageError(f"has_more_path {path!r} is {value!r} in this answer, not true or false")
+    return value
+
+
+@dataclass(frozen=True)
+class PageNumberPaginator:
+    """``?page=N``: ``base_page`` is the first page's number; ``total_path`` the total number of *pages*
+    (dlt's meaning); ``maximum_page`` the last page to ask for; else the list ends at an empty page (or
+    when ``has_more_path`` says false)."""
+
+    page_param: str = "page"
+    base_page: int = 0
+    total_path: str | None = None
+    maximum_page: int | None = None
+    has_more_path: str | None = None
+    random_access = True
+
+    def ask(self, index: int, after: str | None) -> Ask:
+        return Ask({self.page_param: str(self.base_page + index)})
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position:
+        pages = _count(body, self.total_path, "total_path")
+        return Position(total_pages=pages, has_more=_has_more(body, self.has_more_path))
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        maximum = self.maximum_page is not None and self.base_page + index >= self.maximum_page
+        return maximum or not page.records or page.has_more is False
+
+
+@dataclass(frozen=True)
+class OffsetPaginator:
+    """``?offset=N&limit=L``: ``total_path`` the total number of *records*; ``maximum_offset`` where to stop;
+    else the list ends at an empty page (or when ``has_more_path`` says false)."""
+
+    limit: int
+    offset: int = 0
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    total_path: str | None = None
+    maximum_offset: int | None = None
+    has_more_path: str | None = None
+    random_access = True
+
+    def ask(self, index: int, after: str | None) -> Ask:
+        return Ask({self.offset_param: str(self.offset + index * self.limit), self.limit_param: str(self.limit)})
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position:
+        total = _count(body, self.total_path, "total_path")
+        if total is not None:
+            total = max(0, total - self.offset)  # the records from the first offset on
+        return Position(total_records=total, has_more=_has_more(body, self.has_more_path))
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        following = self.offset + (index + 1) * self.limit
+        maximum = self.maximum_offset is not None and following >= self.maximum_offset
+        return maximum or not page.records or page.has_more is False
+
+
+@dataclass(frozen=True)
+class JSONResponseCursorPaginator:
+    """A cursor in the body (``cursor_path``, e.g. ``paging.next.after``) sent back as ``cursor_param``; the
+    list ends when the answer holds none."""
+
+    cursor_path: str = "cursors.next"
+    cursor_param: str = "cursor"
+    random_access = False
+
+    def ask(self, index: int, after: str | None) -> Ask:
+        return Ask({self.cursor_param: after} if after is not None else {})
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position:
+        value = at(body, self.cursor_path)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            if value not in (None, ""):
+                raise PageError(f"cursor_path {self.cursor_path!r} is {value!r} in this answer, not a cursor")
+            return Position()
+        return Position(next=str(value) or None)
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        return page.next is None
+
+
+@dataclass(frozen=True)
+class JSONLinkPaginator:
+    """The next page's URL in the body (``next_url_path``); the list ends when it is empty or missing."""
+
+    next_url_path: str = "next"
+    random_access = False
+
+    def ask(self, index: int, after: str | None) -> Ask:
+        return Ask(url=after)
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position:
+        value = at(body, self.next_url_path)
+        if value not in (None, "") and not isinstance(value, str):
+            raise PageError(f"next_url_path {self.next_url_path!r} is {value!r} in this answer, not a URL")
+        return Position(next=value or None)
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        return page.next is None
+
+
+@dataclass(frozen=True)
+class HeaderLinkPaginator:
+    """The next page's URL in the ``Link`` header (``<…>; rel="next"``, RFC 8288, as GitHub sends it); the
+    list ends when there is none."""
+
+    links_next_key: str = "next"
+    random_access = False
+
+    def ask(self, index: int, after: str | None) -> Ask:
+        return Ask(url=after)
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> Position:
+        return Position(next=next_link(headers.get("Link", ""), self.links_next_key))
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        return page.next is None
+
+
+def next_link(header: str, relation: str = "next") -> str | None:
+    """The URL of the ``Link`` header's entry whose ``rel`` names ``relation`` (rel may list several)."""
+    for match in LINK.finditer(header):
+        for parameter in match.group(2).split(";"):
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "rel" and relation in value.strip().strip('"').split():
+                return match.group(1).strip() or None
+    return None

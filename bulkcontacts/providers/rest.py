@@ -1,0 +1,301 @@
+"""``[source] type = "rest"``: any JSON list API, described in the job spec, keys named as dlt's ``rest_api``.
+
+The spec gives the endpoint (``base_url``, ``path``, ``method``, ``params``, ``json``), where the records are
+(``data_selector``), how pages follow each other (``paginator``, ``paginators.py``), how to authenticate
+(``auth``: ``bearer``, ``api_key``, ``http_basic``; secrets as ``${ENV}``), each record's id
+(``id_field``) and update time (``updated_field``, the mark of an incremental run, sent back as
+``incremental.start_param``). An export from it gets what the built-in providers get: resume after
+``kill -9``, strict stop rules, loop detection, fan-out when the paginator allows it and the total is known.
+
+Credentials go only to ``base_url``'s origin: a next link to another scheme, host or port stops the export,
+and an ``api_key`` sent in the query is taken out of every next link before it is kept in the checkpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import aiohttp
+from pydantic import AfterValidator, Field, SecretStr, model_validator
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.sources import Given, ProviderSource
+from bulkcontacts.providers.auth import JSON_HEADERS
+from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageRefused, PageResult, Provider
+from bulkcontacts.providers.paginators import (
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    JSONResponseCursorPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    Paginator,
+    at,
+)
+
+DOTTED = re.compile(r"\$|(\$\.)?[^.\s]+(\.[^.\s]+)*")
+
+
+def dotted_path(value: str) -> str:
+    if not DOTTED.fullmatch(value):
+        raise ValueError(
+            'must be a dotted path to a value in the answer, e.g. "data.items" or "meta.total" ("$": the whole body)'
+        )
+    return value
+
+
+DottedPath = Annotated[str, AfterValidator(dotted_path)]
+
+
+class PageNumber(Strict):
+    type: Literal["page_number"]
+    page_param: Given = "page"
+    base_page: int = Field(default=0, ge=0)
+    total_path: DottedPath | None = None  # the total number of pages
+    maximum_page: int | None = Field(default=None, ge=0)
+    has_more_path: DottedPath | None = None
+
+
+class Offset(Strict):
+    type: Literal["offset"]
+    limit: int = Field(default=100, ge=1, le=10_000)
+    offset: int = Field(default=0, ge=0)
+    offset_param: Given = "offset"
+    limit_param: Given = "limit"
+    total_path: DottedPath | None = None  # the total number of records
+    maximum_offset: int | None = Field(default=None, ge=1)
+    has_more_path: DottedPath | None = None
+
+
+class Cursor(Strict):
+    type: Literal["cursor"]
+    cursor_path: DottedPath = "cursors.next"
+    cursor_param: Given = "cursor"
+
+
+class JsonLink(Strict):
+    type: Literal["json_link"]
+    next_url_path: DottedPath = "next"
+
+
+class HeaderLink(Strict):
+    type: Literal["header_link"]
+    links_next_key: Given = "next"
+
+
+PaginatorSpec = Annotated[PageNumber | Offset | Cursor | JsonLink | HeaderLink, Field(discriminator="type")]
+
+
+class BearerAuth(Strict):
+    type: Literal["bearer"]
+    token: SecretStr
+
+
+class ApiKeyAuth(Strict):
+    type: Literal["api_key"]
+    name: Given = "Authorization"
+    api_key: SecretStr
+    location: Literal["header", "query"] = "header"
+
+
+class BasicAuth(Strict):
+    type: Literal["http_basic"]
+    username: Given
+    password: SecretStr
+
+
+AuthSpec = Annotated[BearerAuth | ApiKeyAuth | BasicAuth, Field(discriminator="type")]
+
+
+class Incremental(Strict):
+    start_param: Given  # sent with the newest ``updated_field`` of the last complete run
+    initial_value: Given | None = None  # sent on the first run (else the first run is a full one)
+
+
+class RestSource(ProviderSource):
+    type: Literal["rest"]
+    base_url: str
+    path: Given = Field(pattern=r"^/[^?#]*$")
+    method: Literal["GET", "POST"] = "GET"
+    params: dict[str, str | int | float | bool] = {}
+    body: dict[str, Any] | None = Field(default=None, alias="json")
+    data_selector: DottedPath | None = None  # where the records are; none: the body, or its one list
+    paginator: PaginatorSpec
+    auth: AuthSpec | None = None
+    id_field: Given = "id"
+    updated_field: Given = "updated_at"
+    incremental: Incremental | None = None
+    page_size: int | None = Field(default=None, ge=1, le=10_000)  # type: ignore[assignment]
+    has_shared_columns: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RestSource:
+        if self.mode == "incremental" and self.incremental is None:
+            raise ValueError('mode = "incremental" needs incremental = { start_param = "…" } (the query key)')
+        pager = self.paginator
+        if isinstance(pager, Offset) and self.page_size is not None and self.page_size != pager.limit:
+            raise ValueError("page_size and paginator.limit differ: give the page size once, as paginator.limit")
+        return self
+
+
+def paginator_of(source: RestSource) -> Paginator:
+    spec = source.paginator
+    if isinstance(spec, PageNumber):
+        return PageNumberPaginator(
+            spec.page_param, spec.base_page, spec.total_path, spec.maximum_page, spec.has_more_path
+        )
+    if isinstance(spec, Offset):
+        return OffsetPaginator(
+            spec.limit, spec.offset, spec.offset_param, spec.limit_param, spec.total_path, spec.maximum_offset,
+            spec.has_more_path,
+        )  # fmt: skip
+    if isinstance(spec, Cursor):
+        return JSONResponseCursorPaginator(spec.cursor_path, spec.cursor_param)
+    if isinstance(spec, JsonLink):
+        return JSONLinkPaginator(spec.next_url_path)
+    return HeaderLinkPaginator(spec.links_next_key)
+
+
+class RestList:
+    """The ``ListApi`` of a ``rest`` source: its paginator's requests, its records at ``data_selector``."""
+
+    provider = "rest"
+
+    def __init__(self, source: RestSource, since: str | None = None) -> None:
+        self.source = source
+        self.paginator = paginator_of(source)
+        self.random_access = self.paginator.random_access
+        self.id_field = source.id_field
+        self.updated_field = source.updated_field
+        pager = source.paginator
+        self.page_size = pager.limit if isinstance(pager, Offset) else source.page_size
+        self.endpoint = source.base_url.rstrip("/") + source.path
+        self._query_key = _query_key(source.auth)
+        start = source.incremental
+        mark = since or (start.initial_value if start is not None else None)
+        self._fixed = {key: _text(value) for key, value in source.params.items()}
+        if start is not None and mark is not None and source.mode == "incremental":
+            self._fixed[start.start_param] = mark
+
+    def request(self, index: int, after: str | None = None) -> HttpRequest:
+        ask = self.paginator.ask(index, after)
+        secret = self._query_key or {}
+        if ask.url is not None:  # a next link carries its own query; only a query-string key is added back
+            return HttpRequest(self.source.method, "", params=dict(secret), json=self.source.body, url=ask.url)
+        params = {**self._fixed, **ask.params, **secret}
+        return HttpRequest(self.source.method, self.source.path, params=params, json=self.source.body)
+
+    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
+        records = self._records(body)
+        position = self.paginator.read(body, headers or {})
+        following = position.next
+        if following is not None and isinstance(self.paginator, JSONLinkPaginator | HeaderLinkPaginator):
+            following = self._own_link(following)
+        return PageResult(records, position.total_records, position.total_pages, position.has_more, following)
+
+    def is_last(self, index: int, page: PageResult) -> bool:
+        return self.paginator.is_last(index, page)
+
+    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError("a rest source has no shared columns (refused when the spec is loaded)")
+
+    def _records(self, body: Any) -> list[dict[str, Any]]:
+        selector = self.source.data_selector
+        found = at(body, selector) if selector is not None else _the_list(body)
+        if not isinstance(found, list):
+            where = f"data_selector {selector!r}" if selector is not None else "the answer"
+            raise PageRefused(f"{where} is not a list of records ({_shape(found)}); set [source] data_selector")
+        for number, record in enumerate(found, 1):
+            if not isinstance(record, dict):
+                raise PageRefused(f"record {number} is {_shape(record)}, not an object; check [source] data_selector")
+            if record.get(self.id_field) is None:
+                keys = ", ".join(list(record)[:8])
+                raise PageRefused(
+                    f"record {number} has no {self.id_field!r} (its keys: {keys}); set [source] id_field to the "
+                    "field that identifies a record"
+                )
+        return found
+
+    def _own_link(self, link: str) -> str:
+        """The next link, absolute; refused when it leaves ``base_url``'s origin (the credentials would
+        follow it); a query-string key of ours taken out (it is added back to each request, never kept)."""
+        resolved = urlsplit(urljoin(self.endpoint, link))
+        home = urlsplit(self.endpoint)
+        if (resolved.scheme, resolved.hostname, resolved.port) != (home.scheme, home.hostname, home.port):
+            raise PageRefused(
+                f"the next link points at {resolved.scheme}://{resolved.netloc}, not at [source] base_url's "
+                f"{home.scheme}://{home.netloc}: the credentials are sent to that origin only"
+            )
+        query = resolved.query
+        if self._query_key:
+            query = urlencode(
+                [pair for pair in parse_qsl(query, keep_blank_values=True) if pair[0] not in self._query_key]
+            )
+        return urlunsplit((resolved.scheme, resolved.netloc, resolved.path, query, ""))
+
+
+def _the_list(body: Any) -> Any:
+    """Without ``data_selector``: a body that is a list, or an object's one list value."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        lists = [key for key, value in body.items() if isinstance(value, list)]
+        if len(lists) == 1:
+            return body[lists[0]]
+        if lists:
+            raise PageRefused(f"the answer holds several lists ({', '.join(lists)}): set [source] data_selector")
+    return body
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object with keys " + ", ".join(list(value)[:8]) if value else "an empty object"
+    return "nothing there" if value is None else f"a {type(value).__name__}"
+
+
+def _text(value: str | int | float | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _query_key(auth: Any) -> dict[str, str] | None:
+    if isinstance(auth, ApiKeyAuth) and auth.location == "query":
+        return {auth.name: auth.api_key.get_secret_value()}
+    return None
+
+
+class RestAuth:
+    """The ``auth`` table as request headers; a 401 or 403 means the user must change it."""
+
+    can_refresh = False
+
+    def __init__(self, spec: BearerAuth | ApiKeyAuth | BasicAuth | None) -> None:
+        self.spec = spec
+
+    async def token(self, session: aiohttp.ClientSession, base_url: str, *, first: bool) -> str:
+        if not first:
+            raise LoginFailed("the API refused the credentials (HTTP 401); check [source] auth")
+        return ""  # the secrets stay in the spec object; ``headers`` reads them
+
+    def headers(self, token: str) -> dict[str, str]:
+        spec, headers = self.spec, {"accept": JSON_HEADERS["accept"]}
+        if isinstance(spec, BearerAuth):
+            headers["Authorization"] = f"Bearer {spec.token.get_secret_value()}"
+        elif isinstance(spec, ApiKeyAuth) and spec.location == "header":
+            headers[spec.name] = spec.api_key.get_secret_value()
+        elif isinstance(spec, BasicAuth):
+            pair = f"{spec.username}:{spec.password.get_secret_value()}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        return headers
+
+
+PROVIDER = Provider(
+    name="rest",
+    title="the REST API",
+    source_model=RestSource,
+    list_api=RestList,
+    auth=lambda source: RestAuth(source.auth),
+    default_mapping={},  # the API's field names are the user's to map
+)

@@ -1,0 +1,196 @@
+"""``[source] type = "rest"``: the paginators, the requests and pages of a described API, its spec checks."""
+
+import base64
+
+import pytest
+
+from bulkcontacts.config.load import load_spec
+from bulkcontacts.errors import UsageError
+from bulkcontacts.providers.base import PageError, PageRefused, PageResult
+from bulkcontacts.providers.paginators import (
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    JSONResponseCursorPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    at,
+    next_link,
+)
+from bulkcontacts.providers.paging import PagePlan, repeated_next
+from bulkcontacts.providers.rest import RestAuth, RestList, RestSource
+
+BASE = "https://crm.example.com"
+
+
+def source(**keys):
+    table = {"type": "rest", "base_url": BASE, "path": "/v1/contacts", "paginator": {"type": "cursor"}, **keys}
+    return RestSource.model_validate(table)
+
+
+def records(*ids):
+    return [{"id": value, "name": f"n{value}"} for value in ids]
+
+
+def test_numbered_paginators_ask_by_number_and_read_their_totals():
+    pages = PageNumberPaginator(page_param="p", base_page=1, total_path="meta.total_pages")
+    assert pages.random_access and pages.ask(0, None).params == {"p": "1"} and pages.ask(4, "x").params == {"p": "5"}
+    assert pages.read({"meta": {"total_pages": "7"}}, {}).total_pages == 7
+    with pytest.raises(PageError, match="'meta.total_pages' is None"):
+        pages.read({"meta": {}}, {})
+    offsets = OffsetPaginator(limit=50, offset=100, total_path="$.total")
+    assert offsets.ask(2, None).params == {"offset": "200", "limit": "50"}
+    assert offsets.read({"total": 260}, {}).total_records == 160  # from the first offset on
+    assert offsets.is_last(0, PageResult([])) and not offsets.is_last(0, PageResult(records(1)))
+    capped = OffsetPaginator(limit=10, maximum_offset=30)
+    assert not capped.is_last(1, PageResult(records(1))) and capped.is_last(2, PageResult(records(1)))
+    more = PageNumberPaginator(has_more_path="has_more")
+    assert more.read({"has_more": False}, {}).has_more is False
+    with pytest.raises(PageError, match="not true or false"):
+        more.read({"has_more": "no"}, {})
+    assert PageNumberPaginator(maximum_page=3, base_page=1).is_last(2, PageResult(records(1)))
+
+
+def test_sequential_paginators_follow_the_cursor_or_link_and_end_without_one():
+    cursor = JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after")
+    assert not cursor.random_access
+    assert cursor.ask(0, None).params == {} and cursor.ask(3, "Mzk").params == {"after": "Mzk"}
+    assert cursor.read({"paging": {"next": {"after": "Mzk"}}}, {}).next == "Mzk"
+    assert (
+        cursor.read({"results": []}, {}).next is None
+        and cursor.read({"paging": {"next": {"after": ""}}}, {}).next is None
+    )
+    assert cursor.read({"paging": {"next": {"after": 120}}}, {}).next == "120"  # a number is a cursor too
+    with pytest.raises(PageError, match="not a cursor"):
+        cursor.read({"paging": {"next": {"after": {"x": 1}}}}, {})
+    links = JSONLinkPaginator(next_url_path="links.next")
+    assert links.ask(0, None).url is None and links.ask(1, f"{BASE}/v1/x?t=2").url == f"{BASE}/v1/x?t=2"
+    assert links.read({"links": {"next": None}}, {}).next is None
+    header = HeaderLinkPaginator()
+    sent = {"Link": f'<{BASE}/v1/c?since=40>; rel="next", <{BASE}/v1/c?since=0>; rel="first"'}
+    assert header.read([], sent).next == f"{BASE}/v1/c?since=40" and header.read([], {}).next is None
+    assert header.is_last(0, PageResult(records(1))) and not header.is_last(0, PageResult(records(1), next="u"))
+
+
+def test_the_link_header_is_read_as_rfc_8288_writes_it():
+    assert next_link('<https://a/x?page=2>; rel="next last"') == "https://a/x?page=2"  # rel lists several
+    assert next_link("<https://a/x?page=1>; rel=prev, <https://a/x?page=3>;rel=next") == "https://a/x?page=3"
+    assert next_link('<https://a/x>; title="next"; rel="prev"') is None
+    assert next_link("") is None
+
+
+def test_a_dotted_path_reaches_into_objects_and_lists():
+    body = {"data": {"items": [{"id": 1}, {"id": 2}]}}
+    assert at(body, "$") is body and at(body, "$.data.items.1.id") == 2 and at(body, "data.missing.id") is None
+
+
+def test_a_sequential_list_that_hands_back_its_own_cursor_is_a_loop():
+    assert repeated_next(4, "abc", PageResult(records(1), next="abc")) is not None
+    assert "loop detected" in repeated_next(4, "abc", PageResult(records(1), next="abc"))
+    assert repeated_next(4, "abc", PageResult(records(1), next="abd")) is None
+    assert repeated_next(0, None, PageResult(records(1), next="abc")) is None
+
+
+def test_requests_carry_the_static_params_the_paginator_and_the_incremental_mark():
+    api = RestList(
+        source(
+            params={"limit": 40, "archived": False},
+            mode="incremental",
+            incremental={"start_param": "updated_since", "initial_value": "2024-01-01"},
+        ),
+        "2024-05-08T10:00:00Z",
+    )
+    request = api.request(2, "Mzk")
+    assert request.method == "GET" and request.path == "/v1/contacts" and request.url is None
+    assert request.params == {
+        "limit": "40",
+        "archived": "false",
+        "updated_since": "2024-05-08T10:00:00Z",
+        "cursor": "Mzk",
+    }
+    first_run = RestList(
+        source(mode="incremental", incremental={"start_param": "since", "initial_value": "2024-01-01"})
+    )
+    assert first_run.request(0).params == {"since": "2024-01-01"}
+    posted = RestList(source(method="POST", json={"filter": {"list": 7}}, paginator={"type": "page_number"}))
+    assert posted.request(1).json == {"filter": {"list": 7}} and posted.request(1).params == {"page": "1"}
+
+
+def test_a_page_is_found_where_the_spec_says_or_as_the_one_list():
+    api = RestList(source(data_selector="data.items"))
+    assert api.parse({"data": {"items": records(1, 2)}}).records == records(1, 2)
+    assert RestList(source()).parse({"results": records(3), "paging": {}}).records == records(3)
+    assert RestList(source(paginator={"type": "header_link"})).parse(records(4)).records == records(4)
+    with pytest.raises(PageRefused, match="several lists \\(results, errors\\)"):
+        RestList(source()).parse({"results": records(1), "errors": []})
+    with pytest.raises(PageRefused, match="data_selector 'data.items' is not a list of records \\(nothing there\\)"):
+        api.parse({"data": {}})
+    with pytest.raises(PageRefused, match="record 2 has no 'id' \\(its keys: uid, name\\); set \\[source\\] id_field"):
+        RestList(source()).parse([{"id": 1}, {"uid": 2, "name": "x"}])
+    assert RestList(source(id_field="uid")).parse([{"uid": 9}]).records == [{"uid": 9}]
+
+
+def test_next_links_stay_on_the_base_urls_origin_and_never_keep_a_query_key():
+    keyed = {"type": "api_key", "name": "api_key", "api_key": "s3cret", "location": "query"}
+    api = RestList(source(paginator={"type": "json_link", "next_url_path": "next"}, auth=keyed))
+    page = api.parse({"items": records(1), "next": "/v1/contacts?page_token=Mg&api_key=s3cret&limit=40"})
+    assert page.next == f"{BASE}/v1/contacts?page_token=Mg&limit=40"  # resolved, the key taken out
+    request = api.request(1, page.next)
+    assert request.url == page.next and request.params == {"api_key": "s3cret"}  # added back, never kept
+    for foreign in ("https://evil.example.net/v1/contacts?page_token=Mg", "http://crm.example.com/v1/contacts",
+                    "https://crm.example.com:8443/v1/contacts"):  # fmt: skip
+        with pytest.raises(PageRefused, match="credentials are sent to that origin only"):
+            api.parse({"items": records(1), "next": foreign})
+
+
+def test_each_auth_type_becomes_its_headers():
+    bearer = RestAuth(source(auth={"type": "bearer", "token": "t0k"}).auth)
+    assert bearer.headers("")["Authorization"] == "Bearer t0k" and not bearer.can_refresh
+    header_key = RestAuth(source(auth={"type": "api_key", "name": "X-API-Key", "api_key": "k"}).auth)
+    assert header_key.headers("")["X-API-Key"] == "k"
+    query_key = RestAuth(source(auth={"type": "api_key", "name": "key", "api_key": "k", "location": "query"}).auth)
+    assert "key" not in query_key.headers("") and "Authorization" not in query_key.headers("")
+    basic = RestAuth(source(auth={"type": "http_basic", "username": "ann", "password": "pw"}).auth)
+    assert basic.headers("")["Authorization"] == "Basic " + base64.b64encode(b"ann:pw").decode()
+
+
+def test_a_page_count_without_a_page_size_expects_only_non_empty_pages():
+    plan = PagePlan(None, 100)
+    api = RestList(source(paginator={"type": "page_number", "total_path": "pages"}))
+    plan.learn(0, api.parse({"items": records(1, 2), "pages": 3}), api)
+    assert plan.total_pages == 3 and plan.shortfall(1, PageResult(records(5))) is None
+    assert "has 0 records, expected at least 1" in plan.shortfall(1, PageResult([]))
+
+
+SPEC = """
+[job]
+name = "rest"
+[source]
+type = "rest"
+base_url = "https://crm.example.com"
+path = "/v1/contacts"
+{source}
+[sink]
+type = "file"
+path = "out.csv"
+{sink}
+"""
+
+
+@pytest.mark.parametrize(
+    ("source_keys", "sink_keys", "message"),
+    [
+        ('paginator = { type = "cursor" }', "normalize = true", r"\[sink\] normalize: a rest source's fields"),
+        ("", "", r"\[source\].*paginator"),
+        ('paginator = { type = "next_page" }', "", r"paginator"),
+        ('paginator = { type = "cursor" }\nmode = "incremental"', "", r"needs incremental = \{ start_param"),
+        ('paginator = { type = "offset", limit = 50 }\npage_size = 100', "", "give the page size once"),
+        ('paginator = { type = "cursor" }\nauth = { type = "bearer", token = "abc" }', "", r"auth.token: secrets"),
+        ('paginator = { type = "cursor", cursor_param = " after" }', "", r"cursor_param"),
+        ('paginator = { type = "cursor" }\ndata_selector = "data..items"', "", r"data_selector"),
+    ],
+)
+def test_a_wrong_rest_spec_is_refused_naming_the_key(tmp_path, source_keys, sink_keys, message):
+    path = tmp_path / "rest.toml"
+    path.write_text(SPEC.format(source=source_keys, sink=sink_keys), encoding="utf-8")
+    with pytest.raises(UsageError, match=message):
+        load_spec(path)
