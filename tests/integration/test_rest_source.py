@@ -154,4 +154,3 @@ def test_a_cursor_list_asked_for_in_shards_runs_in_one_process_and_says_why(tmp_
     assert finished.returncode == EXIT_OK, finished.stdout + finished.stderr
     assert "its pages cannot be split: one process" in finished.stdout + finished.stderr
     assert exported_ids(tmp_path / "out.csv", "id") == store_ids(emulator)
-
