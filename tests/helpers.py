@@ -152,6 +152,11 @@ EXPORT_SOURCES = {
         'client_id = "app-1"\nclient_secret = "${KORE_CLIENT_SECRET}"'
     ),
     "smartflo": 'email = "ops@example.com"\npassword = "${SMARTFLO_PASSWORD}"',
+    "rest": (  # the emulator's HubSpot-shaped list (bulkcontacts_emulator/rest.py)
+        'path = "/v1/contacts/cursor"\nparams = { limit = 100 }\ndata_selector = "results"\n'
+        'paginator = { type = "cursor", cursor_path = "paging.next.after", cursor_param = "after" }\n'
+        'auth = { type = "bearer", token = "${CRM_TOKEN}" }'
+    ),
 }
 EXPORT_ENV = {
     "RAMPWIN_TOKEN": "rw-jwt-7d1e",

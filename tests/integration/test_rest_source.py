@@ -11,7 +11,16 @@ from bulkcontacts.jobs import EXIT_OK, EXIT_REFUSED
 from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.ui.display import make_display
 from bulkcontacts_emulator.seed import seed
-from tests.helpers import EXPORT_ENV, exported_ids, run_cli, set_emulator, start_cli, wait_for
+from tests.helpers import (
+    EXPORT_ENV,
+    INTEGRATION,
+    exported_ids,
+    run_cli,
+    set_emulator,
+    start_cli,
+    wait_for,
+    write_migrate_spec,
+)
 
 BEARER = 'auth = { type = "bearer", token = "${CRM_TOKEN}" }'
 # Each paginator as the emulator's endpoint for it is described (bulkcontacts_emulator/rest.py).
@@ -154,3 +163,18 @@ def test_a_cursor_list_asked_for_in_shards_runs_in_one_process_and_says_why(tmp_
     assert finished.returncode == EXIT_OK, finished.stdout + finished.stderr
     assert "its pages cannot be split: one process" in finished.stdout + finished.stderr
     assert exported_ids(tmp_path / "out.csv", "id") == store_ids(emulator)
+
+
+def test_a_migration_from_a_described_api_maps_its_fields_by_their_names_and_verifies(tmp_path, emulator):
+    seed(emulator.state.store, "rest", 150)
+    spec = write_migrate_spec(tmp_path / "job.toml", "rest", emulator)
+    result = run_cli("run", str(spec), "-q", cwd=tmp_path)
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    migrated = {str(doc["phone_number"]): doc for doc in emulator.state.store.all("rampwin", INTEGRATION)}
+    for record in emulator.state.store.all("rest", "demo"):
+        contact = migrated[record["phone"].lstrip("+")]
+        assert (contact["first_name"], contact["last_name"]) == (record["first_name"], record["last_name"])
+        assert contact.get("email") == record["email"] and contact.get("company") == record["company"]
+    assert len(migrated) == 150
+    checked = run_cli("verify", str(spec), "-q", cwd=tmp_path)
+    assert checked.returncode == EXIT_OK, checked.stdout + checked.stderr
