@@ -12,6 +12,12 @@ The same contacts (scope ``demo``), paged five ways, each in the shape of a well
 - ``GET /v1/contacts/header?per_page=N&since=ID`` → a bare JSON list and ``Link: <URL>; rel="next"``, as
   GitHub's lists (``header_link``).
 
+and a create endpoint for ``[sink] type = "rest"`` (scope ``imported``):
+
+- ``POST /v1/contacts`` with a JSON object whose ``phone`` is E.164 (``+digits``) → 201 ``{"id", "phone", …}``;
+  a phone already there → 409 ``{"error": "conflict", "id": …}``; no or a bad ``phone`` → 422;
+- ``GET /v1/contacts/search?phone=+91…`` → ``{"results": [...]}`` (none or the one contact).
+
 Every endpoint takes ``Authorization: Bearer …``, ``Authorization: Basic …``, an ``X-API-Key`` header or an
 ``api_key`` query parameter (any non-empty value, or the emulator's ``token`` / ``api_key`` / ``password``
 settings); anything else is a 401. Cursors and tokens are opaque (base64 of the position), stable across
@@ -33,9 +39,11 @@ from aiohttp import web
 from bulkcontacts_emulator.registry import Emulated
 from bulkcontacts_emulator.seed_data import FIRST, LAST
 from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_raw
+from bulkcontacts_emulator.store import DuplicateContact, new_object_id, now_iso
 
 PROVIDER = "rest"
 SCOPE = "demo"
+WRITTEN = "imported"  # where the create endpoint keeps what it is sent
 TOO_MANY = {"error": "rate_limited", "message": "Too many requests"}
 MAX_PAGE = 100
 
@@ -47,6 +55,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         web.get("/v1/contacts/cursor", partial(_cursor, state)),
         web.get("/v1/contacts/links", partial(_links, state)),
         web.get("/v1/contacts/header", partial(_header, state)),
+        web.post("/v1/contacts", partial(_create, state)),
+        web.get("/v1/contacts/search", partial(_search, state)),
     ]
 
 
@@ -154,6 +164,37 @@ async def _header(state: EmulatorState, request: web.Request) -> web.Response:
         following_url, first_url = _url(request, since=following, per_page=size), _url(request, since=0, per_page=size)
         response.headers["Link"] = f'<{following_url}>; rel="next", <{first_url}>; rel="first"'
     return response
+
+
+async def _create(state: EmulatorState, request: web.Request) -> web.Response:
+    if not _authorized(state, request):
+        return _refusal("invalid credentials", 401)
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    phone = body.get("phone") if isinstance(body, dict) else None
+    if not isinstance(phone, str) or not phone.startswith("+") or not phone[1:].isdigit():
+        return web.json_response({"error": "validation", "message": "phone must be E.164 (+digits)"}, status=422)
+    document = {**body, "_id": new_object_id(), "created_at": now_iso()}
+    try:
+        state.store.insert(PROVIDER, WRITTEN, phone[1:], document)
+    except DuplicateContact:
+        existing = state.store.by_phones(PROVIDER, WRITTEN, [phone[1:]])
+        found = existing[0]["_id"] if existing else None
+        return web.json_response({"error": "conflict", "message": "a contact has this phone", "id": found}, status=409)
+    state.after_commit(request)
+    return web.json_response({"id": document["_id"], **body}, status=201)
+
+
+async def _search(state: EmulatorState, request: web.Request) -> web.Response:
+    if not _authorized(state, request):
+        return _refusal("invalid credentials", 401)
+    phone = request.query.get("phone", "")
+    if not phone.startswith("+") or not phone[1:].isdigit():
+        return _refusal("phone must be E.164 (+digits)")
+    found = state.store.by_phones(PROVIDER, WRITTEN, [phone[1:]])
+    return web.json_response({"results": [{"id": doc["_id"], **doc} for doc in found]})
 
 
 def _url(request: web.Request, **query: Any) -> str:

@@ -14,7 +14,7 @@ from pydantic import PrivateAttr
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.config.run import JobTable, RunSpec
-from bulkcontacts.config.sinks import FileSink, RampwinSink
+from bulkcontacts.config.sinks import ContactSink, FileSink, RestSink
 from bulkcontacts.config.sources import FileSource, ProviderSource, source_identity
 
 JobKind = Literal["import", "export", "migrate"]
@@ -62,7 +62,7 @@ class JobBase(Strict):
 class ImportJob(JobBase):
     kind: ClassVar[JobKind] = "import"
     source: FileSource
-    sink: RampwinSink
+    sink: ContactSink
 
     def _shaping(self) -> dict[str, Any]:
         return _sent(self.mapping, self.sink, self.source.model_dump(mode="json", exclude={"path", "batch_rows"}))
@@ -82,17 +82,20 @@ class ExportJob(JobBase):
 class MigrateJob(JobBase):
     kind: ClassVar[JobKind] = "migrate"
     source: ProviderSource
-    sink: RampwinSink
+    sink: ContactSink
 
     def _shaping(self) -> dict[str, Any]:
         return _sent(self.mapping, self.sink, source_identity(self.source))
 
 
-def _sent(mapping: MappingSpec, sink: RampwinSink, source: dict[str, Any]) -> dict[str, Any]:
-    """What shapes the payloads a job sends. The sink's mode is left out: switching create ↔ upsert may
-    resume (both send the same payloads)."""
-    return {"mapping": mapping.model_dump(mode="json"), "integration_id": sink.integration_id, "source": source}
+def _sent(mapping: MappingSpec, sink: ContactSink, source: dict[str, Any]) -> dict[str, Any]:
+    """What shapes the payloads a job sends. Rampwin's mode is left out: switching create ↔ upsert may
+    resume (both send the same payloads); a REST sink's body template and endpoint shape them."""
+    shaped = {"mapping": mapping.model_dump(mode="json"), "integration_id": sink.integration_id, "source": source}
+    if isinstance(sink, RestSink):
+        shaped["sink"] = sink.model_dump(mode="json", include={"path", "method", "params", "body"})
+    return shaped
 
 
 JobSpec = ImportJob | ExportJob | MigrateJob
-SendJob = ImportJob | MigrateJob  # the jobs that write to a Rampwin channel (what ``verify`` checks)
+SendJob = ImportJob | MigrateJob  # the jobs that write contacts (to a Rampwin channel: what ``verify`` checks)

@@ -22,7 +22,7 @@ from bulkcontacts.config.env import SECRET_KEYS, interpolate, key_name
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.config.run import JobTable, RunSpec
-from bulkcontacts.config.sinks import FileSink, RampwinSink
+from bulkcontacts.config.sinks import FileSink, RampwinSink, RestSink
 from bulkcontacts.config.sources import FileSource, ProviderSource
 from bulkcontacts.config.urls import check_base_url
 from bulkcontacts.errors import UsageError
@@ -52,14 +52,14 @@ class Tables(Strict):
 
     job: JobTable
     source: Annotated[FileSource | ProviderSource, WrapValidator(_source)]
-    sink: Annotated[RampwinSink | FileSink, Field(discriminator="type")]
+    sink: Annotated[RampwinSink | FileSink | RestSink, Field(discriminator="type")]
     mapping: MappingSpec = MappingSpec()
     run: RunSpec = RunSpec()
 
 
 def _typed(tables: Tables) -> JobSpec:
     source, sink, job, mapping, run = tables.source, tables.sink, tables.job, tables.mapping, tables.run
-    if isinstance(source, FileSource) and isinstance(sink, RampwinSink):
+    if isinstance(source, FileSource) and isinstance(sink, RampwinSink | RestSink):
         return ImportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     if isinstance(source, ProviderSource) and isinstance(sink, FileSink):
         if sink.normalize and not source.has_shared_columns:
@@ -68,7 +68,7 @@ def _typed(tables: Tables) -> JobSpec:
                 "columns to write; remove normalize (the records are written as the API gives them)"
             )
         return ExportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
-    if isinstance(source, ProviderSource) and isinstance(sink, RampwinSink):
+    if isinstance(source, ProviderSource) and isinstance(sink, RampwinSink | RestSink):
         return MigrateJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     raise UsageError(
         'a file source with a file sink is not a job bulkcontacts runs; use type = "file" → '
@@ -201,5 +201,5 @@ def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:
 
 def _check_transport(spec: JobSpec) -> None:
     for table, end in (("source", spec.source), ("sink", spec.sink)):
-        if isinstance(end, ProviderSource | RampwinSink):
+        if isinstance(end, ProviderSource | RampwinSink | RestSink):
             check_base_url(f"[{table}] base_url", end.base_url, allow_insecure_http=end.allow_insecure_http)

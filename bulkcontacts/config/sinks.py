@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bulkcontacts.config.base import Strict
+from bulkcontacts.config.rest import AuthSpec, DottedPath
 from bulkcontacts.config.sources import Given
 from bulkcontacts.errors import UsageError
+
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 class FileSink(Strict):
@@ -45,3 +49,69 @@ class RampwinSink(Strict):
     page_size: int = Field(default=100, ge=1, le=1000)  # for ``verify``'s listing of the channel
     lookup_batch: int = Field(default=50, ge=1, le=1000)  # in-doubt rows looked up per request (with ``token``)
     allow_insecure_http: bool = False
+    title: ClassVar[str] = "Rampwin"
+
+
+def placeholders(template: Any) -> set[str]:
+    """The field names a body template's strings name as ``{name}``."""
+    if isinstance(template, dict):
+        return {name for value in template.values() for name in placeholders(value)}
+    if isinstance(template, list):
+        return {name for value in template for name in placeholders(value)}
+    return set(PLACEHOLDER.findall(template)) if isinstance(template, str) else set()
+
+
+class RestLookup(Strict):
+    """How to ask the sink API whether a contact is there already (for a row whose answer was lost): a
+    request whose ``params`` may name ``{phone_e164}`` or ``{phone_number}``; the contacts it finds are at
+    ``data_selector`` (none: the body, or its one list); an empty list is "not there"."""
+
+    path: Given = Field(pattern=r"^/[^?#]*$")
+    params: dict[str, str] = {}
+    data_selector: DottedPath | None = None
+    id_field: Given = "id"
+
+
+class RestSink(Strict):
+    """Any JSON create endpoint: one request per row, its ``body`` a template whose ``"{name}"`` strings are
+    the mapped row's fields (and ``phone_e164``, the number as ``+digits``)."""
+
+    type: Literal["rest"]
+    base_url: str
+    path: Given = Field(pattern=r"^/[^?#]*$")
+    method: Literal["POST", "PUT", "PATCH"] = "POST"
+    params: dict[str, str | int | float | bool] = {}
+    body: dict[str, Any]
+    success_status: list[int] = [200, 201]
+    success_path: DottedPath | None = None  # with success_value: the body must say so too
+    success_value: str | int | float | bool = True
+    duplicate_status: list[int] = []  # answers that mean "already there": recorded as such, not rejected
+    id_path: DottedPath | None = None  # where the created contact's id is in the answer
+    auth: AuthSpec | None = None
+    lookup: RestLookup | None = None
+    allow_insecure_http: bool = False
+    integration_id: ClassVar[None] = None  # no Rampwin channel
+    title: ClassVar[str] = "the [sink] API"
+
+    @field_validator("success_status")
+    @classmethod
+    def _successes(cls, value: list[int]) -> list[int]:
+        if not value or any(not 200 <= status < 300 for status in value):
+            raise ValueError("must list 2xx statuses only, e.g. [200, 201]")
+        return value
+
+    @field_validator("duplicate_status")
+    @classmethod
+    def _duplicates(cls, value: list[int]) -> list[int]:
+        if any(not 400 <= status < 500 or status in (401, 403, 408, 429) for status in value):
+            raise ValueError("must list 4xx statuses that mean the contact exists, e.g. [409] (not 401, 403, 408, 429)")
+        return value
+
+    @model_validator(mode="after")
+    def _body_names_fields(self) -> RestSink:
+        if not placeholders(self.body):
+            raise ValueError('body names no field: write e.g. body = { phone = "{phone_e164}", name = "{full_name}" }')
+        return self
+
+
+ContactSink = RampwinSink | RestSink  # where an import or a migration writes

@@ -82,7 +82,7 @@ class ContactMapper:
     """Maps rows with a fixed set of columns onto the create payload for one integration."""
 
     def __init__(
-        self, mapping: MappingSpec, columns: list[str], integration_id: str, preset: str | None = None
+        self, mapping: MappingSpec, columns: list[str], integration_id: str | None, preset: str | None = None
     ) -> None:
         mapping = with_preset(mapping, preset, columns)
         self.mapping = mapping
@@ -257,7 +257,7 @@ class ContactMapper:
         email = payload.get("email")
         if email is not None and not EMAIL.match(email):
             return Rejection(f"email {email!r} is not an email address", "bad_email")
-        payload["integration_id"] = self.integration_id
+        payload["integration_id"] = self.integration_id  # None for a sink that is not a Rampwin channel
         if reading.other is not None:  # counted once the row is accepted
             self.ambiguous.add(1, reading.written, phone, reading.other, str(self.region(row)))
         return payload

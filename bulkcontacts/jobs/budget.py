@@ -41,11 +41,12 @@ def store_shown(url: str) -> str:
 def credential_key(base_url: str, model: Any) -> str:
     """The budget's key of an endpoint: its host and the credential fields of ``model`` (sink or source)."""
     values = []
-    for name in sorted(SECRET_KEYS | {"email"}):
-        value = getattr(model, name, None)
-        if value is not None:
-            secret = value.get_secret_value() if hasattr(value, "get_secret_value") else value
-            values.append(f"{name}={secret}")
+    for holder in (model, getattr(model, "auth", None)):  # a REST end keeps its credentials in ``auth``
+        for name in sorted(SECRET_KEYS | {"email", "username"}):
+            value = getattr(holder, name, None)
+            if value is not None:
+                secret = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+                values.append(f"{name}={secret}")
     return budget_key(urlsplit(base_url).hostname or base_url, "\n".join(values))
 
 

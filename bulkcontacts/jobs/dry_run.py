@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.duplicates import DuplicatePhones
-from bulkcontacts.contacts.mapping import ContactMapper
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.common import prefetched
-from bulkcontacts.jobs.rows import Tally, tally_batches
+from bulkcontacts.jobs.rows import Tally, mapper_for, tally_batches
 
 
 @dataclass
@@ -39,9 +38,7 @@ async def dry_run_import(spec: ImportJob) -> DryRunReport:
     started = time.monotonic()
     report = DryRunReport(per_second=spec.run.rate * (1 - spec.run.rate_headroom))
     reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
-    mapper = ContactMapper(
-        spec.mapping, await asyncio.to_thread(reader.columns), spec.sink.integration_id, spec.source.preset
-    )
+    mapper = mapper_for(spec, await asyncio.to_thread(reader.columns))
     # The structure is checked as the rows are mapped (a run checks it all before sending anything).
     rows = await asyncio.to_thread(reader.rows_at_most)
     duplicates = DuplicatePhones(rows) if spec.mapping.reject_duplicate_phones else None

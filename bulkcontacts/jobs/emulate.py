@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import JobSpec
-from bulkcontacts.config.sinks import RampwinSink
+from bulkcontacts.config.sinks import RampwinSink, RestSink
 from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import Interrupted
 from bulkcontacts.providers.registry import provider_of
@@ -103,8 +103,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 def pointed_at(spec: JobSpec, url: str) -> JobSpec:
     updates: dict[str, Any] = {}
-    if isinstance(spec.sink, RampwinSink):
-        updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/rampwin"})
+    if isinstance(spec.sink, RampwinSink | RestSink):
+        updates["sink"] = spec.sink.model_copy(update={"base_url": f"{url}/{spec.sink.type}"})
     if isinstance(spec.source, ProviderSource):
         updates["source"] = spec.source.model_copy(update={"base_url": f"{url}/{spec.source.type}"})
     return spec.on_emulator(updates)

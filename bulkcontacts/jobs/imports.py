@@ -12,6 +12,7 @@ from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.config.run import RunSpec
+from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.phones import Ambiguities
@@ -32,10 +33,12 @@ from bulkcontacts.jobs.common import (
     snapshot_with_pool,
 )
 from bulkcontacts.jobs.recording import Counts, Recorder
-from bulkcontacts.jobs.rows import mapped_batches
+from bulkcontacts.jobs.rows import mapped_batches, mapper_for
 from bulkcontacts.providers.http import new_session
-from bulkcontacts.providers.rampwin_lookup import ChannelLookup, LookupFailed
-from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
+from bulkcontacts.providers.rampwin_lookup import LookupFailed
+from bulkcontacts.providers.rampwin_write import InDoubtCreated
+from bulkcontacts.providers.rest_write import AlreadyThere
+from bulkcontacts.providers.sinks import Lookup, writer_for
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.ui.display import Display, Snapshot
@@ -156,7 +159,7 @@ async def _open(  # noqa: PLR0913
 ) -> ImportRun:
     """Check the whole file's structure (and count its rows) before anything is sent; open the checkpoint."""
     columns = await asyncio.to_thread(reader.columns)
-    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
+    mapper = mapper_for(spec, columns)
     source_fingerprint, total = await asyncio.gather(
         asyncio.to_thread(reader.fingerprint), asyncio.to_thread(reader.count_rows)
     )
@@ -207,7 +210,7 @@ class RowOutcomes:
     """What each row came to, into the ledger. A row given up after an answer was lost is looked up in the
     channel first (when a lookup is possible): found, it was created; not found, it is rejected."""
 
-    def __init__(self, ledger: ImportLedger, lookup: ChannelLookup | None) -> None:
+    def __init__(self, ledger: ImportLedger, lookup: Lookup | None) -> None:
         self.ledger = ledger
         self.lookup = lookup
         self.pool: WorkerPool[RowWork] | None = None  # set once the pool is built around these outcomes
@@ -219,6 +222,8 @@ class RowOutcomes:
             created = outcome.value
             if isinstance(created, InDoubtCreated):
                 ledger.record_created(work.unit, work.row, phone, created.contact_id, f"created:in_doubt_{created.how}")
+            elif isinstance(created, AlreadyThere):
+                ledger.record_created(work.unit, work.row, phone, None, "created:already_there")
             else:
                 ledger.record_created(work.unit, work.row, phone, created)
         elif outcome.maybe_applied and self.lookup is not None:  # given up, but it may exist: look before deciding
@@ -233,7 +238,7 @@ class RowOutcomes:
             )
             ledger.record_rejected(work.unit, work.row, outcome.described, outcome.status, code, work.source)
 
-    async def _settle(self, work: RowWork, outcome: Refused, lookup: ChannelLookup) -> None:
+    async def _settle(self, work: RowWork, outcome: Refused, lookup: Lookup) -> None:
         phone = work.payload["phone_number"]
         try:
             found = await lookup.find(str(phone))
@@ -243,10 +248,10 @@ class RowOutcomes:
             self.pool.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
             return
         if found is not None:
-            self.ledger.record_created(work.unit, work.row, phone, found, "created:in_doubt_found")
+            self.ledger.record_created(work.unit, work.row, phone, found or None, "created:in_doubt_found")
             return
         code = f"http_{outcome.status}" if outcome.status else "gave_up"
-        reason = f"{outcome.reason} (looked up: not in the channel)"
+        reason = f"{outcome.reason} (looked up: not in the sink)"
         self.ledger.record_rejected(work.unit, work.row, reason, outcome.status, code, work.source)
 
 
@@ -272,10 +277,9 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
 
 
 def _pool(spec: ImportJob, session: Any, pacer: Pacer, ledger: ImportLedger) -> tuple[WorkerPool[RowWork], RowOutcomes]:
-    """The pool that sends rows to Rampwin, and where their outcomes go (looking up in-doubt rows first)."""
-    lookup = ChannelLookup(spec.sink, session, pacer) if spec.sink.token and spec.sink.mode == "create" else None
+    """The pool that sends rows to the sink, and where their outcomes go (looking up in-doubt rows first)."""
+    writer, lookup = writer_for(spec.sink, session, pacer)
     outcomes = RowOutcomes(ledger, lookup)
-    writer = RampwinWriter(spec.sink, session, lookup)
     pool: WorkerPool[RowWork] = WorkerPool(
         lambda work: writer.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), outcomes.report
     )
@@ -351,7 +355,9 @@ class ImportView:
 def _duplicates_hint(spec: ImportJob, counts: dict[str, int]) -> str:
     """When most sent rows got create's "validation error or duplicate contact", say what that likely means."""
     refused = counts.get("rejected:http_400", 0)
-    if spec.sink.mode != "create" or refused * 2 <= counts.get("created", 0) + refused:
+    if not isinstance(spec.sink, RampwinSink) or spec.sink.mode != "create":
+        return ""
+    if refused * 2 <= counts.get("created", 0) + refused:
         return ""
     return (
         f'; but {refused:,} rows got Rampwin\'s "Validation error or duplicate contact": most likely the '

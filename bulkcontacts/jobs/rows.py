@@ -16,10 +16,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from bulkcontacts.config.jobs import ImportJob
+from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.columnar import FastPath
 from bulkcontacts.contacts.duplicates import DuplicatePhones, repeated
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.io.readers import Batch, FileReader
+from bulkcontacts.providers.rest_write import check_body
 
 Mapped = dict[str, Any] | Rejection
 TALLY_ROWS = 50_000  # rows counted per column-wise pass (a pass has a fixed cost of a few milliseconds)
@@ -135,3 +138,11 @@ def _outcomes(fast: FastPath, batch: Batch) -> tuple[pl.Series, pl.Series]:
         return pl.Series([None] * batch.height, dtype=pl.Int64), pl.Series([None] * batch.height, dtype=pl.String)
     decided = fast.outcomes(frame)
     return decided["phone"], decided["code"]
+
+
+def mapper_for(spec: ImportJob, columns: list[str]) -> ContactMapper:
+    """The job's mapper over the source's columns; a REST sink's body template checked against its fields."""
+    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
+    if isinstance(spec.sink, RestSink):
+        check_body(spec.sink, [name for _, name, _ in mapper.attributes])
+    return mapper

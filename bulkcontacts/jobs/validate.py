@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
+from bulkcontacts.config.sinks import ContactSink, RestSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.io.readers import FileReader
+from bulkcontacts.jobs.rows import mapper_for
 from bulkcontacts.providers.registry import provider_of
+from bulkcontacts.providers.rest_write import render_body
 
 Mapped = dict[str, Any] | Rejection
 
@@ -45,14 +48,14 @@ def check_job(spec: JobSpec, rows: int) -> FileCheck | ProviderCheck:
         return ProviderCheck(spec.source.type, mapping)
     reader = FileReader(spec.source)
     columns = reader.columns()
-    mapper = ContactMapper(spec.mapping, columns, spec.sink.integration_id, spec.source.preset)
+    mapper = mapper_for(spec, columns)
     check = FileCheck(
         spec.source.file_format,
         reader.count_rows(),
         columns,
         mapper.core_columns,
         [name for _, name, _ in mapper.attributes],
-        list(_first_rows(reader, mapper, DuplicatePhones(), rows)),
+        [(row, _as_sent(spec.sink, mapped)) for row, mapped in _first_rows(reader, mapper, DuplicatePhones(), rows)],
     )
     check.notes = mapper.ambiguous.notes()
     return check
@@ -68,3 +71,10 @@ def _first_rows(
                 return
             yield first + offset, duplicates.check(mapper.map(row))
             shown += 1
+
+
+def _as_sent(sink: ContactSink, mapped: Mapped) -> Mapped:
+    """What is sent for a row: a REST sink's body rendered from it (Rampwin's payload is the row itself)."""
+    if isinstance(sink, RestSink) and isinstance(mapped, dict):
+        return render_body(sink, mapped)
+    return mapped

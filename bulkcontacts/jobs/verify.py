@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, SendJob
-from bulkcontacts.config.sinks import FileSink
+from bulkcontacts.config.sinks import FileSink, RampwinSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.errors import UsageError
@@ -59,6 +59,11 @@ class VerifyReport:
 def listing_spec(spec: SendJob, state_path: Path) -> ExportJob:
     """The sink's channel as an export source (the v3/page endpoint, with the sink's ``token``)."""
     sink = spec.sink
+    if not isinstance(sink, RampwinSink):
+        raise UsageError(
+            'verify compares a Rampwin channel with what was sent; a [sink] type = "rest" has no list it can '
+            "read: its created.csv holds each created row with the id the API gave"
+        )
     if sink.token is None:
         raise UsageError(
             "[sink] token: verify lists the channel through Rampwin's v3/page endpoint, which needs "

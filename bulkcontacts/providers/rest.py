@@ -14,15 +14,15 @@ and an ``api_key`` sent in the query is taken out of every next link before it i
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
-from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from bulkcontacts.config.base import Strict
+from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth, DottedPath
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.providers.auth import JSON_HEADERS
 from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageRefused, PageResult, Provider
@@ -35,19 +35,6 @@ from bulkcontacts.providers.paginators import (
     Paginator,
     at,
 )
-
-DOTTED = re.compile(r"\$|(\$\.)?[^.\s]+(\.[^.\s]+)*")
-
-
-def dotted_path(value: str) -> str:
-    if not DOTTED.fullmatch(value):
-        raise ValueError(
-            'must be a dotted path to a value in the answer, e.g. "data.items" or "meta.total" ("$": the whole body)'
-        )
-    return value
-
-
-DottedPath = Annotated[str, AfterValidator(dotted_path)]
 
 
 class PageNumber(Strict):
@@ -87,27 +74,6 @@ class HeaderLink(Strict):
 
 
 PaginatorSpec = Annotated[PageNumber | Offset | Cursor | JsonLink | HeaderLink, Field(discriminator="type")]
-
-
-class BearerAuth(Strict):
-    type: Literal["bearer"]
-    token: SecretStr
-
-
-class ApiKeyAuth(Strict):
-    type: Literal["api_key"]
-    name: Given = "Authorization"
-    api_key: SecretStr
-    location: Literal["header", "query"] = "header"
-
-
-class BasicAuth(Strict):
-    type: Literal["http_basic"]
-    username: Given
-    password: SecretStr
-
-
-AuthSpec = Annotated[BearerAuth | ApiKeyAuth | BasicAuth, Field(discriminator="type")]
 
 
 class Incremental(Strict):
@@ -204,7 +170,7 @@ class RestList:
 
     def _records(self, body: Any) -> list[dict[str, Any]]:
         selector = self.source.data_selector
-        found = at(body, selector) if selector is not None else _the_list(body)
+        found = at(body, selector) if selector is not None else the_list(body)
         if not isinstance(found, list):
             where = f"data_selector {selector!r}" if selector is not None else "the answer"
             raise PageRefused(f"{where} is not a list of records ({_shape(found)}); set [source] data_selector")
@@ -237,7 +203,7 @@ class RestList:
         return urlunsplit((resolved.scheme, resolved.netloc, resolved.path, query, ""))
 
 
-def _the_list(body: Any) -> Any:
+def the_list(body: Any) -> Any:
     """Without ``data_selector``: a body that is a list, or an object's one list value."""
     if isinstance(body, list):
         return body

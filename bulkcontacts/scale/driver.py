@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
-from bulkcontacts.config.sinks import RampwinSink
+from bulkcontacts.config.sinks import RampwinSink, RestSink
 from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
@@ -64,8 +64,8 @@ def _pointed(
 
 def _emulator_root(pointed: AnyJob) -> str:
     """The emulator's own address, from an end of the spec pointed at it (``<root>/<provider>``)."""
-    if isinstance(pointed.sink, RampwinSink):
-        return str(pointed.sink.base_url).removesuffix("/rampwin")
+    if isinstance(pointed.sink, RampwinSink | RestSink):
+        return str(pointed.sink.base_url).removesuffix(f"/{pointed.sink.type}")
     assert isinstance(pointed.source, ProviderSource)
     return str(pointed.source.base_url).removesuffix(f"/{pointed.source.type}")
 

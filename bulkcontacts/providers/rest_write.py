@@ -1,0 +1,206 @@
+"""``[sink] type = "rest"`` as a pool handler: one request per row, its body rendered from the spec's template.
+
+The fields a template names are the mapped row's (``phone_number`` as digits, ``full_name``, ``email``,
+``tags``, each custom attribute by its name, …) plus ``phone_e164`` (``+digits``). A string that is exactly
+one ``"{name}"`` takes the field's value with its type (a list of tags stays a list) and is left out, key and
+all, when the field is empty; a placeholder inside a longer string is replaced by the value's text.
+
+What came of a request: a ``success_status`` (and ``success_path`` = ``success_value`` when given) is
+created, with the id at ``id_path``; a ``duplicate_status`` means the contact is there already (recorded so,
+or as our own earlier create when an answer was lost); another 2xx stops the run (the spec does not say
+what it means); anything else is classified as every API's answer is (``http.classify_failure``). A row
+that may exist already (its answer was lost) is looked up first when ``[sink] lookup`` says how.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bulkcontacts.config.rest import ApiKeyAuth
+from bulkcontacts.config.sinks import PLACEHOLDER, RestSink, placeholders
+from bulkcontacts.contacts.mapping import CORE_FIELDS
+from bulkcontacts.engine.attempts import Attempt, Fatal, Refused, Retry, Succeeded
+from bulkcontacts.engine.pacing import Pacer
+from bulkcontacts.errors import UsageError
+from bulkcontacts.providers.base import PageRefused
+from bulkcontacts.providers.http import classify_failure, read_json, transport_failure, window_full
+from bulkcontacts.providers.paginators import at
+from bulkcontacts.providers.rampwin_lookup import LookupFailed
+from bulkcontacts.providers.rampwin_write import InDoubtCreated
+from bulkcontacts.providers.rest import RestAuth, the_list
+
+DROPPED = object()  # a template value whose one placeholder is empty: its key is left out
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyThere:
+    """A ``duplicate_status`` answer to a row sent for the first time: the contact existed before this job."""
+
+
+def check_body(sink: RestSink, attributes: list[str]) -> None:
+    """Refuse a body template that names a field no mapped row has (``attributes``: the custom attributes'
+    names); the closest name is suggested."""
+    known = {*CORE_FIELDS, "tags", "phone_e164", *attributes}
+    for name in sorted(placeholders(sink.body) - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {{{close[0]}}}? " if close else ""
+        raise UsageError(
+            f"[sink] body: {{{name}}} is not a field of the mapped rows; {hint}the fields are phone_e164, "
+            f"{', '.join(CORE_FIELDS)}, tags"
+            + (f" and the custom attributes {', '.join(attributes)}" if attributes else "")
+        )
+
+
+def fields_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """The fields a body template may name: the mapped row's, and the phone as ``+digits``."""
+    fields = {key: value for key, value in payload.items() if key != "integration_id"}
+    fields["phone_e164"] = f"+{payload['phone_number']}"
+    return fields
+
+
+def render_body(sink: RestSink, payload: dict[str, Any]) -> dict[str, Any]:
+    """The body one mapped row is sent as."""
+    body: dict[str, Any] = render(sink.body, fields_of(payload))
+    return body
+
+
+def render(template: Any, fields: dict[str, Any]) -> Any:
+    """The template with its placeholders replaced (``DROPPED`` for a lone placeholder of an empty field)."""
+    if isinstance(template, dict):
+        rendered = {key: render(value, fields) for key, value in template.items()}
+        return {key: value for key, value in rendered.items() if value is not DROPPED}
+    if isinstance(template, list):
+        return [value for value in (render(item, fields) for item in template) if value is not DROPPED]
+    if not isinstance(template, str):
+        return template
+    whole = PLACEHOLDER.fullmatch(template)
+    if whole is not None:
+        value = fields.get(whole.group(1))
+        return DROPPED if value is None or value in ("", []) else value
+    return PLACEHOLDER.sub(lambda match: _text(fields.get(match.group(1))), template)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+class RestRequests:
+    """What every request to the sink API carries: its origin, the auth headers, a query-string key."""
+
+    def __init__(self, sink: RestSink, session: aiohttp.ClientSession) -> None:
+        self.session = session
+        self.base = sink.base_url.rstrip("/")
+        auth = sink.auth
+        self.headers = {**RestAuth(auth).headers(""), "content-type": "application/json"}
+        in_query = auth is not None and auth.type == "api_key" and auth.location == "query"
+        self.secret = {auth.name: auth.api_key.get_secret_value()} if isinstance(auth, ApiKeyAuth) and in_query else {}
+
+    def failure(self, status: int, answer: Any, headers: Any) -> Refused | Retry | Fatal:
+        return classify_failure(status, answer, headers, provider="the [sink] API", credential_hint="[sink] auth")
+
+
+class RestFinder:
+    """``[sink] lookup``: whether a phone's contact is in the sink API already, and its id (one paced request
+    a phone)."""
+
+    def __init__(self, sink: RestSink, requests: RestRequests, pacer: Pacer) -> None:
+        assert sink.lookup is not None
+        self.lookup, self.requests, self.pacer = sink.lookup, requests, pacer
+        self.url = requests.base + sink.lookup.path
+
+    async def find(self, phone: str) -> str | None:
+        """The contact id of ``phone`` (digits with country code), or None when it is not there. Raises
+        ``LookupFailed``."""
+        fields = {"phone_number": phone, "phone_e164": f"+{phone}"}
+        params = {key: _text(render(value, fields)) for key, value in self.lookup.params.items()}
+        await self.pacer.wait_turn()
+        try:
+            async with self.requests.session.get(
+                self.url, params={**params, **self.requests.secret}, headers=self.requests.headers
+            ) as response:
+                answer, is_json = await read_json(response)
+                status, headers = response.status, response.headers
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise LookupFailed(transport_failure(error)) from None
+        if status != 200 or not is_json:
+            failure = self.requests.failure(status, answer, headers) if status != 200 else None
+            if isinstance(failure, Retry | Fatal):
+                raise LookupFailed(failure)
+            raise LookupFailed(Fatal(f"[sink] lookup answered HTTP {status}: {str(answer)[:200]}", status))
+        return self._found(answer)
+
+    def _found(self, answer: Any) -> str | None:
+        selector = self.lookup.data_selector
+        try:
+            found = at(answer, selector) if selector is not None else the_list(answer)
+        except PageRefused as error:
+            raise LookupFailed(Fatal(f"[sink] lookup: {error}")) from None
+        if not isinstance(found, list):
+            raise LookupFailed(Fatal("[sink] lookup: the answer holds no list of contacts; set lookup.data_selector"))
+        if not found:
+            return None
+        first = found[0]
+        value = first.get(self.lookup.id_field) if isinstance(first, dict) else None
+        return "" if value is None else str(value)
+
+
+class RestWriter:
+    """Sends one request per payload and says what came of it; with ``finder``, a row that may exist already
+    is looked up before it is sent again."""
+
+    def __init__(self, sink: RestSink, requests: RestRequests, finder: RestFinder | None) -> None:
+        self.sink, self.requests, self.finder = sink, requests, finder
+        self.url = requests.base + sink.path
+        self.params = {key: _text(value) for key, value in sink.params.items()} | requests.secret
+
+    async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
+        """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
+        if maybe_applied and self.finder is not None:
+            try:
+                found = await self.finder.find(str(payload["phone_number"]))
+            except LookupFailed as error:
+                return error.attempt
+            if found is not None:
+                return Succeeded(InDoubtCreated(found or None, "found"))
+            maybe_applied = False  # not there: a duplicate answer now is someone else's contact
+        body = render_body(self.sink, payload)
+        try:
+            async with self.requests.session.request(
+                self.sink.method, self.url, params=self.params, json=body, headers=self.requests.headers
+            ) as response:
+                answer, is_json = await read_json(response)
+                status, headers = response.status, response.headers
+        except (TimeoutError, aiohttp.ClientError) as error:
+            return transport_failure(error)
+        return self._outcome(status, answer, is_json, headers, maybe_applied)
+
+    def _outcome(self, status: int, answer: Any, is_json: bool, headers: Any, maybe_applied: bool) -> Attempt:
+        sink = self.sink
+        if status in sink.success_status:
+            if sink.success_path is not None and at(answer, sink.success_path) != sink.success_value:
+                said = at(answer, sink.success_path) if is_json else answer
+                return Retry(f"HTTP {status} but {sink.success_path} is {said!r}, not {sink.success_value!r}", status)
+            created = at(answer, sink.id_path) if sink.id_path is not None and is_json else None
+            return Succeeded(None if created is None else str(created), near_limit=window_full(headers))
+        if status in sink.duplicate_status:
+            return Succeeded(InDoubtCreated(None, "assumed") if maybe_applied else AlreadyThere())
+        if 200 <= status < 300:
+            return Fatal(
+                f"the [sink] API answered HTTP {status}, which [sink] success_status ({sink.success_status}) does "
+                "not list: add it if it means created",
+                status,
+            )
+        return self.requests.failure(status, answer, headers)
+
+
+def rest_writer(sink: RestSink, session: aiohttp.ClientSession, pacer: Pacer) -> RestWriter:
+    requests = RestRequests(sink, session)
+    return RestWriter(sink, requests, RestFinder(sink, requests, pacer) if sink.lookup is not None else None)
