@@ -14,16 +14,15 @@ from rich.console import Console
 from rich.text import Text
 
 from bulkcontacts import __version__
+from bulkcontacts.api import exit_code, holding
 from bulkcontacts.config.jobs import ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
-from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.errors import BulkContactsError, UsageError
 from bulkcontacts.jobs.common import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
 from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job, verify_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
 from bulkcontacts.scale.options import ScaleOptions
-from bulkcontacts.state.checkpoint import StateDir
-from bulkcontacts.state.lock import job_lock
 from bulkcontacts.ui.display import make_display, shown_path
 from bulkcontacts.ui.summaries import (
     line,
@@ -49,21 +48,29 @@ def _guarded(action: Callable[[], int]) -> None:
     """Run a command; every expected failure is one line on stderr and its exit code."""
     try:
         code = action()
-    except UsageError as error:
-        code = _fail("error", "red", str(error), EXIT_USAGE)
-    except FatalRemoteError as error:
-        code = _fail("refused", "red", str(error), EXIT_REFUSED)
-    except Interrupted as error:
-        code = _fail("interrupted", "yellow", str(error), EXIT_INTERRUPTED)
-    except BulkContactsError as error:
-        code = _fail("error", "red", str(error), 1)
-    except KeyboardInterrupt:
-        code = _fail("interrupted", "yellow", "run the same command again to resume", EXIT_INTERRUPTED)
-    except OSError as error:  # a file the run needed could not be written or read, outside the state's commits
-        where = f"{error.filename}: " if error.filename else ""
-        said = f"{where}{error.strerror or error}; fix that, then run the same command again to resume"
-        code = _fail("interrupted", "yellow", said, EXIT_INTERRUPTED)
+    except (BulkContactsError, KeyboardInterrupt, OSError) as error:
+        code = exit_code(error)
+        label, style = FAILURES[code]
+        code = _fail(label, style, _said(error), code)
     sys.exit(code)
+
+
+FAILURES = {  # exit code → the label of its one line
+    1: ("error", "red"),
+    EXIT_USAGE: ("error", "red"),
+    EXIT_REFUSED: ("refused", "red"),
+    EXIT_INTERRUPTED: ("interrupted", "yellow"),
+}
+
+
+def _said(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "run the same command again to resume"
+    if isinstance(error, OSError) and not isinstance(error, BulkContactsError):
+        # a file the run needed could not be written or read, outside the state's commits
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}; fix that, then run the same command again to resume"
+    return str(error)
 
 
 def _fail(label: str, style: str, message: str, code: int) -> int:
@@ -131,9 +138,7 @@ def run(  # noqa: PLR0913 (one parameter per option)
         display.note(f"state: {shown_path(state_path)}")
         if options.dry_run and isinstance(spec, ImportJob):  # reads the file only: no state to hold
             return _dry_run(spec, options, display)
-        with job_lock(state_path, _command_line()):
-            if options.restart:
-                StateDir(state_path).forget()
+        with holding(spec, options, _command_line()):
             if options.dry_run and isinstance(spec, MigrateJob):
                 return _dry_run(spec, options, display)
             if scale is None:
@@ -232,8 +237,9 @@ def verify(job: Path, emulate: bool, state_dir: Path | None, quiet: bool) -> Non
         spec = load_spec(job, emulate=emulate)
         display = make_display(quiet)
         display.note(f"state: {shown_path(spec.state_dir(state_dir))}")
-        with job_lock(spec.state_dir(state_dir), _command_line()):
-            report = verify_job(spec, RunOptions(emulate=emulate, state_dir=state_dir), display)
+        options = RunOptions(emulate=emulate, state_dir=state_dir)
+        with holding(spec, options, _command_line()):
+            report = verify_job(spec, options, display)
         display.flush()
         if report.listing is not None:
             print_result(report.listing)

@@ -21,8 +21,8 @@ from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.columnar import FastPath
 from bulkcontacts.contacts.duplicates import DuplicatePhones, repeated
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.contacts.templates import check_body
 from bulkcontacts.io.readers import Batch, FileReader
-from bulkcontacts.providers.rest_write import check_body
 
 Mapped = dict[str, Any] | Rejection
 TALLY_ROWS = 50_000  # rows counted per column-wise pass (a pass has a fixed cost of a few milliseconds)

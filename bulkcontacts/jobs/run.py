@@ -56,7 +56,27 @@ def load_for_run(job: Path, options: RunOptions) -> JobSpec:
 
 
 def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
-    """Run (or resume) the job."""
+    """Run (or resume) the job on a fresh event loop."""
+    return _on_loop(spec, options, display, _runner(spec, options, display))
+
+
+async def run_job_async(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
+    """Run (or resume) the job on the running event loop (the emulator, when asked, starts in a thread)."""
+    job = _runner(spec, options, display)
+    if not options.emulate:
+        return await job(spec)
+    from bulkcontacts.jobs.emulate import emulated
+
+    emulator = emulated(spec, spec.state_dir(options.state_dir), display)
+    pointed = await asyncio.to_thread(emulator.__enter__)
+    try:
+        return await job(pointed)
+    finally:
+        await asyncio.to_thread(emulator.__exit__, None, None, None)
+
+
+def _runner(spec: JobSpec, options: RunOptions, display: Display) -> Callable[[Any], Coroutine[Any, Any, RunResult]]:
+    """The coroutine function that runs this kind of job with these options."""
     from bulkcontacts.jobs.exports import run_export
     from bulkcontacts.jobs.imports import run_import
     from bulkcontacts.jobs.migrate import run_migrate
@@ -67,13 +87,12 @@ def run_job(spec: JobSpec, options: RunOptions, display: Display) -> RunResult:
             f"this job runs in shards ({state_path / SHARD_PLAN}): run it again with --workers N or --cluster, "
             "or with --restart to start it over in one process"
         )
-    common: dict[str, Any] = {"state_path": state_path, "restart": options.restart}
-    common["display"] = display
+    common: dict[str, Any] = {"state_path": state_path, "restart": options.restart, "display": display}
     if isinstance(spec, ExportJob):
-        return _on_loop(spec, options, display, partial(run_export, **common))
+        return partial(run_export, **common)
     if isinstance(spec, ImportJob):
-        return _on_loop(spec, options, display, partial(run_import, retry_rejected=options.retry_rejected, **common))
-    return _on_loop(spec, options, display, partial(run_migrate, retry_rejected=options.retry_rejected, **common))
+        return partial(run_import, retry_rejected=options.retry_rejected, **common)
+    return partial(run_migrate, retry_rejected=options.retry_rejected, **common)
 
 
 def _merged(state_path: Path) -> bool:

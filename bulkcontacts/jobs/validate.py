@@ -10,10 +10,10 @@ from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.sinks import ContactSink, RestSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.contacts.templates import render_body
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.rows import mapper_for
 from bulkcontacts.providers.registry import provider_of
-from bulkcontacts.providers.rest_write import render_body
 
 Mapped = dict[str, Any] | Rejection
 

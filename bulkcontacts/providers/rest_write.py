@@ -1,9 +1,6 @@
 """``[sink] type = "rest"`` as a pool handler: one request per row, its body rendered from the spec's template.
 
-The fields a template names are the mapped row's (``phone_number`` as digits, ``full_name``, ``email``,
-``tags``, each custom attribute by its name, …) plus ``phone_e164`` (``+digits``). A string that is exactly
-one ``"{name}"`` takes the field's value with its type (a list of tags stays a list) and is left out, key and
-all, when the field is empty; a placeholder inside a longer string is replaced by the value's text.
+The body is rendered by ``contacts/templates.py``.
 
 What came of a request: a ``success_status`` (and ``success_path`` = ``success_value`` when given) is
 created, with the id at ``id_path``; a ``duplicate_status`` means the contact is there already (recorded so,
@@ -14,18 +11,16 @@ that may exist already (its answer was lost) is looked up first when ``[sink] lo
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from bulkcontacts.config.rest import ApiKeyAuth
-from bulkcontacts.config.sinks import PLACEHOLDER, RestSink, placeholders
-from bulkcontacts.contacts.mapping import CORE_FIELDS
+from bulkcontacts.config.sinks import RestSink
+from bulkcontacts.contacts.templates import render, render_body, text
 from bulkcontacts.engine.attempts import Attempt, Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
-from bulkcontacts.errors import UsageError
 from bulkcontacts.providers.base import PageRefused
 from bulkcontacts.providers.http import classify_failure, read_json, transport_failure, window_full
 from bulkcontacts.providers.paginators import at
@@ -33,63 +28,10 @@ from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
 from bulkcontacts.providers.rest import RestAuth, the_list
 
-DROPPED = object()  # a template value whose one placeholder is empty: its key is left out
-
 
 @dataclass(frozen=True, slots=True)
 class AlreadyThere:
     """A ``duplicate_status`` answer to a row sent for the first time: the contact existed before this job."""
-
-
-def check_body(sink: RestSink, attributes: list[str]) -> None:
-    """Refuse a body template that names a field no mapped row has (``attributes``: the custom attributes'
-    names); the closest name is suggested."""
-    known = {*CORE_FIELDS, "tags", "phone_e164", *attributes}
-    for name in sorted(placeholders(sink.body) - known):
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-        hint = f"did you mean {{{close[0]}}}? " if close else ""
-        raise UsageError(
-            f"[sink] body: {{{name}}} is not a field of the mapped rows; {hint}the fields are phone_e164, "
-            f"{', '.join(CORE_FIELDS)}, tags"
-            + (f" and the custom attributes {', '.join(attributes)}" if attributes else "")
-        )
-
-
-def fields_of(payload: dict[str, Any]) -> dict[str, Any]:
-    """The fields a body template may name: the mapped row's, and the phone as ``+digits``."""
-    fields = {key: value for key, value in payload.items() if key != "integration_id"}
-    fields["phone_e164"] = f"+{payload['phone_number']}"
-    return fields
-
-
-def render_body(sink: RestSink, payload: dict[str, Any]) -> dict[str, Any]:
-    """The body one mapped row is sent as."""
-    body: dict[str, Any] = render(sink.body, fields_of(payload))
-    return body
-
-
-def render(template: Any, fields: dict[str, Any]) -> Any:
-    """The template with its placeholders replaced (``DROPPED`` for a lone placeholder of an empty field)."""
-    if isinstance(template, dict):
-        rendered = {key: render(value, fields) for key, value in template.items()}
-        return {key: value for key, value in rendered.items() if value is not DROPPED}
-    if isinstance(template, list):
-        return [value for value in (render(item, fields) for item in template) if value is not DROPPED]
-    if not isinstance(template, str):
-        return template
-    whole = PLACEHOLDER.fullmatch(template)
-    if whole is not None:
-        value = fields.get(whole.group(1))
-        return DROPPED if value is None or value in ("", []) else value
-    return PLACEHOLDER.sub(lambda match: _text(fields.get(match.group(1))), template)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 class RestRequests:
@@ -120,7 +62,7 @@ class RestFinder:
         """The contact id of ``phone`` (digits with country code), or None when it is not there. Raises
         ``LookupFailed``."""
         fields = {"phone_number": phone, "phone_e164": f"+{phone}"}
-        params = {key: _text(render(value, fields)) for key, value in self.lookup.params.items()}
+        params = {key: text(render(value, fields)) for key, value in self.lookup.params.items()}
         await self.pacer.wait_turn()
         try:
             async with self.requests.session.get(
@@ -159,7 +101,7 @@ class RestWriter:
     def __init__(self, sink: RestSink, requests: RestRequests, finder: RestFinder | None) -> None:
         self.sink, self.requests, self.finder = sink, requests, finder
         self.url = requests.base + sink.path
-        self.params = {key: _text(value) for key, value in sink.params.items()} | requests.secret
+        self.params = {key: text(value) for key, value in sink.params.items()} | requests.secret
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""

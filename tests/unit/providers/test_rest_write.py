@@ -7,12 +7,13 @@ from aioresponses import aioresponses
 from pydantic import ValidationError
 
 from bulkcontacts.config.sinks import RestSink
+from bulkcontacts.contacts.templates import check_body, fields_of, render
 from bulkcontacts.engine.attempts import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.errors import UsageError
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
-from bulkcontacts.providers.rest_write import AlreadyThere, check_body, fields_of, render, rest_writer
+from bulkcontacts.providers.rest_write import AlreadyThere, rest_writer
 
 URL = re.compile(r"^https://crm\.example\.com/v1/contacts\?source=bulk$")
 SEARCH = re.compile(r"^https://crm\.example\.com/v1/search\?q=%2B919876543210$")

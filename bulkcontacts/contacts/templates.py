@@ -1,0 +1,69 @@
+"""A REST sink's body template: which fields it names, and the body one mapped row becomes (pure).
+
+The fields are the mapped row's (``phone_number`` as digits, ``full_name``, ``email``, ``tags``, each custom
+attribute by its name, …) plus ``phone_e164`` (``+digits``). A string that is exactly one ``"{name}"`` takes
+the field's value with its type (a list of tags stays a list) and is left out, key and all, when the field
+is empty; a placeholder inside a longer string is replaced by the value's text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from bulkcontacts.config.sinks import PLACEHOLDER, RestSink, placeholders
+from bulkcontacts.contacts.mapping import CORE_FIELDS
+from bulkcontacts.errors import UsageError
+
+DROPPED = object()  # a template value whose one placeholder is empty: its key is left out
+
+
+def check_body(sink: RestSink, attributes: list[str]) -> None:
+    """Refuse a body template that names a field no mapped row has (``attributes``: the custom attributes'
+    names); the closest name is suggested."""
+    known = {*CORE_FIELDS, "tags", "phone_e164", *attributes}
+    for name in sorted(placeholders(sink.body) - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {{{close[0]}}}? " if close else ""
+        raise UsageError(
+            f"[sink] body: {{{name}}} is not a field of the mapped rows; {hint}the fields are phone_e164, "
+            f"{', '.join(CORE_FIELDS)}, tags"
+            + (f" and the custom attributes {', '.join(attributes)}" if attributes else "")
+        )
+
+
+def fields_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """The fields a body template may name: the mapped row's, and the phone as ``+digits``."""
+    fields = {key: value for key, value in payload.items() if key != "integration_id"}
+    fields["phone_e164"] = f"+{payload['phone_number']}"
+    return fields
+
+
+def render_body(sink: RestSink, payload: dict[str, Any]) -> dict[str, Any]:
+    """The body one mapped row is sent as."""
+    body: dict[str, Any] = render(sink.body, fields_of(payload))
+    return body
+
+
+def render(template: Any, fields: dict[str, Any]) -> Any:
+    """The template with its placeholders replaced (``DROPPED`` for a lone placeholder of an empty field)."""
+    if isinstance(template, dict):
+        rendered = {key: render(value, fields) for key, value in template.items()}
+        return {key: value for key, value in rendered.items() if value is not DROPPED}
+    if isinstance(template, list):
+        return [value for value in (render(item, fields) for item in template) if value is not DROPPED]
+    if not isinstance(template, str):
+        return template
+    whole = PLACEHOLDER.fullmatch(template)
+    if whole is not None:
+        value = fields.get(whole.group(1))
+        return DROPPED if value is None or value in ("", []) else value
+    return PLACEHOLDER.sub(lambda match: text(fields.get(match.group(1))), template)
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
