@@ -32,9 +32,9 @@ from bulkcontacts.jobs.common import (
     pool_settings,
     snapshot_with_pool,
 )
-from bulkcontacts.jobs.export_state import ExportState
-from bulkcontacts.jobs.pages import PageScheduler
 from bulkcontacts.jobs.recording import Counts, Recorder
+from bulkcontacts.paging.scheduler import PageScheduler
+from bulkcontacts.paging.state import ExportState
 from bulkcontacts.providers.base import ListApi
 from bulkcontacts.providers.fetch import Credentials, PageFetcher
 from bulkcontacts.providers.http import new_session

@@ -45,6 +45,8 @@ FORBIDDEN = {
     ),
     "io": ("bulkcontacts.engine", "bulkcontacts.providers", "bulkcontacts.jobs", "aiohttp"),
     "providers": ("bulkcontacts.jobs", "bulkcontacts.state", "bulkcontacts.io", "bulkcontacts.ui"),
+    # an export's pages: the providers' list APIs over the engine, committed to the state; never a job's wiring
+    "paging": ("bulkcontacts.jobs", "bulkcontacts.io", "bulkcontacts.ui", "bulkcontacts.scale"),
     # the report reads a state directory and draws it: no job, no HTTP, no spec
     "report": (*ABOVE_STATE, "aiohttp"),
 }

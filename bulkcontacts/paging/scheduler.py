@@ -14,7 +14,7 @@ from typing import Any
 
 from bulkcontacts.engine.attempts import Attempt, Outcome, Succeeded, Work
 from bulkcontacts.engine.pool import WorkerPool
-from bulkcontacts.jobs.export_state import ExportState
+from bulkcontacts.paging.state import ExportState
 from bulkcontacts.providers.base import ListApi, PageResult
 from bulkcontacts.providers.fetch import PageFetcher
 from bulkcontacts.providers.paging import PagingError, repeated_next, signature
