@@ -14,6 +14,7 @@ from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     EXPORT_ENV,
     INTEGRATION,
+    emulator_stats,
     exported_ids,
     run_cli,
     set_emulator,
@@ -178,3 +179,15 @@ def test_a_migration_from_a_described_api_maps_its_fields_by_their_names_and_ver
     assert len(migrated) == 150
     checked = run_cli("verify", str(spec), "-q", cwd=tmp_path)
     assert checked.returncode == EXIT_OK, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("paginator", ["cursor", "page_number"])
+async def test_throttling_errors_and_cut_off_bodies_cost_retries_not_records(tmp_path, emulator, paginator):
+    seed(emulator.state.store, "rest", 400)  # 20 pages: a fault on none of them would be a 1-in-5,000 run
+    set_emulator(emulator, throttle_rate=0.15, error_rate=0.15, malformed_rate=0.1, faults_for="rest")
+    spec = load_spec(rest_spec(tmp_path / "job.toml", emulator.base_url("rest"), paginator, tmp_path / "out.jsonl",
+                               page=20, run='rate = "1000/s"\nbackoff_base = 0.01\nbackoff_max = 0.05'))  # fmt: skip
+    result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
+    assert result.status == "complete", result.message
+    assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
+    assert emulator_stats(emulator)["faults"] > 0, emulator_stats(emulator)
