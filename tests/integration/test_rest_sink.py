@@ -5,7 +5,9 @@ import json
 import signal
 
 from bulkcontacts.jobs import EXIT_OK, EXIT_USAGE
+from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
+    EXPORT_SOURCES,
     assert_exactly_once,
     contact_rows,
     emulator_stats,
@@ -112,3 +114,33 @@ def test_validate_shows_the_bodies_the_rows_become(tmp_path, emulator):
         '{"phone": "+919800000000", "name": {"full": "Contact 0"}, "plan": "gold", "labels": ["a", "b"]}'
         in shown.stdout
     )
+
+
+def test_a_migration_into_a_rest_sink_sends_each_record_once_with_its_custom_fields(tmp_path, emulator):
+    seed(emulator.state.store, "smartflo", 120)
+    records = emulator.state.store.all("smartflo", "demo")
+    spec = tmp_path / "job.toml"
+    spec.write_text(
+        "\n".join(
+            [
+                '[job]\nname = "rest-sink"',
+                f'[source]\ntype = "smartflo"\nbase_url = "{emulator.base_url("smartflo")}"',
+                EXPORT_SOURCES["smartflo"],
+                f'[sink]\ntype = "rest"\nbase_url = "{emulator.base_url("rest")}"\npath = "/v1/contacts"',
+                'body = { phone = "{phone_e164}", name = "{full_name}", plan = "{Plan}", labels = "{tags}" }',
+                'success_status = [201]\nid_path = "id"\nauth = { type = "bearer", token = "${CRM_TOKEN}" }',
+                '[run]\nrate = "1000/s"\n',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    finished = run_cli("run", str(spec), "-q", cwd=tmp_path)
+    assert finished.returncode == EXIT_OK, finished.stdout + finished.stderr
+    created, _ = assert_exactly_once(tmp_path / ".bulkcontacts" / "rest-sink", len(records))
+    contacts = stored(emulator)
+    for record in records:
+        sent = contacts[record["phone_number"].lstrip("+")]
+        plan = next(field["value"] for field in record["custom_fields"] if field["name"] == "Plan")
+        assert sent["name"] == record["name"] and sent["plan"] == plan
+        assert sent["labels"] == [record["contact_group_name"]]
+    assert {line["contact_id"] for line in created} == {doc["_id"] for doc in contacts.values()}
