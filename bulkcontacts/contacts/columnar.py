@@ -93,11 +93,12 @@ class FastPath:
         it must decide (or certainly refuses the row)."""
         return self.outcomes(frame)["phone"]
 
-    def outcomes(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def outcomes(self, frame: pl.DataFrame, first: int | None = None) -> pl.DataFrame:
         """Per row, ``phone``: the phone the per-row mapper would send where it certainly accepts the row;
         ``code``: the reason code it would give where it certainly refuses it; both null where it must
         decide. Accepted rows that ``"auto"`` read as national numbers though valid internationally too are
-        counted in the mapper's ``ambiguous``."""
+        counted in the mapper's ``ambiguous`` (``first``: the frame's first row number, so that only the rows
+        the run owns count)."""
         schema = frame.schema
         if any(schema.get(column) != pl.String for column in self.columns):
             return pl.DataFrame(
@@ -118,14 +119,15 @@ class FastPath:
         decided = (
             facts.lazy()
             .join(judged.lazy(), on="at", how="left", maintain_order="left")
-            .select(*_verdict(self.mapper.mapping.phone_without_plus))
+            .select("at", *_verdict(self.mapper.mapping.phone_without_plus))
             .collect()
         )
         accepted = decided.filter(pl.col("phone").is_not_null() & pl.col("other").is_not_null())
         if accepted.height:
-            first = accepted.row(0, named=True)
+            example = accepted.row(0, named=True)
+            rows = accepted.height if first is None else (accepted["at"] + first).to_list()
             self.mapper.ambiguous.add(
-                accepted.height, first["cell"].strip(), first["phone"], first["other"], first["region"]
+                rows, example["cell"].strip(), example["phone"], example["other"], example["region"]
             )
         return decided.select("phone", "code")
 

@@ -180,13 +180,14 @@ class ContactMapper:
 
     # -- mapping rows (hot path) ---------------------------------------------------------------------
 
-    def map(self, row: dict[str, Any], phone: int | None = None) -> dict[str, Any] | Rejection:
+    def map(self, row: dict[str, Any], phone: int | None = None, at: int | None = None) -> dict[str, Any] | Rejection:
         """The create payload for one row, or why the row cannot be sent. ``phone``: the row's phone as
-        the phone rule gives it, already known (``columnar.FastPath``), so it is not read again."""
+        the phone rule gives it, already known (``columnar.FastPath``), so it is not read again; ``at``:
+        the row's number (an ambiguous phone is counted where the run owns the row)."""
         for column in self.reject_when_set:
             if not _is_empty(row.get(column)):
                 return Rejection(f"column {column!r} is set ({row[column]}): not sent", f"{column}_set")
-        payload = self._core(row, phone)
+        payload = self._core(row, phone, at)
         if isinstance(payload, Rejection):
             return payload
         refused = self._add_attributes(row, payload)
@@ -232,7 +233,7 @@ class ContactMapper:
                 reason = f"no phone number in {_listing(columns)}"
             return Rejection(reason, error.code)
 
-    def _core(self, row: dict[str, Any], known_phone: int | None) -> dict[str, Any] | Rejection:
+    def _core(self, row: dict[str, Any], known_phone: int | None, at: int | None) -> dict[str, Any] | Rejection:
         """Phone, names, email and the other core fields, checked; the integration."""
         reading = Reading(known_phone) if known_phone is not None else self._phone(row)
         if isinstance(reading, Rejection):
@@ -259,7 +260,9 @@ class ContactMapper:
             return Rejection(f"email {email!r} is not an email address", "bad_email")
         payload["integration_id"] = self.integration_id  # None for a sink that is not a Rampwin channel
         if reading.other is not None:  # counted once the row is accepted
-            self.ambiguous.add(1, reading.written, phone, reading.other, str(self.region(row)))
+            self.ambiguous.add(
+                [at] if at is not None else 1, reading.written, phone, reading.other, str(self.region(row))
+            )
         return payload
 
     def _full_name(self, payload: dict[str, Any]) -> str | Rejection:

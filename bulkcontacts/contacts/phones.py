@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -65,11 +65,15 @@ class Ambiguities:
 
     rows: int = 0
     example: str | None = None
+    owned: Callable[[int], bool] | None = None  # the rows this run counts (a shard's, a retry's); None: every row
 
-    def add(self, rows: int, written: str, as_national: int, as_international: int, region: str) -> None:
-        if rows and self.example is None:
+    def add(self, rows: int | list[int], written: str, as_national: int, as_international: int, region: str) -> None:
+        """``rows``: the row numbers read so (counted where this run owns them), or a number of rows."""
+        owned = self.owned
+        count = rows if isinstance(rows, int) else sum(1 for row in rows if owned is None or owned(row))
+        if count and self.example is None:
             self.example = f"{written!r} read as {pretty(as_national)} in {region}, not as {pretty(as_international)}"
-        self.rows += rows
+        self.rows += count
 
     def notes(self) -> list[str]:
         """What to tell the user: the advice, when any phone was read so."""

@@ -262,6 +262,8 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
     # Without duplicate detection, rows done earlier need not even be read again.
     start = 0 if duplicates is not None else run.selection.first_row(run.resumed.low_water)
     ledger, resumed = run.ledger, run.resumed
+    # Rows read only for the duplicate check (a shard's predecessors, a retry's others) are not this run's.
+    run.mapper.ambiguous.owned = lambda row: run.selection.unit(row) is not None
     async for batch in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
         for row, source, mapped in batch:
             if run.selection.past(row):

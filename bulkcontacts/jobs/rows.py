@@ -37,7 +37,7 @@ def mapped_batches(
     for batch in reader.frames(start):
         phones = _phones(fast, batch).to_list()
         mapped = [
-            (batch.first + offset, row, mapper.map(row, phone))
+            (batch.first + offset, row, mapper.map(row, phone, batch.first + offset))
             for offset, (row, phone) in enumerate(zip(batch.rows(), phones, strict=True))
         ]
         if duplicates is not None:
@@ -82,7 +82,7 @@ def tally_batches(
         accepted: list[tuple[int, int]] = []  # rows the mapper accepted one by one: (position, phone)
         slow = np.flatnonzero(undecided).tolist()
         for position, row in zip(slow, batch.rows_at(slow), strict=True):
-            outcome = mapper.map(row)
+            outcome = mapper.map(row, at=batch.first + position)
             if isinstance(outcome, Rejection):
                 tally.reject(outcome, batch.first + position)
             else:
@@ -136,7 +136,7 @@ def _outcomes(fast: FastPath, batch: Batch) -> tuple[pl.Series, pl.Series]:
     frame = batch.frame
     if frame is None:
         return pl.Series([None] * batch.height, dtype=pl.Int64), pl.Series([None] * batch.height, dtype=pl.String)
-    decided = fast.outcomes(frame)
+    decided = fast.outcomes(frame, batch.first)
     return decided["phone"], decided["code"]
 
 
