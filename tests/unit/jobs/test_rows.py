@@ -257,8 +257,8 @@ def test_a_refusal_the_mapper_words_otherwise_leaves_the_batch_to_the_mapper(tmp
     )
     real = FastPath.outcomes
 
-    def wrong(self, frame):  # every refusal given a code the mapper never gives
-        decided = real(self, frame)
+    def wrong(self, frame, first=None):  # every refusal given a code the mapper never gives
+        decided = real(self, frame, first)
         return decided.with_columns(code=pl.when(pl.col("code").is_not_null()).then(pl.lit("not_a_reason")))
 
     monkeypatch.setattr(FastPath, "outcomes", wrong)
