@@ -4,6 +4,8 @@
 import json
 import signal
 
+import pytest
+
 from bulkcontacts.jobs import EXIT_OK, EXIT_USAGE
 from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
@@ -45,13 +47,16 @@ def stored(emulator):
     return {doc["phone"][1:]: doc for doc in emulator.state.store.all("rest", "imported")}
 
 
-def test_lost_answers_and_three_kills_still_create_every_row_once_with_its_id(tmp_path, emulator):
-    total = 2_000
+@pytest.mark.parametrize(
+    ("total", "kills"),
+    [(1_200, (200, 500, 850)), pytest.param(5_000, (800, 2_000, 3_500), marks=pytest.mark.slow)],  # the issue's
+)
+def test_lost_answers_and_three_kills_still_create_every_row_once_with_its_id(tmp_path, emulator, total, kills):
     set_emulator(emulator, drop_after_rate=0.05, faults_for="rest")
     source = write_csv(tmp_path / "in.csv", contact_rows(total))
     spec = sink_spec(tmp_path / "job.toml", source, emulator.base_url("rest"), sink_extra=LOOKUP,
                      run='rate = "500/s"\ncheckpoint_every = 0.2')  # fmt: skip
-    for kill_after in (300, 800, 1400):  # contacts in the sink when the process is killed
+    for kill_after in kills:  # contacts in the sink when the process is killed
         process = start_cli("run", str(spec), cwd=tmp_path)
         assert wait_for(lambda kill_after=kill_after: len(stored(emulator)) >= kill_after, timeout=60)
         process.send_signal(signal.SIGKILL)

@@ -89,7 +89,7 @@ async def test_each_paginator_exports_every_record_once_in_order_in_every_format
         assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
 
 
-@pytest.mark.parametrize("paginator", ["cursor", "header_link", "offset"])
+@pytest.mark.parametrize("paginator", ["cursor", "header_link"])  # numbered pages: test_export's kills
 def test_sigkill_three_times_then_resume_gives_each_record_once_in_order(tmp_path, emulator, paginator):
     seed(emulator.state.store, "rest", 900)
     set_emulator(emulator, latency=0.04)
