@@ -104,6 +104,18 @@ def start_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
     )
 
 
+def killed_when(ready: Any, *args: str, cwd: Path, timeout: float = 60) -> None:
+    """``bulkcontacts ARGS`` started, then ``kill -9`` as soon as ``ready()`` holds (asserted to come)."""
+    import signal
+
+    process = start_cli(*args, cwd=cwd)
+    try:
+        assert wait_for(ready, timeout=timeout), f"{' '.join(args)}: not ready in {timeout} s"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

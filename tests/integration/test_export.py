@@ -1,7 +1,6 @@
 """Exports over a real socket against the emulator."""
 
 import json
-import signal
 import stat
 
 import pytest
@@ -14,10 +13,9 @@ from bulkcontacts_emulator.seed import seed
 from tests.helpers import (
     emulator_stats,
     exported_ids,
+    killed_when,
     run_cli,
     set_emulator,
-    start_cli,
-    wait_for,
     write_export_spec,
 )
 
@@ -139,12 +137,9 @@ def test_sigkill_mid_export_then_resume_gives_each_record_once(tmp_path, emulato
     )
     parts = tmp_path / ".bulkcontacts" / "export-job" / "parts"
     for pages in (10, 60, 110):
-        process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        assert wait_for(
-            lambda pages=pages: parts.exists() and len(list(parts.glob("page-*.jsonl"))) >= pages, timeout=60
+        killed_when(
+            lambda pages=pages: len(list(parts.glob("page-*.jsonl"))) >= pages, "run", str(spec), "-q", cwd=tmp_path
         )
-        process.send_signal(signal.SIGKILL)
-        process.wait()
         assert not output.exists()
     set_emulator(emulator, latency=0.0)
     finished = run_cli("run", str(spec), "-q", cwd=tmp_path)

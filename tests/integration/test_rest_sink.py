@@ -2,7 +2,6 @@
 (``/rest/v1/contacts``), exactly once through lost answers and kills, with and without a look-up."""
 
 import json
-import signal
 
 import pytest
 
@@ -13,10 +12,9 @@ from tests.helpers import (
     assert_exactly_once,
     contact_rows,
     emulator_stats,
+    killed_when,
     run_cli,
     set_emulator,
-    start_cli,
-    wait_for,
     write_csv,
 )
 
@@ -57,10 +55,7 @@ def test_lost_answers_and_three_kills_still_create_every_row_once_with_its_id(tm
     spec = sink_spec(tmp_path / "job.toml", source, emulator.base_url("rest"), sink_extra=LOOKUP,
                      run='rate = "500/s"\ncheckpoint_every = 0.2')  # fmt: skip
     for kill_after in kills:  # contacts in the sink when the process is killed
-        process = start_cli("run", str(spec), cwd=tmp_path)
-        assert wait_for(lambda kill_after=kill_after: len(stored(emulator)) >= kill_after, timeout=60)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        killed_when(lambda kill_after=kill_after: len(stored(emulator)) >= kill_after, "run", str(spec), cwd=tmp_path)
     finished = run_cli("run", str(spec), "-q", cwd=tmp_path)
     assert finished.returncode == EXIT_OK, finished.stdout + finished.stderr
 

@@ -2,7 +2,6 @@
 every format, kills and resumes, credentials kept out of the state."""
 
 import json
-import signal
 
 import pytest
 
@@ -16,10 +15,9 @@ from tests.helpers import (
     INTEGRATION,
     emulator_stats,
     exported_ids,
+    killed_when,
     run_cli,
     set_emulator,
-    start_cli,
-    wait_for,
     write_migrate_spec,
 )
 
@@ -98,12 +96,9 @@ def test_sigkill_three_times_then_resume_gives_each_record_once_in_order(tmp_pat
                      run='rate = "200/s"\nconcurrency = 3\ncheckpoint_every = 0.1')  # fmt: skip
     parts = tmp_path / ".bulkcontacts" / "rest-job" / "parts"
     for pages in (8, 30, 55):
-        process = start_cli("run", str(spec), "-q", cwd=tmp_path)
-        assert wait_for(
-            lambda pages=pages: parts.exists() and len(list(parts.glob("page-*.jsonl"))) >= pages, timeout=60
+        killed_when(
+            lambda pages=pages: len(list(parts.glob("page-*.jsonl"))) >= pages, "run", str(spec), "-q", cwd=tmp_path
         )
-        process.send_signal(signal.SIGKILL)
-        process.wait()
         assert not output.exists()
     set_emulator(emulator, latency=0.0)
     finished = run_cli("run", str(spec), "-q", cwd=tmp_path)
