@@ -23,8 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
+from pydantic import Field
+
+from bulkcontacts.config.base import Strict
+from bulkcontacts.config.rest import DottedPath
+from bulkcontacts.config.sources import Given
 from bulkcontacts.providers.base import PageError, PageResult
 
 LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
@@ -49,7 +54,8 @@ class Position:
 
 
 class Paginator(Protocol):
-    random_access: bool
+    @property
+    def random_access(self) -> bool: ...
 
     def ask(self, index: int, after: str | None) -> Ask: ...
 
@@ -102,18 +108,18 @@ def _has_more(body: Any, path: str | None) -> bool | None:
     return value
 
 
-@dataclass(frozen=True)
-class PageNumberPaginator:
+class PageNumberPaginator(Strict):
     """``?page=N``: ``base_page`` is the first page's number; ``total_path`` the total number of *pages*
     (dlt's meaning); ``maximum_page`` the last page to ask for; else the list ends at an empty page (or
     when ``has_more_path`` says false)."""
 
-    page_param: str = "page"
-    base_page: int = 0
-    total_path: str | None = None
-    maximum_page: int | None = None
-    has_more_path: str | None = None
-    random_access = True
+    type: Literal["page_number"] = "page_number"
+    page_param: Given = "page"
+    base_page: int = Field(default=0, ge=0)
+    total_path: DottedPath | None = None
+    maximum_page: int | None = Field(default=None, ge=0)
+    has_more_path: DottedPath | None = None
+    random_access: ClassVar[bool] = True
 
     def ask(self, index: int, after: str | None) -> Ask:
         return Ask({self.page_param: str(self.base_page + index)})
@@ -127,19 +133,19 @@ class PageNumberPaginator:
         return maximum or not page.records or page.has_more is False
 
 
-@dataclass(frozen=True)
-class OffsetPaginator:
+class OffsetPaginator(Strict):
     """``?offset=N&limit=L``: ``total_path`` the total number of *records*; ``maximum_offset`` where to stop;
     else the list ends at an empty page (or when ``has_more_path`` says false)."""
 
-    limit: int
-    offset: int = 0
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    total_path: str | None = None
-    maximum_offset: int | None = None
-    has_more_path: str | None = None
-    random_access = True
+    type: Literal["offset"] = "offset"
+    limit: int = Field(default=100, ge=1, le=10_000)
+    offset: int = Field(default=0, ge=0)
+    offset_param: Given = "offset"
+    limit_param: Given = "limit"
+    total_path: DottedPath | None = None
+    maximum_offset: int | None = Field(default=None, ge=1)
+    has_more_path: DottedPath | None = None
+    random_access: ClassVar[bool] = True
 
     def ask(self, index: int, after: str | None) -> Ask:
         return Ask({self.offset_param: str(self.offset + index * self.limit), self.limit_param: str(self.limit)})
@@ -156,14 +162,14 @@ class OffsetPaginator:
         return maximum or not page.records or page.has_more is False
 
 
-@dataclass(frozen=True)
-class JSONResponseCursorPaginator:
+class JSONResponseCursorPaginator(Strict):
     """A cursor in the body (``cursor_path``, e.g. ``paging.next.after``) sent back as ``cursor_param``; the
     list ends when the answer holds none."""
 
-    cursor_path: str = "cursors.next"
-    cursor_param: str = "cursor"
-    random_access = False
+    type: Literal["cursor"] = "cursor"
+    cursor_path: DottedPath = "cursors.next"
+    cursor_param: Given = "cursor"
+    random_access: ClassVar[bool] = False
 
     def ask(self, index: int, after: str | None) -> Ask:
         return Ask({self.cursor_param: after} if after is not None else {})
@@ -180,12 +186,12 @@ class JSONResponseCursorPaginator:
         return page.next is None
 
 
-@dataclass(frozen=True)
-class JSONLinkPaginator:
+class JSONLinkPaginator(Strict):
     """The next page's URL in the body (``next_url_path``); the list ends when it is empty or missing."""
 
-    next_url_path: str = "next"
-    random_access = False
+    type: Literal["json_link"] = "json_link"
+    next_url_path: DottedPath = "next"
+    random_access: ClassVar[bool] = False
 
     def ask(self, index: int, after: str | None) -> Ask:
         return Ask(url=after)
@@ -200,13 +206,13 @@ class JSONLinkPaginator:
         return page.next is None
 
 
-@dataclass(frozen=True)
-class HeaderLinkPaginator:
+class HeaderLinkPaginator(Strict):
     """The next page's URL in the ``Link`` header (``<…>; rel="next"``, RFC 8288, as GitHub sends it); the
     list ends when there is none."""
 
-    links_next_key: str = "next"
-    random_access = False
+    type: Literal["header_link"] = "header_link"
+    links_next_key: Given = "next"
+    random_access: ClassVar[bool] = False
 
     def ask(self, index: int, after: str | None) -> Ask:
         return Ask(url=after)
@@ -216,6 +222,13 @@ class HeaderLinkPaginator:
 
     def is_last(self, index: int, page: PageResult) -> bool:
         return page.next is None
+
+
+# ``[source] paginator = { type = …, … }``: the strategy itself, its keys dlt's.
+PaginatorSpec = Annotated[
+    PageNumberPaginator | OffsetPaginator | JSONResponseCursorPaginator | JSONLinkPaginator | HeaderLinkPaginator,
+    Field(discriminator="type"),
+]
 
 
 def next_link(header: str, relation: str = "next") -> str | None:

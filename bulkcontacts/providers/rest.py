@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import aiohttp
@@ -26,54 +26,7 @@ from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.providers.auth import JSON_HEADERS
 from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageRefused, PageResult, Provider
-from bulkcontacts.providers.paginators import (
-    HeaderLinkPaginator,
-    JSONLinkPaginator,
-    JSONResponseCursorPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
-    Paginator,
-    at,
-)
-
-
-class PageNumber(Strict):
-    type: Literal["page_number"]
-    page_param: Given = "page"
-    base_page: int = Field(default=0, ge=0)
-    total_path: DottedPath | None = None  # the total number of pages
-    maximum_page: int | None = Field(default=None, ge=0)
-    has_more_path: DottedPath | None = None
-
-
-class Offset(Strict):
-    type: Literal["offset"]
-    limit: int = Field(default=100, ge=1, le=10_000)
-    offset: int = Field(default=0, ge=0)
-    offset_param: Given = "offset"
-    limit_param: Given = "limit"
-    total_path: DottedPath | None = None  # the total number of records
-    maximum_offset: int | None = Field(default=None, ge=1)
-    has_more_path: DottedPath | None = None
-
-
-class Cursor(Strict):
-    type: Literal["cursor"]
-    cursor_path: DottedPath = "cursors.next"
-    cursor_param: Given = "cursor"
-
-
-class JsonLink(Strict):
-    type: Literal["json_link"]
-    next_url_path: DottedPath = "next"
-
-
-class HeaderLink(Strict):
-    type: Literal["header_link"]
-    links_next_key: Given = "next"
-
-
-PaginatorSpec = Annotated[PageNumber | Offset | Cursor | JsonLink | HeaderLink, Field(discriminator="type")]
+from bulkcontacts.providers.paginators import HeaderLinkPaginator, JSONLinkPaginator, OffsetPaginator, PaginatorSpec, at
 
 
 class Incremental(Strict):
@@ -102,27 +55,9 @@ class RestSource(ProviderSource):
         if self.mode == "incremental" and self.incremental is None:
             raise ValueError('mode = "incremental" needs incremental = { start_param = "…" } (the query key)')
         pager = self.paginator
-        if isinstance(pager, Offset) and self.page_size is not None and self.page_size != pager.limit:
+        if isinstance(pager, OffsetPaginator) and self.page_size is not None and self.page_size != pager.limit:
             raise ValueError("page_size and paginator.limit differ: give the page size once, as paginator.limit")
         return self
-
-
-def paginator_of(source: RestSource) -> Paginator:
-    spec = source.paginator
-    if isinstance(spec, PageNumber):
-        return PageNumberPaginator(
-            spec.page_param, spec.base_page, spec.total_path, spec.maximum_page, spec.has_more_path
-        )
-    if isinstance(spec, Offset):
-        return OffsetPaginator(
-            spec.limit, spec.offset, spec.offset_param, spec.limit_param, spec.total_path, spec.maximum_offset,
-            spec.has_more_path,
-        )  # fmt: skip
-    if isinstance(spec, Cursor):
-        return JSONResponseCursorPaginator(spec.cursor_path, spec.cursor_param)
-    if isinstance(spec, JsonLink):
-        return JSONLinkPaginator(spec.next_url_path)
-    return HeaderLinkPaginator(spec.links_next_key)
 
 
 class RestList:
@@ -132,12 +67,12 @@ class RestList:
 
     def __init__(self, source: RestSource, since: str | None = None) -> None:
         self.source = source
-        self.paginator = paginator_of(source)
+        self.paginator = source.paginator
         self.random_access = self.paginator.random_access
         self.id_field = source.id_field
         self.updated_field = source.updated_field
         pager = source.paginator
-        self.page_size = pager.limit if isinstance(pager, Offset) else source.page_size
+        self.page_size = pager.limit if isinstance(pager, OffsetPaginator) else source.page_size
         self.endpoint = source.base_url.rstrip("/") + source.path
         self._query_key = _query_key(source.auth)
         start = source.incremental
