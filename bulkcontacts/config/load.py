@@ -13,7 +13,7 @@ import os
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Union, get_args
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, WrapValidator
 
@@ -21,8 +21,9 @@ from bulkcontacts.config.base import Strict
 from bulkcontacts.config.env import SECRET_KEYS, interpolate, key_name
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.mapping import MappingSpec
+from bulkcontacts.config.rest import AuthSpec
 from bulkcontacts.config.run import JobTable, RunSpec
-from bulkcontacts.config.sinks import FileSink, RampwinSink, RestSink
+from bulkcontacts.config.sinks import FileSink, RampwinSink, RestLookup, RestSink
 from bulkcontacts.config.sources import FileSource, ProviderSource
 from bulkcontacts.config.urls import check_base_url
 from bulkcontacts.errors import UsageError
@@ -177,8 +178,24 @@ def _known_keys() -> list[str]:
     from bulkcontacts.providers.registry import providers
 
     models: list[type[BaseModel]] = [JobTable, FileSource, RampwinSink, FileSink, MappingSpec, TagsSpec, RunSpec]
-    models += [provider.source_model for provider in providers().values()]
+    models += [RestSink, RestLookup, *_members(AuthSpec)]
+    for provider in providers().values():
+        source = provider.source_model
+        models.append(source)
+        models += [member for name in ("paginator", "auth") if name in source.model_fields
+                   for member in _members(source.model_fields[name].annotation)]  # fmt: skip
     return sorted({name for model in models for name in model.model_fields})
+
+
+def _members(annotation: Any) -> list[type[BaseModel]]:
+    """The models of a (tagged, optional) union of tables."""
+    found: list[type[BaseModel]] = []
+    for member in get_args(annotation) or (annotation,):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            found.append(member)
+        elif get_args(member):
+            found += _members(member)
+    return found
 
 
 def _resolve_paths(spec: JobSpec, base: Path) -> JobSpec:

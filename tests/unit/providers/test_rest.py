@@ -187,6 +187,11 @@ path = "out.csv"
         ('paginator = { type = "cursor" }\nauth = { type = "bearer", token = "abc" }', "", r"auth.token: secrets"),
         ('paginator = { type = "cursor", cursor_param = " after" }', "", r"cursor_param"),
         ('paginator = { type = "cursor" }\ndata_selector = "data..items"', "", r"data_selector"),
+        (
+            'paginator = { type = "cursor", cursor_paths = "x" }',
+            "",
+            r"paginator.cursor_paths: unknown key; did you mean 'cursor_path'",
+        ),
     ],
 )
 def test_a_wrong_rest_spec_is_refused_naming_the_key(tmp_path, source_keys, sink_keys, message):
