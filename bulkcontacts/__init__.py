@@ -30,7 +30,7 @@ _WHERE = {
     "FatalRemoteError": "bulkcontacts.errors",
     "Interrupted": "bulkcontacts.errors",
     "UsageError": "bulkcontacts.errors",
-    "RunResult": "bulkcontacts.jobs.common",
+    "RunResult": "bulkcontacts.jobs.results",
     "PhaseStatus": "bulkcontacts.jobs.status",
 }
 __all__ = [
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from bulkcontacts.api import exit_code, job_status, load_job, run_job, run_job_async
     from bulkcontacts.config.jobs import JobSpec
     from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
-    from bulkcontacts.jobs.common import RunResult
+    from bulkcontacts.jobs.results import RunResult
     from bulkcontacts.jobs.status import PhaseStatus
 
 

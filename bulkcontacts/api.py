@@ -15,8 +15,8 @@ from pathlib import Path
 from bulkcontacts.config.jobs import JobSpec
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
-from bulkcontacts.jobs import common, run
-from bulkcontacts.jobs.common import RunResult
+from bulkcontacts.jobs import results, run
+from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.jobs.status import PhaseStatus
 from bulkcontacts.jobs.status import job_status as _phases
 from bulkcontacts.state.checkpoint import StateDir
@@ -74,11 +74,11 @@ def exit_code(error: BaseException) -> int:
     """The CLI's exit code for an error: 2 change the spec, options or file; 3 run again to resume; 4 fix
     the credentials or what the API refused, then run again; 1 anything else of ours."""
     if isinstance(error, UsageError):
-        return common.EXIT_USAGE
+        return results.EXIT_USAGE
     if isinstance(error, FatalRemoteError):
-        return common.EXIT_REFUSED
+        return results.EXIT_REFUSED
     if isinstance(error, Interrupted | KeyboardInterrupt | OSError):
-        return common.EXIT_INTERRUPTED
+        return results.EXIT_INTERRUPTED
     return 1
 
 

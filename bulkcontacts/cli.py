@@ -18,7 +18,7 @@ from bulkcontacts.api import exit_code, holding
 from bulkcontacts.config.jobs import ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import BulkContactsError, UsageError
-from bulkcontacts.jobs.common import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
+from bulkcontacts.jobs.results import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
 from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job, verify_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job

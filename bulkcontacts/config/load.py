@@ -153,7 +153,8 @@ def _describe(error: ValidationError) -> str:
     loc = [part for index, part in enumerate(whole) if not (0 < index < len(whole) - 1 and whole[index - 1] in TAGGED)]
     kind, message = first["type"], first["msg"]
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.7)
+        table = str(loc[0]) if len(loc) > 1 else ""
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(table), n=1, cutoff=0.7)
         hint = f"did you mean {close[0]!r}?" if close else "remove it or check its spelling"
         return f"{key_name(loc)}: unknown key; {hint}"
     if kind == "missing":
@@ -172,18 +173,26 @@ def _describe(error: ValidationError) -> str:
 
 
 @cache
-def _known_keys() -> list[str]:
-    """Every key a spec table can hold: what an unknown key is compared with."""
+def _known_keys(table: str) -> list[str]:
+    """Every key the spec's ``table`` can hold, at any depth (the table's keys themselves when it is not one
+    of the five): what an unknown key is compared with."""
     from bulkcontacts.config.mapping import TagsSpec
     from bulkcontacts.providers.registry import providers
 
-    models: list[type[BaseModel]] = [JobTable, FileSource, RampwinSink, FileSink, MappingSpec, TagsSpec, RunSpec]
-    models += [RestSink, RestLookup, *_members(AuthSpec)]
+    sources: list[type[BaseModel]] = [FileSource]
     for provider in providers().values():
         source = provider.source_model
-        models.append(source)
-        models += [member for name in ("paginator", "auth") if name in source.model_fields
-                   for member in _members(source.model_fields[name].annotation)]  # fmt: skip
+        sources.append(source)
+        sources += [member for name in ("paginator", "auth") if name in source.model_fields
+                    for member in _members(source.model_fields[name].annotation)]  # fmt: skip
+    by_table: dict[str, list[type[BaseModel]]] = {
+        "job": [JobTable],
+        "source": sources,
+        "sink": [RampwinSink, FileSink, RestSink, RestLookup, *_members(AuthSpec)],
+        "mapping": [MappingSpec, TagsSpec],
+        "run": [RunSpec],
+    }
+    models = by_table.get(table) or [Tables]
     return sorted({name for model in models for name in model.model_fields})
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.io.readers import FileReader
-from bulkcontacts.jobs.common import prefetched
+from bulkcontacts.jobs.driving import prefetched
 from bulkcontacts.jobs.rows import Tally, mapper_for, tally_batches
 
 

@@ -24,15 +24,10 @@ from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.io.writers import Assembled, assemble
 from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
-from bulkcontacts.jobs.common import (
-    RunResult,
-    drive,
-    finish_run,
-    open_progress,
-    pool_settings,
-    snapshot_with_pool,
-)
+from bulkcontacts.jobs.driving import Upkeep, drive, pool_settings, snapshot_with_pool
 from bulkcontacts.jobs.recording import Counts, Recorder
+from bulkcontacts.jobs.results import RunResult, finish_run
+from bulkcontacts.jobs.resume import open_progress
 from bulkcontacts.paging.scheduler import PageScheduler
 from bulkcontacts.paging.state import ExportState
 from bulkcontacts.providers.base import ListApi
@@ -213,7 +208,10 @@ async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Displa
     recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known(), window=run.spec.run.rate_window)
     stop_when = run.shard.stop_when if run.shard else None
     await drive(
-        pool, scheduler.works(), display, run.spec.run.checkpoint_every, ledger.commit, tick, recorder, stop_when
+        pool,
+        scheduler.works(),
+        display,
+        Upkeep(run.spec.run.checkpoint_every, ledger.commit, tick, recorder, stop_when),
     )
     tick()
     display.stop()

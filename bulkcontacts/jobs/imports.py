@@ -23,16 +23,10 @@ from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
-from bulkcontacts.jobs.common import (
-    RunResult,
-    drive,
-    finish_run,
-    open_progress,
-    pool_settings,
-    prefetched,
-    snapshot_with_pool,
-)
+from bulkcontacts.jobs.driving import Upkeep, drive, pool_settings, prefetched, snapshot_with_pool
 from bulkcontacts.jobs.recording import Counts, Recorder
+from bulkcontacts.jobs.results import RunResult, finish_run
+from bulkcontacts.jobs.resume import open_progress
 from bulkcontacts.jobs.rows import mapped_batches, mapper_for
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
@@ -308,9 +302,8 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
         recorder = Recorder(run.state.timeline, pool, view.counts)
         share = run.budget.share if run.budget else 1
         recorder.start(phase="send", unit="rows", total=run.resumed.total, window=spec.run.rate_window, share=share)
-        await drive(
-            pool, _rows_to_send(run), display, spec.run.checkpoint_every, ledger.commit, update, recorder, run.stop_when
-        )
+        upkeep = Upkeep(spec.run.checkpoint_every, ledger.commit, update, recorder, run.stop_when)
+        await drive(pool, _rows_to_send(run), display, upkeep)
         await asyncio.gather(*outcomes.settling)
         remember_ceiling(spec.run, ledger.progress, pacer)
         ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)

@@ -23,10 +23,10 @@ from bulkcontacts.contacts.defaults import migration_mapping
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.staging import Flatten, stage_rows, staged_columns
-from bulkcontacts.jobs.common import RunResult, finish_run
 from bulkcontacts.jobs.dry_run import DryRunReport, dry_run_import
 from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.jobs.imports import run_import
+from bulkcontacts.jobs.results import RunResult, finish_run
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.checkpoint import StateDir

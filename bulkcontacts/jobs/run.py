@@ -18,7 +18,7 @@ from bulkcontacts.state.layout import SHARD_PLAN
 from bulkcontacts.ui.display import Display
 
 if TYPE_CHECKING:
-    from bulkcontacts.jobs.common import RunResult
+    from bulkcontacts.jobs.results import RunResult
     from bulkcontacts.jobs.verify import VerifyReport
 
 # The runners that talk HTTP are imported where they are used: an import's dry run, validate and status

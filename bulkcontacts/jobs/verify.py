@@ -25,9 +25,9 @@ from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.channel import ChannelIndex
 from bulkcontacts.io.readers import FileReader
-from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export
 from bulkcontacts.jobs.migrate import send_spec
+from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.jobs.rows import mapped_batches
 from bulkcontacts.providers.rampwin import RampwinSource
 from bulkcontacts.state.atomic import open_private, replaced_on_success, write_atomic

@@ -22,9 +22,10 @@ from bulkcontacts.config.sources import ProviderSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import rate_store
-from bulkcontacts.jobs.common import RunResult, made_elsewhere
 from bulkcontacts.jobs.emulate import emulated
 from bulkcontacts.jobs.migrate import fetch_and_stage, send_spec
+from bulkcontacts.jobs.results import RunResult
+from bulkcontacts.jobs.resume import made_elsewhere
 from bulkcontacts.jobs.run import RunOptions
 from bulkcontacts.scale.cluster import dask_client, probe_shared_storage
 from bulkcontacts.scale.merge import merge_outcomes, merged_checkpoint, shard_counts, sharded_result

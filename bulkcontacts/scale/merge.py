@@ -18,7 +18,7 @@ from typing import Any
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.phones import Ambiguities
-from bulkcontacts.jobs.common import RunResult, write_summary
+from bulkcontacts.jobs.results import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.state.atomic import replaced_on_success
 from bulkcontacts.state.checkpoint import Progress, StateDir

@@ -13,8 +13,8 @@ from bulkcontacts.config.jobs import ExportJob
 from bulkcontacts.engine.attempts import Fatal, Succeeded
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.writers import assemble
-from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.exports import run_export, source_fingerprint
+from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.providers.fetch import Credentials, PageFetcher
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.paging import PagePlan, PagingError

@@ -20,11 +20,11 @@ from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, UsageError
 from bulkcontacts.jobs.budget import Budget
-from bulkcontacts.jobs.common import RunResult
 from bulkcontacts.jobs.emulate import pointed_at
 from bulkcontacts.jobs.exports import PageShard, run_export
 from bulkcontacts.jobs.imports import run_import
 from bulkcontacts.jobs.migrate import send_spec
+from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.state.layout import PARTS_DIR, SHARDS_DIR, STAGING
 from bulkcontacts.ui.display import QuietDisplay
 

@@ -14,9 +14,9 @@ from rich.text import Text
 
 if TYPE_CHECKING:  # for the signatures only: printing a summary loads no runner
     from bulkcontacts.config.jobs import JobSpec
-    from bulkcontacts.jobs.common import RunResult
     from bulkcontacts.jobs.dry_run import DryRunReport
     from bulkcontacts.jobs.init import InitResult
+    from bulkcontacts.jobs.results import RunResult
     from bulkcontacts.jobs.status import PhaseStatus
     from bulkcontacts.jobs.validate import FileCheck
     from bulkcontacts.jobs.verify import VerifyReport

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from bulkcontacts.jobs.common import EXIT_REJECTIONS
+from bulkcontacts.jobs.results import EXIT_REJECTIONS
 from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
 from tests.integration.test_scale import LIMIT, _job, _start, _stored, assert_exactly_once
 
