@@ -37,10 +37,21 @@ LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 
 @dataclass(frozen=True)
 class Ask:
-    """Page ``index``'s request: query parameters to add, or a whole URL to fetch (a next link)."""
+    """Page ``index``'s request: query parameters to add, values to set in the JSON body (dotted path →
+    value), or a whole URL to fetch (a next link)."""
 
     params: dict[str, str] = field(default_factory=dict)
     url: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def _placed(param: str, body_path: str | None, value: Any) -> Ask:
+    """A value sent as a query parameter, or at ``body_path`` in the JSON body (dlt's ``*_body_path``)."""
+    return Ask(body={body_path: value}) if body_path is not None else Ask({param: str(value)})
+
+
+def _both(first: Ask, second: Ask) -> Ask:
+    return Ask({**first.params, **second.params}, body={**first.body, **second.body})
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,7 @@ class PageNumberPaginator(Strict):
 
     type: Literal["page_number"] = "page_number"
     page_param: Given = "page"
+    page_body_path: DottedPath | None = None  # the page number in the JSON body instead (a POST list)
     base_page: int = Field(default=0, ge=0)
     total_path: DottedPath | None = None
     maximum_page: int | None = Field(default=None, ge=0)
@@ -122,7 +134,7 @@ class PageNumberPaginator(Strict):
     random_access: ClassVar[bool] = True
 
     def ask(self, index: int, after: str | None) -> Ask:
-        return Ask({self.page_param: str(self.base_page + index)})
+        return _placed(self.page_param, self.page_body_path, self.base_page + index)
 
     def read(self, body: Any, headers: Mapping[str, str]) -> Position:
         pages = _count(body, self.total_path, "total_path")
@@ -142,13 +154,16 @@ class OffsetPaginator(Strict):
     offset: int = Field(default=0, ge=0)
     offset_param: Given = "offset"
     limit_param: Given = "limit"
+    offset_body_path: DottedPath | None = None  # in the JSON body instead (a POST list)
+    limit_body_path: DottedPath | None = None
     total_path: DottedPath | None = None
     maximum_offset: int | None = Field(default=None, ge=1)
     has_more_path: DottedPath | None = None
     random_access: ClassVar[bool] = True
 
     def ask(self, index: int, after: str | None) -> Ask:
-        return Ask({self.offset_param: str(self.offset + index * self.limit), self.limit_param: str(self.limit)})
+        offset = _placed(self.offset_param, self.offset_body_path, self.offset + index * self.limit)
+        return _both(offset, _placed(self.limit_param, self.limit_body_path, self.limit))
 
     def read(self, body: Any, headers: Mapping[str, str]) -> Position:
         total = _count(body, self.total_path, "total_path")
@@ -169,10 +184,11 @@ class JSONResponseCursorPaginator(Strict):
     type: Literal["cursor"] = "cursor"
     cursor_path: DottedPath = "cursors.next"
     cursor_param: Given = "cursor"
+    cursor_body_path: DottedPath | None = None  # the cursor in the JSON body instead (a POST list)
     random_access: ClassVar[bool] = False
 
     def ask(self, index: int, after: str | None) -> Ask:
-        return Ask({self.cursor_param: after} if after is not None else {})
+        return _placed(self.cursor_param, self.cursor_body_path, after) if after is not None else Ask()
 
     def read(self, body: Any, headers: Mapping[str, str]) -> Position:
         value = at(body, self.cursor_path)

@@ -14,6 +14,7 @@ and an ``api_key`` sent in the query is taken out of every next link before it i
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -55,6 +56,9 @@ class RestSource(ProviderSource):
         if self.mode == "incremental" and self.incremental is None:
             raise ValueError('mode = "incremental" needs incremental = { start_param = "…" } (the query key)')
         pager = self.paginator
+        in_body = [name for name, value in pager.model_dump().items() if name.endswith("_body_path") and value]
+        if in_body and self.method != "POST":
+            raise ValueError(f'paginator.{in_body[0]} puts the paging in the JSON body: it needs method = "POST"')
         if isinstance(pager, OffsetPaginator) and self.page_size is not None and self.page_size != pager.limit:
             raise ValueError("page_size and paginator.limit differ: give the page size once, as paginator.limit")
         return self
@@ -87,7 +91,7 @@ class RestList:
         if ask.url is not None:  # a next link carries its own query; only a query-string key is added back
             return HttpRequest(self.source.method, "", params=dict(secret), json=self.source.body, url=ask.url)
         params = {**self._fixed, **ask.params, **secret}
-        return HttpRequest(self.source.method, self.source.path, params=params, json=self.source.body)
+        return HttpRequest(self.source.method, self.source.path, params=params, json=_with(self.source.body, ask.body))
 
     def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         records = self._records(body)
@@ -136,6 +140,20 @@ class RestList:
                 [pair for pair in parse_qsl(query, keep_blank_values=True) if pair[0] not in self._query_key]
             )
         return urlunsplit((resolved.scheme, resolved.netloc, resolved.path, query, ""))
+
+
+def _with(body: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON body with ``values`` set at their dotted paths (a copy; tables made where missing)."""
+    if not values:
+        return body
+    result = copy.deepcopy(body) if body is not None else {}
+    for path, value in values.items():
+        *parents, last = path.removeprefix("$.").split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return result
 
 
 def the_list(body: Any) -> Any:

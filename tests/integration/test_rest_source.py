@@ -186,3 +186,34 @@ async def test_throttling_errors_and_cut_off_bodies_cost_retries_not_records(tmp
     assert result.status == "complete", result.message
     assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
     assert emulator_stats(emulator)["faults"] > 0, emulator_stats(emulator)
+
+
+async def test_rampwins_own_list_described_as_a_rest_source_exports_as_the_built_in_does(tmp_path, emulator):
+    """A POST list with its paging in the body (dlt's ``page_body_path``): Rampwin's v3/page, as a declaration."""
+    seed(emulator.state.store, "rampwin", 170)
+    spec_path = tmp_path / "rampwin-as-rest.toml"
+    spec_path.write_text(
+        f"""[job]
+name = "rampwin-as-rest"
+[source]
+type = "rest"
+base_url = "{emulator.base_url("rampwin")}"
+path = "/api/contacts/v3/page"
+method = "POST"
+json = {{ pageSize = 40, integrationId = "demo", pageCountRequired = "yes", showOnlyUsers = false, fitlers = [] }}
+page_size = 40
+paginator = {{ type = "page_number", base_page = 1, page_body_path = "page", total_path = "data.totalPages" }}
+data_selector = "data.contacts"
+id_field = "_id"
+updated_field = "updatedAt"
+auth = {{ type = "bearer", token = "${{RAMPWIN_TOKEN}}" }}
+[sink]
+type = "file"
+path = "{tmp_path / "out.csv"}"
+""",
+        encoding="utf-8",
+    )
+    spec = load_spec(spec_path)
+    result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
+    assert result.status == "complete" and result.counts["pages"] == 5, result.message
+    assert exported_ids(spec.sink.path, "_id") == [doc["_id"] for doc in emulator.state.store.all("rampwin", "demo")]

@@ -71,6 +71,25 @@ def test_sequential_paginators_follow_the_cursor_or_link_and_end_without_one():
     assert header.is_last(0, PageResult(records(1))) and not header.is_last(0, PageResult(records(1), next="u"))
 
 
+def test_a_post_list_takes_its_paging_in_the_json_body_where_the_spec_says():
+    pages = RestList(
+        source(
+            method="POST",
+            json={"integrationId": "demo", "paging": {"size": 40}},
+            paginator={"type": "page_number", "base_page": 1, "page_body_path": "paging.page"},
+        )
+    )
+    request = pages.request(2)
+    assert request.json == {"integrationId": "demo", "paging": {"size": 40, "page": 3}} and request.params == {}
+    assert pages.source.body == {"integrationId": "demo", "paging": {"size": 40}}  # the template is not changed
+    offsets = OffsetPaginator(limit=25, limit_body_path="$.limit").ask(2, None)
+    assert offsets.params == {"offset": "50"} and offsets.body == {"$.limit": 25}
+    cursor = JSONResponseCursorPaginator(cursor_body_path="after")
+    assert cursor.ask(0, None).body == {} and cursor.ask(1, "Mzk").body == {"after": "Mzk"}
+    with pytest.raises(ValueError, match="paginator.page_body_path puts the paging in the JSON body: it needs method"):
+        source(paginator={"type": "page_number", "page_body_path": "page"})
+
+
 def test_the_link_header_is_read_as_rfc_8288_writes_it():
     assert next_link('<https://a/x?page=2>; rel="next last"') == "https://a/x?page=2"  # rel lists several
     assert next_link("<https://a/x?page=1>; rel=prev, <https://a/x?page=3>;rel=next") == "https://a/x?page=3"
