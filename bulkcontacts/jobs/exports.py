@@ -177,8 +177,7 @@ def _seed(progress: Progress, shard: PageShard) -> None:
     """A shard starts knowing the total (the driver's first page), and counts pages from its first."""
     if progress.extra.get("total_pages") is None:
         progress.extra["total_pages"], progress.extra["total_records"] = shard.total_pages, shard.total_records
-    if progress.done_count == 0 and progress.low_water < shard.span[0]:
-        progress.low_water = shard.span[0]
+    progress.begin_at(shard.span[0])
 
 
 async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Display, pacer: Pacer) -> WorkerPool[int]:

@@ -194,8 +194,7 @@ def _open_span(progress: Progress, span: tuple[int, int], total: int) -> int:
     start, end = span
     if end > total:
         raise UsageError(f"this shard's rows [{start:,}, {end:,}) run past the source's {total:,} rows")
-    if progress.done_count == 0 and progress.low_water < start:
-        progress.low_water = progress.sent_upto = start
+    progress.begin_at(start)
     progress.extra["span"] = [start, end]
     return end - start
 

@@ -73,6 +73,12 @@ class Progress:
     def is_done(self, unit: int) -> bool:
         return unit < self.low_water or unit in self.done_above
 
+    def begin_at(self, first: int) -> None:
+        """A shard's checkpoint counts the whole job's units from its own first one: those before it are
+        not its own (done as far as it is concerned). Only a checkpoint with nothing done yet moves."""
+        if self.done_count == 0 and self.low_water < first:
+            self.low_water = self.sent_upto = first
+
     def mark_done(self, unit: int) -> None:
         if unit < self.low_water:
             return
