@@ -27,7 +27,14 @@ from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.providers.auth import JSON_HEADERS
 from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageRefused, PageResult, Provider
-from bulkcontacts.providers.paginators import HeaderLinkPaginator, JSONLinkPaginator, OffsetPaginator, PaginatorSpec, at
+from bulkcontacts.providers.paginators import (
+    HeaderLinkPaginator,
+    JSONLinkPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PaginatorSpec,
+    at,
+)
 
 
 class Incremental(Strict):
@@ -59,6 +66,8 @@ class RestSource(ProviderSource):
         in_body = [name for name, value in pager.model_dump().items() if name.endswith("_body_path") and value]
         if in_body and self.method != "POST":
             raise ValueError(f'paginator.{in_body[0]} puts the paging in the JSON body: it needs method = "POST"')
+        if isinstance(pager, PageNumberPaginator) and pager.stop_after_short_page and self.page_size is None:
+            raise ValueError("paginator.stop_after_short_page needs page_size: the records of a full page")
         if isinstance(pager, OffsetPaginator) and self.page_size is not None and self.page_size != pager.limit:
             raise ValueError("page_size and paginator.limit differ: give the page size once, as paginator.limit")
         return self
@@ -102,7 +111,9 @@ class RestList:
         return PageResult(records, position.total_records, position.total_pages, position.has_more, following)
 
     def is_last(self, index: int, page: PageResult) -> bool:
-        return self.paginator.is_last(index, page)
+        pager = self.paginator
+        short = isinstance(pager, PageNumberPaginator) and pager.stop_after_short_page
+        return pager.is_last(index, page) or short and len(page.records) < (self.page_size or 0)
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError("a rest source has no shared columns (refused when the spec is loaded)")

@@ -217,3 +217,18 @@ path = "{tmp_path / "out.csv"}"
     result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
     assert result.status == "complete" and result.counts["pages"] == 5, result.message
     assert exported_ids(spec.sink.path, "_id") == [doc["_id"] for doc in emulator.state.store.all("rampwin", "demo")]
+
+
+@pytest.mark.parametrize(("rule", "requests"), [("", 5), ("stop_after_short_page = true, ", 4)])
+async def test_without_a_total_the_list_ends_at_an_empty_page_or_if_asked_at_a_short_one(
+    tmp_path, emulator, rule, requests
+):
+    seed(emulator.state.store, "rest", 130)
+    spec_path = rest_spec(tmp_path / "job.toml", emulator.base_url("rest"), "page_number", tmp_path / "out.csv")
+    described = spec_path.read_text().replace(', total_path = "meta.total_pages"', "")
+    spec_path.write_text(described.replace('type = "page_number", ', f'type = "page_number", {rule}'))
+    spec = load_spec(spec_path)
+    result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
+    assert result.status == "complete", result.message
+    assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
+    assert emulator_stats(emulator)["requests"] == requests  # 130 records, 40 a page

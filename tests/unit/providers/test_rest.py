@@ -90,6 +90,18 @@ def test_a_post_list_takes_its_paging_in_the_json_body_where_the_spec_says():
         source(paginator={"type": "page_number", "page_body_path": "page"})
 
 
+def test_a_short_page_ends_the_list_only_when_the_spec_says_so():
+    full, short = PageResult(records(*range(10))), PageResult(records(1, 2))
+    plain = RestList(source(paginator={"type": "page_number"}, page_size=10))
+    assert not plain.is_last(0, short)  # dlt's rule: an empty page ends it (the API may cap the size)
+    opted = RestList(source(paginator={"type": "page_number", "stop_after_short_page": True}, page_size=10))
+    assert opted.is_last(0, short) and not opted.is_last(0, full)
+    offsets = RestList(source(paginator={"type": "offset", "limit": 10, "stop_after_short_page": True}))
+    assert offsets.is_last(0, short) and not offsets.is_last(0, full)
+    with pytest.raises(ValueError, match="stop_after_short_page needs page_size"):
+        source(paginator={"type": "page_number", "stop_after_short_page": True})
+
+
 def test_the_link_header_is_read_as_rfc_8288_writes_it():
     assert next_link('<https://a/x?page=2>; rel="next last"') == "https://a/x?page=2"  # rel lists several
     assert next_link("<https://a/x?page=1>; rel=prev, <https://a/x?page=3>;rel=next") == "https://a/x?page=3"
