@@ -87,7 +87,7 @@ class RestList:
         pager = source.paginator
         self.page_size = pager.limit if isinstance(pager, OffsetPaginator) else source.page_size
         self.endpoint = source.base_url.rstrip("/") + source.path
-        self._query_key = _query_key(source.auth)
+        self._query_key = query_key(source.auth)
         start = source.incremental
         mark = since or (start.initial_value if start is not None else None)
         self._fixed = {key: _text(value) for key, value in source.params.items()}
@@ -190,7 +190,8 @@ def _text(value: str | int | float | bool) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _query_key(auth: Any) -> dict[str, str] | None:
+def query_key(auth: Any) -> dict[str, str] | None:
+    """An ``api_key`` sent in the query string, as the parameter it is (None: the key is not sent so)."""
     if isinstance(auth, ApiKeyAuth) and auth.location == "query":
         return {auth.name: auth.api_key.get_secret_value()}
     return None

@@ -16,7 +16,6 @@ from typing import Any
 
 import aiohttp
 
-from bulkcontacts.config.rest import ApiKeyAuth
 from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.templates import render, render_body, text
 from bulkcontacts.engine.attempts import Attempt, Fatal, Refused, Retry, Succeeded
@@ -26,7 +25,7 @@ from bulkcontacts.providers.http import classify_failure, read_json, transport_f
 from bulkcontacts.providers.paginators import at
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
-from bulkcontacts.providers.rest import RestAuth, the_list
+from bulkcontacts.providers.rest import RestAuth, query_key, the_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +39,8 @@ class RestRequests:
     def __init__(self, sink: RestSink, session: aiohttp.ClientSession) -> None:
         self.session = session
         self.base = sink.base_url.rstrip("/")
-        auth = sink.auth
-        self.headers = {**RestAuth(auth).headers(""), "content-type": "application/json"}
-        in_query = auth is not None and auth.type == "api_key" and auth.location == "query"
-        self.secret = {auth.name: auth.api_key.get_secret_value()} if isinstance(auth, ApiKeyAuth) and in_query else {}
+        self.headers = {**RestAuth(sink.auth).headers(""), "content-type": "application/json"}
+        self.secret = query_key(sink.auth) or {}
 
     def failure(self, status: int, answer: Any, headers: Any) -> Refused | Retry | Fatal:
         return classify_failure(status, answer, headers, provider="the [sink] API", credential_hint="[sink] auth")
