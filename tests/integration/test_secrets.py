@@ -24,7 +24,16 @@ def test_no_secret_in_any_file_or_output(tmp_path, emulator):
     wrong = write_spec(tmp_path / "wrong.toml", source, emulator.base_url("rampwin"), name="refused")
     outputs.append(run_cli("run", str(wrong), cwd=tmp_path))  # 401: refused
     outputs.append(run_cli("validate", str(spec), cwd=tmp_path))
-    for provider in ("tether", "kore", "smartflo", "rampwin"):
+    rest_sink = tmp_path / "to-rest.toml"  # its key in the query; refused (401): the emulator wants another key
+    rest_sink.write_text(
+        f'[job]\nname = "to-rest"\n[source]\ntype = "file"\npath = "{source}"\n[sink]\ntype = "rest"\n'
+        f'base_url = "{emulator.base_url("rest")}"\npath = "/v1/contacts"\nbody = {{ phone = "{{phone_e164}}" }}\n'
+        'auth = { type = "api_key", name = "api_key", api_key = "${CRM_KEY}", location = "query" }\n',
+        encoding="utf-8",
+    )
+    outputs.append(run_cli("run", str(rest_sink), cwd=tmp_path))
+    assert outputs[-1].returncode == 4 and "check [sink] auth" in outputs[-1].stdout, outputs[-1].stdout
+    for provider in ("tether", "kore", "smartflo", "rampwin", "rest"):
         seed(emulator.state.store, provider, 60)
         job = write_export_spec(
             tmp_path / f"{provider}.toml",
