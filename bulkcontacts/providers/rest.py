@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import base64
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -26,7 +27,7 @@ from bulkcontacts.config.base import Strict
 from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth, DottedPath
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.providers.auth import JSON_HEADERS
-from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageRefused, PageResult, Provider
+from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageError, PageRefused, PageResult, Provider, Record
 from bulkcontacts.providers.paginators import (
     HeaderLinkPaginator,
     JSONLinkPaginator,
@@ -73,12 +74,22 @@ class RestSource(ProviderSource):
         return self
 
 
+@dataclass(frozen=True)
+class BuiltIn:
+    """What a built-in provider adds to the declaration of its list: its name (messages, the shared columns),
+    and how a record becomes the shared columns. Its answers' shape is known, so an answer without the list
+    is the server's fault, asked for again (``PageError``), never the spec's (``PageRefused``)."""
+
+    provider: str
+    normalize: Callable[[Record], Record]
+
+
 class RestList:
-    """The ``ListApi`` of a ``rest`` source: its paginator's requests, its records at ``data_selector``."""
+    """The ``ListApi`` of a declared list: its paginator's requests, its records at ``data_selector``."""
 
-    provider = "rest"
-
-    def __init__(self, source: RestSource, since: str | None = None) -> None:
+    def __init__(self, source: RestSource, since: str | None = None, built_in: BuiltIn | None = None) -> None:
+        self.provider = built_in.provider if built_in is not None else "rest"
+        self.built_in = built_in
         self.source = source
         self.paginator = source.paginator
         self.random_access = self.paginator.random_access
@@ -116,20 +127,23 @@ class RestList:
         return pager.is_last(index, page) or short and len(page.records) < (self.page_size or 0)
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError("a rest source has no shared columns (refused when the spec is loaded)")
+        if self.built_in is None:
+            raise NotImplementedError("a rest source has no shared columns (refused when the spec is loaded)")
+        return self.built_in.normalize(record)
 
     def _records(self, body: Any) -> list[dict[str, Any]]:
+        wrong = PageRefused if self.built_in is None else PageError
         selector = self.source.data_selector
         found = at(body, selector) if selector is not None else the_list(body)
         if not isinstance(found, list):
             where = f"data_selector {selector!r}" if selector is not None else "the answer"
-            raise PageRefused(f"{where} is not a list of records ({_shape(found)}); set [source] data_selector")
+            raise wrong(f"{where} is not a list of records ({_shape(found)}); set [source] data_selector")
         for number, record in enumerate(found, 1):
             if not isinstance(record, dict):
-                raise PageRefused(f"record {number} is {_shape(record)}, not an object; check [source] data_selector")
+                raise wrong(f"record {number} is {_shape(record)}, not an object; check [source] data_selector")
             if record.get(self.id_field) is None:
                 keys = ", ".join(list(record)[:8])
-                raise PageRefused(
+                raise wrong(
                     f"record {number} has no {self.id_field!r} (its keys: {keys}); set [source] id_field to the "
                     "field that identifies a record"
                 )

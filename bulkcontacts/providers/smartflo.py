@@ -1,8 +1,9 @@
-"""Tata Smartflo's ``GET /v1/contacts`` (page + limit, no total: the last page is short or empty)."""
+"""Tata Smartflo's ``GET /v1/contacts`` (page + limit, no total: the last page is short or empty): its list a
+declaration (``rest.py``) with two hooks, its login and its shared columns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field
@@ -10,7 +11,8 @@ from pydantic import Field
 from bulkcontacts.config.sources import Given, IsoDateTime, LoginCredentials
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import EmailLogin
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
+from bulkcontacts.providers.base import Provider, Record
+from bulkcontacts.providers.rest import BuiltIn, RestList, RestSource
 
 
 class SmartfloSource(LoginCredentials):
@@ -21,48 +23,40 @@ class SmartfloSource(LoginCredentials):
     updated_after: IsoDateTime | None = None
 
 
-class SmartfloList:
-    """``size`` is the number of rows on this page; the last page has ``size == 0`` or ``size < limit``.
-    ``updated_after``'s format is undocumented: ISO 8601 is sent."""
+def smartflo_list(source: SmartfloSource, since: str | None = None) -> RestList:
+    """``GET /v1/contacts`` as a declaration: numbered pages from 1, ``limit`` a page, no total — the last page
+    is short or empty (``size < limit``). ``updated_after``'s format is undocumented: ISO 8601 is sent."""
+    params: dict[str, str | int] = {"limit": source.page_size}
+    if source.contact_group_id is not None:
+        params["contact_group_id"] = source.contact_group_id
+    updated_after = since or source.updated_after
+    if updated_after is not None:
+        params["updated_after"] = updated_after
+    declared = RestSource.model_validate(
+        {
+            "type": "rest",
+            "base_url": source.base_url,
+            "path": "/v1/contacts",
+            "params": params,
+            "data_selector": "results",
+            "paginator": {"type": "page_number", "base_page": 1, "stop_after_short_page": True},
+            "page_size": source.page_size,
+        }
+    )
+    return RestList(declared, built_in=BuiltIn("smartflo", partial(normalize, region=source.phone_region)))
 
-    provider = "smartflo"
-    random_access = True  # numbered pages
-    id_field = "id"
-    updated_field = "updated_at"
 
-    def __init__(self, source: SmartfloSource, since: str | None = None) -> None:
-        self.source = source
-        self.page_size = source.page_size
-        self.since = since
-
-    def request(self, index: int, after: str | None = None) -> HttpRequest:
-        params = {"page": str(index + 1), "limit": str(self.page_size)}
-        if self.source.contact_group_id is not None:
-            params["contact_group_id"] = self.source.contact_group_id
-        updated_after = self.since or self.source.updated_after
-        if updated_after is not None:
-            params["updated_after"] = updated_after
-        return HttpRequest("GET", "/v1/contacts", params=params)
-
-    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
-        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-            raise PageError("a Smartflo page has results")
-        return PageResult(body["results"])
-
-    def is_last(self, index: int, page: PageResult) -> bool:
-        return len(page.records) < self.page_size
-
-    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(
-            self.provider,
-            record.get("id"),
-            record.get("phone_number"),
-            full_name=record.get("name"),
-            email=record.get("email_id"),
-            created_at=record.get("created_at"),
-            updated_at=record.get("updated_at"),
-            region=self.source.phone_region,
-        )
+def normalize(record: Record, region: str) -> Record:
+    return shared_columns(
+        "smartflo",
+        record.get("id"),
+        record.get("phone_number"),
+        full_name=record.get("name"),
+        email=record.get("email_id"),
+        created_at=record.get("created_at"),
+        updated_at=record.get("updated_at"),
+        region=region,
+    )
 
 
 def token_from_login(body: Any) -> str | None:
@@ -83,7 +77,7 @@ PROVIDER = Provider(
     name="smartflo",
     title="Smartflo",
     source_model=SmartfloSource,
-    list_api=SmartfloList,
+    list_api=smartflo_list,
     auth=lambda source: EmailLogin(source, "Smartflo", "/v1/auth/login", token_from_login),
     # Custom fields become attributes by their own names; the contact group becomes a tag.
     default_mapping={

@@ -12,7 +12,7 @@ from bulkcontacts.providers.base import PageResult
 from bulkcontacts.providers.kore import KoreList, KoreSource, sign_jwt
 from bulkcontacts.providers.paging import PagePlan, PagingError, signature
 from bulkcontacts.providers.rampwin import RampwinList, RampwinSource
-from bulkcontacts.providers.smartflo import SmartfloList, SmartfloSource
+from bulkcontacts.providers.smartflo import SmartfloSource, smartflo_list
 from bulkcontacts.providers.tether import TetherList, TetherSource
 
 
@@ -125,7 +125,7 @@ def test_kore_signs_hs256_with_the_client_secret():
 
 
 def test_smartflo_has_no_total_and_stops_on_a_short_or_empty_page():
-    api = SmartfloList(
+    api = smartflo_list(
         SmartfloSource(
             type="smartflo",
             token=SecretStr("t"),
@@ -177,7 +177,7 @@ def test_safety_cap_on_pages():
     with pytest.raises(PagingError, match="safety cap"):
         plan.learn(0, PageResult(records(10), total_pages=6), rampwin())
     endless = PagePlan(10, 3)
-    smartflo = SmartfloList(SmartfloSource(type="smartflo", token=SecretStr("t"), page_size=10))
+    smartflo = smartflo_list(SmartfloSource(type="smartflo", token=SecretStr("t"), page_size=10))
     endless.learn(0, PageResult(records(10, key="id")), smartflo)
     endless.learn(1, PageResult(records(10, key="id")), smartflo)
     with pytest.raises(PagingError, match="no last page"):
