@@ -1,10 +1,11 @@
-"""Rampwin as a source: its list endpoint, ``POST /api/contacts/v3/page`` (page + pageSize, ``totalPages``).
+"""Rampwin as a source: its list endpoint, ``POST /api/contacts/v3/page`` (page + pageSize, ``totalPages``), a
+REST declaration (``rest.py``) with its hook for the shared columns.
 (Rampwin as the sink, the create/upsert writer, is ``rampwin_write.py``.)"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import SecretStr, field_validator
@@ -13,7 +14,8 @@ from bulkcontacts.config.base import Strict
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import StaticToken
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider, Record
+from bulkcontacts.providers.base import Provider, Record
+from bulkcontacts.providers.rest import BuiltIn, RestList, RestSource
 
 
 class RampwinCondition(Strict):
@@ -42,64 +44,61 @@ class RampwinSource(ProviderSource):
     sort: Literal["asc", "desc"] | None = None  # sortFilter on updatedAt
 
 
-class RampwinList:
-    """Pages are numbered from 1; ``pageCountRequired: "yes"`` makes every page carry ``totalPages``.
-    The maximum ``pageSize`` is undocumented (inferred: 100, configurable)."""
-
-    provider = "rampwin"
-    random_access = True  # numbered pages
-    id_field = "_id"
-    updated_field = "updatedAt"
-
-    def __init__(self, source: RampwinSource, since: str | None = None) -> None:
-        self.source = source
-        self.page_size = source.page_size
-        self.since = since  # incremental: only records updated after this
-
-    def request(self, index: int, after: str | None = None) -> HttpRequest:
-        body: dict[str, Any] = {
-            "page": index + 1,
-            "pageSize": self.page_size,
-            "integrationId": self.source.integration_id,
-            "pageCountRequired": "yes",
-            "showOnlyUsers": self.source.show_only_users,
-            "contactQueryType": [],
-            "fitlers": self._filters(),
+def rampwin_list(source: RampwinSource, since: str | None = None) -> RestList:
+    """``POST /api/contacts/v3/page`` as a declaration: the page number in the body from 1,
+    ``pageCountRequired: "yes"`` so that every page carries ``totalPages``, the contacts at ``data.contacts``
+    (an answer without them, ``success: false``, is asked for again). The maximum ``pageSize`` is undocumented
+    (inferred: 100, configurable). ``since``: only records updated after it, oldest first."""
+    body: dict[str, Any] = {
+        "pageSize": source.page_size,
+        "integrationId": source.integration_id,
+        "pageCountRequired": "yes",
+        "showOnlyUsers": source.show_only_users,
+        "contactQueryType": [],
+        "fitlers": _filters(source, since),
+    }
+    if source.sort or since:
+        body["sortFilter"] = [{"field": "updatedAt", "order": source.sort or "asc"}]
+    paging = {"type": "page_number", "base_page": 1, "page_body_path": "page", "total_path": "data.totalPages"}
+    declared = RestSource.model_validate(
+        {
+            "type": "rest",
+            "base_url": source.base_url,
+            "path": "/api/contacts/v3/page",
+            "method": "POST",
+            "json": body,
+            "paginator": {**paging, "stop_after_short_page": True},
+            "page_size": source.page_size,
+            "data_selector": "data.contacts",
+            "id_field": "_id",
+            "updated_field": "updatedAt",
         }
-        if self.source.sort or self.since:
-            body["sortFilter"] = [{"field": "updatedAt", "order": self.source.sort or "asc"}]
-        return HttpRequest("POST", "/api/contacts/v3/page", json=body)
+    )
+    return RestList(declared, built_in=BuiltIn("rampwin", partial(normalize, region=source.phone_region)))
 
-    def _filters(self) -> list[list[dict[str, Any]]]:
-        groups = [[condition.model_dump() for condition in group] for group in self.source.filters]
-        if self.since is None:
-            return groups
-        newer = {"field_name": "updatedAt", "operator": "greater_than", "field_value": self.since}
-        return [group + [newer] for group in groups] or [[newer]]
 
-    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
-        data = body.get("data") if isinstance(body, dict) and body.get("success") is True else None
-        if not isinstance(data, dict) or not isinstance(data.get("contacts"), list):
-            raise PageError("a Rampwin page has success: true and data.contacts")
-        total_pages = data.get("totalPages")
-        return PageResult(data["contacts"], total_pages=total_pages if isinstance(total_pages, int) else None)
+def _filters(source: RampwinSource, since: str | None) -> list[list[dict[str, Any]]]:
+    """The source's ``fitlers`` groups, each also requiring ``updatedAt`` after ``since`` when given."""
+    groups = [[condition.model_dump() for condition in group] for group in source.filters]
+    if since is None:
+        return groups
+    newer = {"field_name": "updatedAt", "operator": "greater_than", "field_value": since}
+    return [group + [newer] for group in groups] or [[newer]]
 
-    def is_last(self, index: int, page: PageResult) -> bool:
-        return len(page.records) < self.page_size
 
-    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(
-            self.provider,
-            record.get("_id"),
-            record.get("phone_number"),
-            full_name=record.get("full_name"),
-            first_name=record.get("first_name"),
-            last_name=record.get("last_name"),
-            email=record.get("email"),
-            created_at=record.get("createdAt"),
-            updated_at=record.get("updatedAt"),
-            region=self.source.phone_region,
-        )
+def normalize(record: Record, region: str) -> Record:
+    return shared_columns(
+        "rampwin",
+        record.get("_id"),
+        record.get("phone_number"),
+        full_name=record.get("full_name"),
+        first_name=record.get("first_name"),
+        last_name=record.get("last_name"),
+        email=record.get("email"),
+        created_at=record.get("createdAt"),
+        updated_at=record.get("updatedAt"),
+        region=region,
+    )
 
 
 BOOKKEEPING = ["_id", "is_user", "createdAt", "updatedAt", "integration_id", "channel_id"]
@@ -116,7 +115,7 @@ PROVIDER = Provider(
     name="rampwin",
     title="Rampwin",
     source_model=RampwinSource,
-    list_api=RampwinList,
+    list_api=rampwin_list,
     auth=lambda source: StaticToken(source.token, "Rampwin refused the token; set a fresh [source] token"),
     # Rampwin → Rampwin keeps every attribute and tag; only the source channel's bookkeeping stays behind.
     default_mapping={

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bulkcontacts.providers.base import PageResult
 from bulkcontacts.providers.kore import KoreList, KoreSource, sign_jwt
 from bulkcontacts.providers.paging import PagePlan, PagingError, signature
-from bulkcontacts.providers.rampwin import RampwinList, RampwinSource
+from bulkcontacts.providers.rampwin import RampwinSource, rampwin_list
 from bulkcontacts.providers.smartflo import SmartfloSource, smartflo_list
 from bulkcontacts.providers.tether import TetherList, TetherSource
 
@@ -21,7 +21,7 @@ def records(count, start=0, key="_id"):
 
 
 def rampwin(**extra):
-    return RampwinList(
+    return rampwin_list(
         RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="chan", page_size=10, **extra)
     )
 
@@ -41,7 +41,7 @@ def test_rampwin_request_uses_the_documented_body_and_spelling():
 
 
 def test_rampwin_incremental_sorts_and_filters_on_updated_at():
-    request = RampwinList(
+    request = rampwin_list(
         RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="c"), since="2024-05-01T00:00:00Z"
     ).request(0)
     assert request.json["sortFilter"] == [{"field": "updatedAt", "order": "asc"}]

@@ -31,10 +31,10 @@ def test_a_plugin_module_registers_its_provider(monkeypatch, tmp_path):
         "from bulkcontacts.config.sources import ProviderSource\n"
         "from bulkcontacts.providers.auth import StaticToken\n"
         "from bulkcontacts.providers.base import Provider\n"
-        "from bulkcontacts.providers.rampwin import RampwinList\n"
+        "from bulkcontacts.providers.rampwin import rampwin_list\n"
         "class TinySource(ProviderSource):\n"
         "    type: Literal['tiny']\n"
-        "PROVIDER = Provider('tiny', 'Tiny', TinySource, RampwinList, lambda s: StaticToken(s.token, 'no'), {})\n"
+        "PROVIDER = Provider('tiny', 'Tiny', TinySource, rampwin_list, lambda s: StaticToken(s.token, 'no'), {})\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv(registry.PLUGINS_VARIABLE, "tiny_plugin")
