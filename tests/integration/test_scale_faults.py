@@ -9,7 +9,7 @@ import time
 
 from bulkcontacts.jobs.results import EXIT_REJECTIONS
 from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
-from tests.integration.test_scale import LIMIT, _job, _start, _stored, assert_exactly_once
+from tests.integration.test_scale import LIMIT, _count, _job, _start, assert_exactly_once
 
 
 def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(tmp_path, emulator):
@@ -22,7 +22,7 @@ def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_co
         env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
     )  # fmt: skip
     child.expect("sending in 2 shards")
-    assert wait_for(lambda: len(_stored(emulator)) >= 200, timeout=60)
+    assert wait_for(lambda: _count(emulator) >= 200, timeout=60, every=0.2)
     pressed = time.monotonic()
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
@@ -48,7 +48,7 @@ def test_a_redis_restarted_mid_run_loses_the_budget_but_no_window_overflows_and_
     set_emulator(emulator, rate_limit=LIMIT)
     job = _job(tmp_path, emulator, redis, 1500)
     driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
-    assert wait_for(lambda: len(_stored(emulator)) >= 450, timeout=120)
+    assert wait_for(lambda: _count(emulator) >= 450, timeout=120, every=0.2)
     redis.restart(2.0)
     stdout, stderr = driver.communicate(timeout=240)
     assert driver.returncode == EXIT_REJECTIONS, stdout + stderr
