@@ -6,6 +6,7 @@ CLI's ``run`` is a client of it. Everything not re-exported by ``bulkcontacts/__
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
@@ -44,9 +45,11 @@ def run_job(  # noqa: PLR0913 (one keyword per option of ``bulkcontacts run``)
     """Run (or resume) a job in this thread, as ``bulkcontacts run`` does: under the job's lock, ``restart``
     forgetting its state first. Returns the result (``status``, ``counts``, ``files``, ``exit_code``); raises
     a ``BulkContactsError`` where the CLI would exit without one (``exit_code(error)`` says which code)."""
-    spec, options = _prepared(job, state_dir, restart, retry_rejected, emulate)
-    with holding(spec, options):
-        return run.run_job(spec, options, display or make_display(quiet=True))
+    return asyncio.run(
+        run_job_async(
+            job, state_dir=state_dir, restart=restart, retry_rejected=retry_rejected, emulate=emulate, display=display
+        )
+    )
 
 
 async def run_job_async(  # noqa: PLR0913 (as run_job)
@@ -58,9 +61,11 @@ async def run_job_async(  # noqa: PLR0913 (as run_job)
     emulate: bool = False,
     display: Display | None = None,
 ) -> RunResult:
-    """``run_job`` on the running event loop."""
-    spec, options = _prepared(job, state_dir, restart, retry_rejected, emulate)
-    with holding(spec, options):
+    """``run_job`` on the running event loop (the spec read, and a restart's forgetting, in a thread)."""
+    spec, options = await asyncio.to_thread(_prepared, job, state_dir, restart, retry_rejected, emulate)
+    with holding(spec, options, forget=False):
+        if restart:
+            await asyncio.to_thread(StateDir(spec.state_dir(options.state_dir)).forget)
         return await run.run_job_async(spec, options, display or make_display(quiet=True))
 
 
@@ -83,12 +88,14 @@ def exit_code(error: BaseException) -> int:
 
 
 @contextlib.contextmanager
-def holding(spec: JobSpec, options: run.RunOptions, command: str | None = None) -> Iterator[None]:
+def holding(
+    spec: JobSpec, options: run.RunOptions, command: str | None = None, *, forget: bool = True
+) -> Iterator[None]:
     """The job's state directory held by this process (another holder: ``UsageError`` at once, naming it and
-    its ``command``); with ``restart``, everything the job owns forgotten first."""
+    its ``command``); with ``restart`` (and ``forget``), everything the job owns forgotten first."""
     state_path = spec.state_dir(options.state_dir)
     with job_lock(state_path, command or _command()):
-        if options.restart:
+        if options.restart and forget:
             StateDir(state_path).forget()
         yield
 

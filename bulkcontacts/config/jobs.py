@@ -9,7 +9,7 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
 
 from bulkcontacts.config.base import Strict
 from bulkcontacts.config.mapping import MappingSpec
@@ -72,6 +72,16 @@ class ExportJob(JobBase):
     kind: ClassVar[JobKind] = "export"
     source: ProviderSource
     sink: FileSink
+
+    @model_validator(mode="after")
+    def _normalizable(self) -> ExportJob:
+        """However the job is built (a spec file, or Python through the public API)."""
+        if self.sink.normalize and not self.source.has_shared_columns:
+            raise ValueError(
+                f"normalize: a {self.source.type} source's fields are the API's own, so there are no shared "
+                "columns to write; remove normalize (the records are written as the API gives them)"
+            )
+        return self
 
     def _shaping(self) -> dict[str, Any]:
         # ``max_pages`` is a safety cap: raising it after the export reached it must resume, not start over.

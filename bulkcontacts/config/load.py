@@ -63,11 +63,6 @@ def _typed(tables: Tables) -> JobSpec:
     if isinstance(source, FileSource) and isinstance(sink, RampwinSink | RestSink):
         return ImportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     if isinstance(source, ProviderSource) and isinstance(sink, FileSink):
-        if sink.normalize and not source.has_shared_columns:
-            raise UsageError(
-                f"[sink] normalize: a {source.type} source's fields are the API's own, so there are no shared "
-                "columns to write; remove normalize (the records are written as the API gives them)"
-            )
         return ExportJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
     if isinstance(source, ProviderSource) and isinstance(sink, RampwinSink | RestSink):
         return MigrateJob(job=job, source=source, sink=sink, mapping=mapping, run=run)
@@ -99,7 +94,11 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
         tables = Tables.model_validate(raw)
     except ValidationError as error:
         raise UsageError(f"job spec {path}: {_describe(error)}") from None
-    spec = _resolve_paths(_typed(tables), path.parent)
+    try:
+        typed = _typed(tables)
+    except ValidationError as error:  # what one kind of job refuses of its tables together
+        raise UsageError(f"job spec {path}: [sink] {_describe(error).removeprefix('spec: ')}") from None
+    spec = _resolve_paths(typed, path.parent)
     _check_transport(spec)
     return spec
 

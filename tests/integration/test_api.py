@@ -1,5 +1,6 @@
 """The public Python API (``bulkcontacts.__all__``): a job run from Python as the CLI runs it."""
 
+import concurrent.futures
 import subprocess
 import sys
 
@@ -58,3 +59,13 @@ def test_importing_the_package_loads_nothing_heavy():
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
     assert set(bulkcontacts.__all__) >= {"load_job", "run_job", "run_job_async", "job_status", "RunResult"}
+
+
+def test_a_job_runs_in_a_thread_of_its_own_where_no_signal_handler_can_be_set(tmp_path, emulator):
+    """An orchestrator's task thread: the run goes on without SIGINT/SIGTERM handlers (only the main thread
+    may set them), to the same records."""
+    path = spec_for(tmp_path, emulator, rows=12)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(bulkcontacts.run_job, path).result(timeout=60)
+    assert result.status == "complete" and result.counts["created"] == 12
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 13)

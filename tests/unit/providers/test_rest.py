@@ -230,3 +230,18 @@ def test_a_wrong_rest_spec_is_refused_naming_the_key(tmp_path, source_keys, sink
     path.write_text(SPEC.format(source=source_keys, sink=sink_keys), encoding="utf-8")
     with pytest.raises(UsageError, match=message):
         load_spec(path)
+
+
+def test_normalize_is_refused_however_the_export_is_built():
+    """From a spec file (above) or in Python through the public API: a declared API has no shared columns."""
+    from pydantic import ValidationError
+
+    from bulkcontacts.config.jobs import ExportJob
+    from bulkcontacts.config.run import JobTable
+    from bulkcontacts.config.sinks import FileSink
+
+    sink = FileSink(type="file", path="out.csv", normalize=True)
+    with pytest.raises(ValidationError, match="no shared columns to write; remove normalize"):
+        ExportJob(job=JobTable(name="rest"), source=source(), sink=sink)
+    with pytest.raises(UsageError, match="remove \\[sink\\] normalize"):
+        RestList(source()).normalize({"id": 1})
