@@ -29,8 +29,8 @@ from __future__ import annotations
 import base64
 import binascii
 import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,17 +46,18 @@ SCOPE = "demo"
 WRITTEN = "imported"  # where the create endpoint keeps what it is sent
 TOO_MANY = {"error": "rate_limited", "message": "Too many requests"}
 MAX_PAGE = 100
+Handler = Callable[[EmulatorState, web.Request], Awaitable[web.Response]]
 
 
 def routes(state: EmulatorState) -> list[web.RouteDef]:
     return [
-        web.get("/v1/contacts/pages", partial(_pages, state)),
-        web.get("/v1/contacts/offset", partial(_offset, state)),
-        web.get("/v1/contacts/cursor", partial(_cursor, state)),
-        web.get("/v1/contacts/links", partial(_links, state)),
-        web.get("/v1/contacts/header", partial(_header, state)),
-        web.post("/v1/contacts", partial(_create, state)),
-        web.get("/v1/contacts/search", partial(_search, state)),
+        web.get("/v1/contacts/pages", _signed_in(state, _pages)),
+        web.get("/v1/contacts/offset", _signed_in(state, _offset)),
+        web.get("/v1/contacts/cursor", _signed_in(state, _cursor)),
+        web.get("/v1/contacts/links", _signed_in(state, _links)),
+        web.get("/v1/contacts/header", _signed_in(state, _header)),
+        web.post("/v1/contacts", _signed_in(state, _create)),
+        web.get("/v1/contacts/search", _signed_in(state, _search)),
     ]
 
 
@@ -64,6 +65,17 @@ def _refusal(message: str, status: int = 400) -> web.Response:
     return web.json_response(
         {"error": "bad_request" if status == 400 else "unauthorized", "message": message}, status=status
     )
+
+
+def _signed_in(state: EmulatorState, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``handler`` behind the API's credential check (a 401 for a request without good ones)."""
+
+    async def checked(request: web.Request) -> web.Response:
+        if not _authorized(state, request):
+            return _refusal("invalid credentials", 401)
+        return await handler(state, request)
+
+    return checked
 
 
 def _authorized(state: EmulatorState, request: web.Request) -> bool:
@@ -112,8 +124,6 @@ def _position(token: str | None) -> int | None:
 
 
 async def _pages(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     page, size = _number(request, "page", 1, 1), _number(request, "per_page", 25, 1, MAX_PAGE)
     documents, total = _window(state, (page - 1) * size, size)
     meta = {"page": page, "per_page": size, "total_pages": -(-total // size)}
@@ -121,16 +131,12 @@ async def _pages(state: EmulatorState, request: web.Request) -> web.Response:
 
 
 async def _offset(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     offset, limit = _number(request, "offset", 0, 0), _number(request, "limit", 25, 1, MAX_PAGE)
     documents, total = _window(state, offset, limit)
     return json_with_raw({"items": RAW_DOCUMENTS, "total": total}, documents)
 
 
 async def _cursor(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     position, limit = _position(request.query.get("after")), _number(request, "limit", 25, 1, MAX_PAGE)
     if position is None:
         return _refusal("after is not a cursor this API gave")
@@ -142,8 +148,6 @@ async def _cursor(state: EmulatorState, request: web.Request) -> web.Response:
 
 
 async def _links(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     position, limit = _position(request.query.get("page_token")), _number(request, "limit", 25, 1, MAX_PAGE)
     if position is None:
         return _refusal("page_token is not a token this API gave")
@@ -154,8 +158,6 @@ async def _links(state: EmulatorState, request: web.Request) -> web.Response:
 
 
 async def _header(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     since, size = _number(request, "since", 0, 0), _number(request, "per_page", 25, 1, MAX_PAGE)
     documents, total = _window(state, since, size)
     response = web.Response(text="[" + ",".join(documents) + "]", content_type="application/json")
@@ -167,8 +169,6 @@ async def _header(state: EmulatorState, request: web.Request) -> web.Response:
 
 
 async def _create(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError):
@@ -188,8 +188,6 @@ async def _create(state: EmulatorState, request: web.Request) -> web.Response:
 
 
 async def _search(state: EmulatorState, request: web.Request) -> web.Response:
-    if not _authorized(state, request):
-        return _refusal("invalid credentials", 401)
     phone = request.query.get("phone", "")
     if not phone.startswith("+") or not phone[1:].isdigit():
         return _refusal("phone must be E.164 (+digits)")

@@ -87,15 +87,15 @@ async def test_each_paginator_exports_every_record_once_in_order_in_every_format
         assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
 
 
-@pytest.mark.parametrize("paginator", ["cursor", "header_link"])  # numbered pages: test_export's kills
+@pytest.mark.parametrize("paginator", ["cursor", "header_link", "offset"])  # the three held-out shapes
 def test_sigkill_three_times_then_resume_gives_each_record_once_in_order(tmp_path, emulator, paginator):
-    seed(emulator.state.store, "rest", 900)
+    seed(emulator.state.store, "rest", 600)
     set_emulator(emulator, latency=0.04)
     output = tmp_path / "out.jsonl"
     spec = rest_spec(tmp_path / "job.toml", emulator.base_url("rest"), paginator, output, page=10,
                      run='rate = "200/s"\nconcurrency = 3\ncheckpoint_every = 0.1')  # fmt: skip
     parts = tmp_path / ".bulkcontacts" / "rest-job" / "parts"
-    for pages in (8, 30, 55):
+    for pages in (6, 20, 38):  # of 60
         killed_when(
             lambda pages=pages: len(list(parts.glob("page-*.jsonl"))) >= pages, "run", str(spec), "-q", cwd=tmp_path
         )
