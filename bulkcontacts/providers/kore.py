@@ -1,4 +1,6 @@
-"""Kore.ai's campaign contact list, ``GET …/contactList/{id}/getAllContacts`` (skip + limit, ``hasMore``)."""
+"""Kore.ai's campaign contact list, ``GET …/contactList/{id}/getAllContacts`` (skip + limit, ``hasMore``): its list
+a declaration (``rest.py``) with its hooks: JWT signing, the paging fields in ``data`` or at the top, the shared
+columns."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Mapping
+from functools import partial
 from typing import Any, Literal
 
 import aiohttp
@@ -16,7 +18,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bulkcontacts.config.sources import Given, PathId, ProviderSource
 from bulkcontacts.contacts.columns import shared_columns
-from bulkcontacts.providers.base import HttpRequest, LoginFailed, PageError, PageResult, Provider
+from bulkcontacts.providers.base import LoginFailed, PageError, Provider, Record
+from bulkcontacts.providers.paginators import Position
+from bulkcontacts.providers.rest import BuiltIn, RestList, RestSource
 
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
@@ -72,63 +76,61 @@ def sign_jwt(client_id: str, client_secret: str, now: float | None = None) -> st
     return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
 
 
-class KoreList:
-    """``skip``/``limit`` paging (inferred: the response echoes them; limit 50 by default, 100 at most).
-    The paging fields (``hasMore``, ``totalPages``, ``totalResults``) are read inside ``data`` or at the top."""
+def kore_list(source: KoreSource, since: str | None = None) -> RestList:
+    """``GET …/contactList/{id}/getAllContacts`` as a declaration: ``skip``/``limit`` offsets (inferred: the
+    response echoes them; limit 50 by default, 100 at most), ``accountId`` in the query too, the contacts at
+    ``data.results``. ``since`` is always None: Kore.ai cannot filter by update time (KoreSource refuses
+    incremental)."""
+    path = f"/campaign/api/v2/public/{source.stream_id}/campaign/contactList/{source.contact_list_id}/getAllContacts"
+    declared = RestSource.model_validate(
+        {
+            "type": "rest",
+            "base_url": source.base_url,
+            "path": path,
+            "params": {"accountId": source.account_id},
+            "data_selector": "data.results",
+            "paginator": {
+                "type": "offset",
+                "offset_param": "skip",
+                "limit": source.page_size,
+                "stop_after_short_page": True,  # when the answer has no hasMore
+            },
+            "id_field": "_id",
+            "updated_field": "updatedAt",
+        }
+    )
+    normalize_record = partial(normalize, region=source.phone_region)
+    return RestList(declared, built_in=BuiltIn("kore", normalize_record, position=paging_fields))
 
-    provider = "kore"
-    random_access = True  # numbered pages
-    id_field = "_id"
-    updated_field = "updatedAt"
 
-    def __init__(self, source: KoreSource, since: str | None = None) -> None:
-        # ``since`` is always None: Kore.ai cannot filter by update time, so KoreSource refuses incremental.
-        self.source = source
-        self.page_size = source.page_size
+def paging_fields(body: Any) -> Position:
+    """An answer is ``status: success`` (else asked for again); ``hasMore``, ``totalPages`` and
+    ``totalResults`` are each read inside ``data`` or at the top (the docs' table and sample differ), each
+    optional (a page count only when no record count is given)."""
+    if not isinstance(body, dict) or body.get("status") not in ("success", None):
+        raise PageError("a Kore.ai page has status: success")
+    data = body.get("data")
+    fields = {**body, **data} if isinstance(data, dict) else body  # data's own fields first
 
-    def request(self, index: int, after: str | None = None) -> HttpRequest:
-        source = self.source
-        path = (
-            f"/campaign/api/v2/public/{source.stream_id}/campaign/contactList/{source.contact_list_id}/getAllContacts"
-        )
-        return HttpRequest(
-            "GET",
-            path,
-            params={"accountId": source.account_id, "skip": str(index * self.page_size), "limit": str(self.page_size)},
-        )
+    def count(name: str) -> int | None:
+        value = fields.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
-    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
-        if not isinstance(body, dict) or body.get("status") not in ("success", None):
-            raise PageError("a Kore.ai page has status: success")
-        data = body.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise PageError("a Kore.ai page has data.results")
+    more = fields.get("hasMore")
+    total = count("totalResults")
+    pages = count("totalPages") if total is None else None
+    return Position(total_records=total, total_pages=pages, has_more=more if isinstance(more, bool) else None)
 
-        def paging(name: str) -> Any:
-            return data.get(name, body.get(name))
 
-        total, pages, more = paging("totalResults"), paging("totalPages"), paging("hasMore")
-        return PageResult(
-            data["results"],
-            total_records=total if isinstance(total, int) else None,
-            total_pages=pages if isinstance(pages, int) and not isinstance(total, int) else None,
-            has_more=more if isinstance(more, bool) else None,
-        )
-
-    def is_last(self, index: int, page: PageResult) -> bool:
-        if page.has_more is not None:
-            return not page.has_more
-        return len(page.records) < self.page_size
-
-    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(
-            self.provider,
-            record.get("_id"),
-            record.get("phoneNumber"),
-            created_at=record.get("createdAt"),
-            updated_at=record.get("updatedAt"),
-            region=self.source.phone_region,
-        )
+def normalize(record: Record, region: str) -> Record:
+    return shared_columns(
+        "kore",
+        record.get("_id"),
+        record.get("phoneNumber"),
+        created_at=record.get("createdAt"),
+        updated_at=record.get("updatedAt"),
+        region=region,
+    )
 
 
 class SignedJwt:
@@ -158,7 +160,7 @@ PROVIDER = Provider(
     name="kore",
     title="Kore.ai",
     source_model=KoreSource,
-    list_api=KoreList,
+    list_api=kore_list,
     auth=SignedJwt,
     # Kore.ai's contact list holds only phone numbers: the number is the contact's name too.
     default_mapping={"phone_number": "phoneNumber", "custom_attributes": "none", "missing_name": "phone"},

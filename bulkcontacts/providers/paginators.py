@@ -132,7 +132,8 @@ class PageNumberPaginator(Strict):
     maximum_page: int | None = Field(default=None, ge=0)
     has_more_path: DottedPath | None = None
     # Ours, not dlt's: a page with fewer records than [source] page_size is the last (saves the empty page;
-    # only for an API that never serves fewer than it is asked for before the end).
+    # only for an API that never serves fewer than it is asked for before the end). An answer that says
+    # has_more is believed over its length.
     stop_after_short_page: bool = False
     random_access: ClassVar[bool] = True
 
@@ -162,7 +163,7 @@ class OffsetPaginator(Strict):
     total_path: DottedPath | None = None
     maximum_offset: int | None = Field(default=None, ge=1)
     has_more_path: DottedPath | None = None
-    stop_after_short_page: bool = False  # ours: a page with fewer than ``limit`` records is the last
+    stop_after_short_page: bool = False  # ours: fewer than ``limit`` records, and no has_more, is the last
     random_access: ClassVar[bool] = True
 
     def ask(self, index: int, after: str | None) -> Ask:
@@ -178,7 +179,7 @@ class OffsetPaginator(Strict):
     def is_last(self, index: int, page: PageResult) -> bool:
         following = self.offset + (index + 1) * self.limit
         maximum = self.maximum_offset is not None and following >= self.maximum_offset
-        short = self.stop_after_short_page and len(page.records) < self.limit
+        short = self.stop_after_short_page and page.has_more is None and len(page.records) < self.limit
         return maximum or short or not page.records or page.has_more is False
 
 

@@ -35,6 +35,7 @@ from bulkcontacts.providers.paginators import (
     OffsetPaginator,
     PageNumberPaginator,
     PaginatorSpec,
+    Position,
     at,
 )
 
@@ -83,6 +84,9 @@ class BuiltIn:
 
     provider: str
     normalize: Callable[[Record], Record]
+    # Where an answer's paging fields are, when a dotted path cannot say it (a total that counts records on
+    # numbered pages, fields in one of two places, each optional); may raise PageError. None: the paginator's.
+    position: Callable[[Any], Position] | None = None
 
 
 class RestList:
@@ -116,7 +120,8 @@ class RestList:
 
     def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         records = self._records(body)
-        position = self.paginator.read(body, headers or {})
+        hook = self.built_in.position if self.built_in is not None else None
+        position = hook(body) if hook is not None else self.paginator.read(body, headers or {})
         following = position.next
         if following is not None and isinstance(self.paginator, JSONLinkPaginator | HeaderLinkPaginator):
             following = self._own_link(following)
@@ -124,7 +129,7 @@ class RestList:
 
     def is_last(self, index: int, page: PageResult) -> bool:
         pager = self.paginator
-        short = isinstance(pager, PageNumberPaginator) and pager.stop_after_short_page
+        short = isinstance(pager, PageNumberPaginator) and pager.stop_after_short_page and page.has_more is None
         return pager.is_last(index, page) or short and len(page.records) < (self.page_size or 0)
 
     def normalize(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""Tether's list endpoint, ``GET /api/contacts`` (page + size, ``total``)."""
+"""Tether's ``GET /api/contacts`` (page + size, ``total`` in records): its list a declaration (``rest.py``) with
+its hooks: the login, the total in records, the shared columns."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -12,7 +13,9 @@ from bulkcontacts.config.base import Strict
 from bulkcontacts.config.sources import Given, IsoDateTime, LoginCredentials, instant
 from bulkcontacts.contacts.columns import shared_columns
 from bulkcontacts.providers.auth import EmailLogin
-from bulkcontacts.providers.base import HttpRequest, PageError, PageResult, Provider
+from bulkcontacts.providers.base import Provider, Record
+from bulkcontacts.providers.paginators import Position
+from bulkcontacts.providers.rest import BuiltIn, RestList, RestSource
 
 
 class DateRange(Strict):
@@ -57,57 +60,59 @@ FILTERS = {
 }
 
 
-class TetherList:
-    """The contacts come twice in a 200 (``data.contacts`` and top-level ``contacts``); ``data`` is read.
+def tether_list(source: TetherSource, since: str | None = None) -> RestList:
+    """``GET /api/contacts`` as a declaration: numbered pages from 1, ``size`` a page, the contacts at
+    ``data.contacts`` (they come twice in a 200: the top-level copy is not read), the last page short.
     ``dateRange`` is a JSON string ``{"start", "end"}`` on createdAt (inferred), so an incremental run sends
     the newest ``createdAt`` of the last complete run as its start: it picks up contacts created since, not
     older contacts updated since (Tether's list has no update-time filter)."""
+    params: dict[str, str | int] = {"size": source.page_size, "ownerFilter": source.owner_filter}
+    for key, name in FILTERS.items():
+        value = getattr(source, key)
+        if value is not None:
+            params[name] = value
+    date_range = source.date_range.model_dump(exclude_none=True) if source.date_range else {}
+    if since is not None:
+        date_range["start"] = since
+    if date_range:
+        params["dateRange"] = json.dumps(date_range)
+    declared = RestSource.model_validate(
+        {
+            "type": "rest",
+            "base_url": source.base_url,
+            "path": "/api/contacts",
+            "params": params,
+            "data_selector": "data.contacts",
+            "paginator": {"type": "page_number", "base_page": 1, "stop_after_short_page": True},
+            "page_size": source.page_size,
+            "id_field": "_id",
+            "updated_field": "createdAt",  # the high-water mark's field: what dateRange filters on
+        }
+    )
+    normalize_record = partial(normalize, region=source.phone_region)
+    return RestList(declared, built_in=BuiltIn("tether", normalize_record, position=record_total))
 
-    provider = "tether"
-    random_access = True  # numbered pages
-    id_field = "_id"
-    updated_field = "createdAt"  # the high-water mark's field: what dateRange filters on
 
-    def __init__(self, source: TetherSource, since: str | None = None) -> None:
-        self.source = source
-        self.page_size = source.page_size
-        self.since = since
+def record_total(body: Any) -> Position:
+    """Tether's ``total`` counts records, not pages (dlt's ``page_number`` reads a page count), and sits in
+    ``data`` or at the top; an answer without one is still a page (the short page ends the list)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    total = data.get("total", body.get("total")) if isinstance(data, dict) else None
+    return Position(total_records=total if isinstance(total, int) and not isinstance(total, bool) else None)
 
-    def request(self, index: int, after: str | None = None) -> HttpRequest:
-        params = {"page": str(index + 1), "size": str(self.page_size), "ownerFilter": self.source.owner_filter}
-        for key, name in FILTERS.items():
-            value = getattr(self.source, key)
-            if value is not None:
-                params[name] = value
-        date_range = self.source.date_range.model_dump(exclude_none=True) if self.source.date_range else {}
-        if self.since is not None:
-            date_range["start"] = self.since
-        if date_range:
-            params["dateRange"] = json.dumps(date_range)
-        return HttpRequest("GET", "/api/contacts", params=params)
 
-    def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("contacts"), list):
-            raise PageError("a Tether page has data.contacts")
-        total = data.get("total", body.get("total"))
-        return PageResult(data["contacts"], total_records=total if isinstance(total, int) else None)
-
-    def is_last(self, index: int, page: PageResult) -> bool:
-        return len(page.records) < self.page_size
-
-    def normalize(self, record: dict[str, Any]) -> dict[str, Any]:
-        return shared_columns(
-            self.provider,
-            record.get("_id"),
-            record.get("phoneNumber"),
-            first_name=record.get("firstName"),
-            last_name=record.get("lastName"),
-            email=record.get("email"),
-            created_at=record.get("createdAt"),
-            updated_at=record.get("updatedAt"),
-            region=self.source.phone_region,
-        )
+def normalize(record: Record, region: str) -> Record:
+    return shared_columns(
+        "tether",
+        record.get("_id"),
+        record.get("phoneNumber"),
+        first_name=record.get("firstName"),
+        last_name=record.get("lastName"),
+        email=record.get("email"),
+        created_at=record.get("createdAt"),
+        updated_at=record.get("updatedAt"),
+        region=region,
+    )
 
 
 def token_from_login(body: Any) -> str | None:
@@ -118,7 +123,7 @@ PROVIDER = Provider(
     name="tether",
     title="Tether",
     source_model=TetherSource,
-    list_api=TetherList,
+    list_api=tether_list,
     auth=lambda source: EmailLogin(source, "Tether", "/api/auth/login", token_from_login),
     default_mapping={
         "phone_number": "phoneNumber",

@@ -19,6 +19,8 @@ from tests.helpers import (
     write_migrate_spec,
 )
 
+pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
+
 BOOKKEEPING = ("_id", "createdAt", "updatedAt")
 
 

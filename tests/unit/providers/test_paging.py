@@ -8,12 +8,12 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from bulkcontacts.providers.base import PageResult
-from bulkcontacts.providers.kore import KoreList, KoreSource, sign_jwt
+from bulkcontacts.providers.base import PageError, PageResult
+from bulkcontacts.providers.kore import KoreSource, kore_list, sign_jwt
 from bulkcontacts.providers.paging import PagePlan, PagingError, signature
 from bulkcontacts.providers.rampwin import RampwinSource, rampwin_list
 from bulkcontacts.providers.smartflo import SmartfloSource, smartflo_list
-from bulkcontacts.providers.tether import TetherList, TetherSource
+from bulkcontacts.providers.tether import TetherSource, tether_list
 
 
 def records(count, start=0, key="_id"):
@@ -64,7 +64,7 @@ def test_rampwin_error_body_is_not_a_page():
 
 
 def test_tether_reads_data_not_the_top_level_copy_and_sends_filters():
-    api = TetherList(
+    api = tether_list(
         TetherSource(
             type="tether",
             base_url="https://x.example",
@@ -88,13 +88,17 @@ def test_tether_reads_data_not_the_top_level_copy_and_sends_filters():
         }
     )
     assert len(page.records) == 50 and page.total_records == 120
+    at_the_top = api.parse({"success": True, "data": {"contacts": records(50)}, "total": 120})
+    assert at_the_top.total_records == 120  # a record count, in data or at the top
+    assert api.parse({"success": True, "data": {"contacts": records(7)}}).total_records is None
+    assert api.is_last(3, api.parse({"success": True, "data": {"contacts": records(7)}}))  # short: the last
     plan = PagePlan(50, 1000)
     plan.learn(0, page, api)
     assert plan.total_pages == 3 and plan.expected_records(2) == 20
 
 
 def test_kore_skip_limit_and_paging_fields_at_the_top_level():
-    api = KoreList(
+    api = kore_list(
         KoreSource(
             type="kore",
             stream_id="st",
@@ -111,7 +115,14 @@ def test_kore_skip_limit_and_paging_fields_at_the_top_level():
     top = api.parse({"status": "success", "data": {"results": records(25)}, "hasMore": True, "totalResults": 60})
     assert top.total_records == 60 and top.has_more is True
     last = api.parse({"status": "success", "data": {"results": records(10), "hasMore": False}})
-    assert api.is_last(2, last)
+    assert api.is_last(2, last) and last.total_records is None
+    short_but_more = api.parse({"status": "success", "data": {"results": records(10), "hasMore": True}})
+    assert not api.is_last(2, short_but_more)  # the answer's own hasMore is believed over its length
+    assert api.is_last(2, api.parse({"status": "success", "data": {"results": records(10)}}))  # no hasMore: short
+    pages_only = api.parse({"status": "success", "data": {"results": records(25), "totalPages": 3}})
+    assert pages_only.total_pages == 3 and pages_only.total_records is None
+    with pytest.raises(PageError, match="status: success"):  # a built-in's error answer is asked for again
+        api.parse({"status": "failure", "data": {"results": []}})
 
 
 def test_kore_signs_hs256_with_the_client_secret():
@@ -160,7 +171,7 @@ def test_a_page_short_of_the_total_is_named():
 
 def test_the_last_page_must_complete_the_total_records():
     plan = PagePlan(50, 1000)
-    api = TetherList(TetherSource(type="tether", base_url="https://x.example", token=SecretStr("t")))
+    api = tether_list(TetherSource(type="tether", base_url="https://x.example", token=SecretStr("t")))
     plan.learn(0, PageResult(records(50), total_records=120), api)
     assert "expected 20" in plan.shortfall(2, PageResult(records(12)))
 

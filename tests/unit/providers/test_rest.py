@@ -98,6 +98,8 @@ def test_a_short_page_ends_the_list_only_when_the_spec_says_so():
     assert opted.is_last(0, short) and not opted.is_last(0, full)
     offsets = RestList(source(paginator={"type": "offset", "limit": 10, "stop_after_short_page": True}))
     assert offsets.is_last(0, short) and not offsets.is_last(0, full)
+    says_more = PageResult(short.records, has_more=True)  # the answer's has_more is believed over its length
+    assert not opted.is_last(0, says_more) and not offsets.is_last(0, says_more)
     with pytest.raises(ValueError, match="stop_after_short_page needs page_size"):
         source(paginator={"type": "page_number", "stop_after_short_page": True})
 
