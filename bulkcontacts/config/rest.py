@@ -43,4 +43,8 @@ class BasicAuth(Strict):
     password: SecretStr
 
 
+# ``headers``: other request headers (an app id, an account id). Their values may be keys, so they are held
+# as secrets: never shown, logged or written to the state.
+Headers = dict[Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")], SecretStr]
+
 AuthSpec = Annotated[BearerAuth | ApiKeyAuth | BasicAuth, Field(discriminator="type")]

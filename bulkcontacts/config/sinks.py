@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.rest import AuthSpec, DottedPath
+from bulkcontacts.config.rest import AuthSpec, DottedPath, Headers
 from bulkcontacts.config.sources import Given
 from bulkcontacts.errors import UsageError
 
@@ -88,6 +88,7 @@ class RestSink(Strict):
     duplicate_status: list[int] = []  # answers that mean "already there": recorded as such, not rejected
     id_path: DottedPath | None = None  # where the created contact's id is in the answer
     auth: AuthSpec | None = None
+    headers: Headers = {}
     lookup: RestLookup | None = None
     allow_insecure_http: bool = False
     integration_id: ClassVar[None] = None  # no Rampwin channel

@@ -24,7 +24,7 @@ import aiohttp
 from pydantic import Field, model_validator
 
 from bulkcontacts.config.base import Strict
-from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth, DottedPath
+from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth, DottedPath, Headers
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.errors import UsageError
 from bulkcontacts.providers.auth import JSON_HEADERS
@@ -55,6 +55,7 @@ class RestSource(ProviderSource):
     data_selector: DottedPath | None = None  # where the records are; none: the body, or its one list
     paginator: PaginatorSpec
     auth: AuthSpec | None = None
+    headers: Headers = {}
     id_field: Given = "id"
     updated_field: Given = "updated_at"
     incremental: Incremental | None = None
@@ -218,12 +219,14 @@ def query_key(auth: Any) -> dict[str, str] | None:
 
 
 class RestAuth:
-    """The ``auth`` table as request headers; a 401 or 403 means the user must change it."""
+    """The ``auth`` table and the other ``headers`` as request headers; a 401 or 403 means the user must
+    change them."""
 
     can_refresh = False
 
-    def __init__(self, spec: BearerAuth | ApiKeyAuth | BasicAuth | None) -> None:
+    def __init__(self, spec: BearerAuth | ApiKeyAuth | BasicAuth | None, headers: Headers | None = None) -> None:
         self.spec = spec
+        self.extra = {name: value.get_secret_value() for name, value in (headers or {}).items()}
 
     async def token(self, session: aiohttp.ClientSession, base_url: str, *, first: bool) -> str:
         if not first:
@@ -231,7 +234,7 @@ class RestAuth:
         return ""  # the secrets stay in the spec object; ``headers`` reads them
 
     def headers(self, token: str) -> dict[str, str]:
-        spec, headers = self.spec, {"accept": JSON_HEADERS["accept"]}
+        spec, headers = self.spec, {"accept": JSON_HEADERS["accept"], **self.extra}
         if isinstance(spec, BearerAuth):
             headers["Authorization"] = f"Bearer {spec.token.get_secret_value()}"
         elif isinstance(spec, ApiKeyAuth) and spec.location == "header":
@@ -247,6 +250,6 @@ PROVIDER = Provider(
     title="the REST API",
     source_model=RestSource,
     list_api=RestList,
-    auth=lambda source: RestAuth(source.auth),
+    auth=lambda source: RestAuth(source.auth, source.headers),
     default_mapping={},  # the API's field names are the user's to map
 )

@@ -39,7 +39,7 @@ class RestRequests:
     def __init__(self, sink: RestSink, session: aiohttp.ClientSession) -> None:
         self.session = session
         self.base = sink.base_url.rstrip("/")
-        self.headers = {**RestAuth(sink.auth).headers(""), "content-type": "application/json"}
+        self.headers = {**RestAuth(sink.auth, sink.headers).headers(""), "content-type": "application/json"}
         self.secret = query_key(sink.auth) or {}
 
     def failure(self, status: int, answer: Any, headers: Any) -> Refused | Retry | Fatal:

@@ -188,25 +188,48 @@ async def test_throttling_errors_and_cut_off_bodies_cost_retries_not_records(tmp
     assert emulator_stats(emulator)["faults"] > 0, emulator_stats(emulator)
 
 
-async def test_rampwins_own_list_described_as_a_rest_source_exports_as_the_built_in_does(tmp_path, emulator):
-    """A POST list with its paging in the body (dlt's ``page_body_path``): Rampwin's v3/page, as a declaration."""
-    seed(emulator.state.store, "rampwin", 170)
-    spec_path = tmp_path / "rampwin-as-rest.toml"
+BUILT_INS_AS_REST = {
+    # Rampwin's v3/page: a POST list with its paging in the body (dlt's ``page_body_path``).
+    "rampwin": (
+        "demo",
+        """path = "/api/contacts/v3/page"
+method = "POST"
+json = { pageSize = 40, integrationId = "demo", pageCountRequired = "yes", showOnlyUsers = false, fitlers = [] }
+page_size = 40
+paginator = { type = "page_number", base_page = 1, page_body_path = "page", total_path = "data.totalPages" }
+data_selector = "data.contacts"
+auth = { type = "bearer", token = "${RAMPWIN_TOKEN}" }""",
+    ),
+    # Kore.ai's contact list: skip/limit, its JWT in a header named "auth", its app and account as headers.
+    "kore": (
+        "cl-demo",
+        """path = "/campaign/api/v2/public/st-1/campaign/contactList/cl-demo/getAllContacts"
+params = { accountId = "acc-1" }
+paginator = { type = "offset", offset_param = "skip", limit = 40, total_path = "data.totalResults" }
+data_selector = "data.results"
+auth = { type = "api_key", name = "auth", api_key = "${KORE_JWT}" }
+headers = { iid = "app-1", accountId = "acc-1" }""",
+    ),
+}
+
+
+@pytest.mark.parametrize("provider", BUILT_INS_AS_REST)
+async def test_a_built_ins_list_described_as_a_rest_source_exports_what_the_built_in_does(
+    tmp_path, emulator, monkeypatch, provider
+):
+    scope, declaration = BUILT_INS_AS_REST[provider]
+    monkeypatch.setenv("KORE_JWT", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
+    seed(emulator.state.store, provider, 170, scope)
+    spec_path = tmp_path / f"{provider}-as-rest.toml"
     spec_path.write_text(
         f"""[job]
-name = "rampwin-as-rest"
+name = "{provider}-as-rest"
 [source]
 type = "rest"
-base_url = "{emulator.base_url("rampwin")}"
-path = "/api/contacts/v3/page"
-method = "POST"
-json = {{ pageSize = 40, integrationId = "demo", pageCountRequired = "yes", showOnlyUsers = false, fitlers = [] }}
-page_size = 40
-paginator = {{ type = "page_number", base_page = 1, page_body_path = "page", total_path = "data.totalPages" }}
-data_selector = "data.contacts"
+base_url = "{emulator.base_url(provider)}"
+{declaration}
 id_field = "_id"
 updated_field = "updatedAt"
-auth = {{ type = "bearer", token = "${{RAMPWIN_TOKEN}}" }}
 [sink]
 type = "file"
 path = "{tmp_path / "out.csv"}"
@@ -216,7 +239,7 @@ path = "{tmp_path / "out.csv"}"
     spec = load_spec(spec_path)
     result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
     assert result.status == "complete" and result.counts["pages"] == 5, result.message
-    assert exported_ids(spec.sink.path, "_id") == [doc["_id"] for doc in emulator.state.store.all("rampwin", "demo")]
+    assert exported_ids(spec.sink.path, "_id") == [doc["_id"] for doc in emulator.state.store.all(provider, scope)]
 
 
 @pytest.mark.parametrize(("rule", "requests"), [("", 5), ("stop_after_short_page = true, ", 4)])

@@ -1,12 +1,17 @@
 """``[source] type = "rest"``: the paginators, the requests and pages of a described API, its spec checks."""
 
 import base64
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import UsageError
 from bulkcontacts.providers.base import PageError, PageRefused, PageResult
+from bulkcontacts.providers.kore import KoreSource, kore_list
 from bulkcontacts.providers.paginators import (
     HeaderLinkPaginator,
     JSONLinkPaginator,
@@ -17,9 +22,14 @@ from bulkcontacts.providers.paginators import (
     next_link,
 )
 from bulkcontacts.providers.paging import PagePlan, repeated_next
+from bulkcontacts.providers.rampwin import RampwinSource, rampwin_list
+from bulkcontacts.providers.registry import BUILT_IN
 from bulkcontacts.providers.rest import RestAuth, RestList, RestSource
+from bulkcontacts.providers.smartflo import SmartfloSource, smartflo_list
+from bulkcontacts.providers.tether import TetherSource, tether_list
 
 BASE = "https://crm.example.com"
+JWT = SecretStr("eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
 
 
 def source(**keys):
@@ -247,3 +257,36 @@ def test_normalize_is_refused_however_the_export_is_built():
         ExportJob(job=JobTable(name="rest"), source=source(), sink=sink)
     with pytest.raises(UsageError, match="remove \\[sink\\] normalize"):
         RestList(source()).normalize({"id": 1})
+
+
+def readme_declarations():
+    """The README's TOML blocks that begin ``# [source] type = "<name>"``: the built-ins as declarations."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(# \[source\] type = \"(\w+)\".*?)```", readme, flags=re.S)
+    return {name: tomllib.loads(block) for block, name in blocks}
+
+
+def test_the_readme_shows_each_built_in_source_as_the_declaration_it_is():
+    shown = readme_declarations()
+    built = {
+        "rampwin": rampwin_list(RampwinSource(type="rampwin", token=SecretStr("t"), integration_id="chan-1")),
+        "tether": tether_list(
+            TetherSource(type="tether", base_url="https://your-instance.example.com", token=SecretStr("t"))
+        ),
+        "kore": kore_list(
+            KoreSource(type="kore", stream_id="st-1", contact_list_id="cl-1", account_id="acc-1", iid="app-1", jwt=JWT)
+        ),
+        "smartflo": smartflo_list(SmartfloSource(type="smartflo", token=SecretStr("t"))),
+    }
+    assert set(shown) == set(built) == set(BUILT_IN) - {"rest"}
+    for name, api in built.items():
+        assert RestSource.model_validate(shown[name]).model_dump() == api.source.model_dump(), name
+
+
+def test_other_headers_are_sent_and_held_as_secrets():
+    described = source(headers={"iid": "app-1", "X-Account": "acc-1"}, auth={"type": "bearer", "token": "t0k"})
+    sent = RestAuth(described.auth, described.headers).headers("")
+    assert sent["iid"] == "app-1" and sent["X-Account"] == "acc-1" and sent["Authorization"] == "Bearer t0k"
+    assert "acc-1" not in repr(described) and "acc-1" not in described.model_dump_json()
+    with pytest.raises(ValueError, match="headers"):
+        source(headers={"bad name": "x"})
