@@ -21,6 +21,7 @@ from bulkcontacts.config.base import Strict
 from bulkcontacts.config.env import SECRET_KEYS, interpolate, key_name
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.mapping import MappingSpec
+from bulkcontacts.config.rates import parse_rate, rate_window
 from bulkcontacts.config.rest import AuthSpec
 from bulkcontacts.config.run import JobTable, RunSpec
 from bulkcontacts.config.sinks import FileSink, RampwinSink, RestLookup, RestSink
@@ -91,7 +92,7 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
             "(or try the job with --emulate)"
         )
     try:
-        tables = Tables.model_validate(raw)
+        tables = Tables.model_validate(_api_rates(path, raw))
     except ValidationError as error:
         raise UsageError(f"job spec {path}: {_describe(error)}") from None
     try:
@@ -101,6 +102,35 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
     spec = _resolve_paths(typed, path.parent)
     _check_transport(spec)
     return spec
+
+
+def _api_rates(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """``rate`` in a REST ``[source]`` or ``[sink]``: that API's limit, written beside it; it paces the phase
+    that calls the API — ``[run] rate`` for an export (the fetch) and for what is sent, ``[run] fetch_rate``
+    for a migration's fetch. Written in both places, the two must be the same."""
+    tables = {name: dict(raw[name]) for name in ("source", "sink")}
+    run = dict(raw.get("run", {}))
+    sends = tables["sink"].get("type") != "file"
+    for name, key in (("source", "fetch_rate" if sends else "rate"), ("sink", "rate")):
+        table = tables[name]
+        if table.get("type") != "rest" or "rate" not in table:
+            continue
+        rate = table.pop("rate")
+        if key in run and not _same_rate(run[key], rate):
+            raise UsageError(
+                f"job spec {path}: [{name}] rate = {rate!r} and [run] {key} = {run[key]!r} say two things: "
+                f"give the API's limit once, as [{name}] rate"
+            )
+        run[key] = rate
+    return {**raw, **tables, "run": run}
+
+
+def _same_rate(first: Any, second: Any) -> bool:
+    """Whether two written rates pace alike ("20/s" and 20 do; "60/min" and "1/s" do not: their windows)."""
+    try:
+        return parse_rate(first) == parse_rate(second) and rate_window(first) == rate_window(second)
+    except (TypeError, ValueError):
+        return bool(first == second)
 
 
 def _check_tables(path: Path, raw: dict[str, Any]) -> None:

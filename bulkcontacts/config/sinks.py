@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bulkcontacts.config.base import Strict
+from bulkcontacts.config.placeholders import placeholders
 from bulkcontacts.config.rest import AuthSpec, DottedPath, Headers
 from bulkcontacts.config.sources import Given
 from bulkcontacts.errors import UsageError
-
-PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 class FileSink(Strict):
@@ -50,15 +48,6 @@ class RampwinSink(Strict):
     lookup_batch: int = Field(default=50, ge=1, le=1000)  # in-doubt rows looked up per request (with ``token``)
     allow_insecure_http: bool = False
     title: ClassVar[str] = "Rampwin"
-
-
-def placeholders(template: Any) -> set[str]:
-    """The field names a body template's strings name as ``{name}``."""
-    if isinstance(template, dict):
-        return {name for value in template.values() for name in placeholders(value)}
-    if isinstance(template, list):
-        return {name for value in template for name in placeholders(value)}
-    return set(PLACEHOLDER.findall(template)) if isinstance(template, str) else set()
 
 
 class RestLookup(Strict):

@@ -1,9 +1,8 @@
 """A REST sink's body template: which fields it names, and the body one mapped row becomes (pure).
 
 The fields are the mapped row's (``phone_number`` as digits, ``full_name``, ``email``, ``tags``, each custom
-attribute by its name, …) plus ``phone_e164`` (``+digits``). A string that is exactly one ``"{name}"`` takes
-the field's value with its type (a list of tags stays a list) and is left out, key and all, when the field
-is empty; a placeholder inside a longer string is replaced by the value's text.
+attribute by its name, …) plus ``phone_e164`` (``+digits``); how a template is filled is
+``config/placeholders.py``'s.
 """
 
 from __future__ import annotations
@@ -11,11 +10,10 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from bulkcontacts.config.sinks import PLACEHOLDER, RestSink, placeholders
+from bulkcontacts.config.placeholders import placeholders, render
+from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.mapping import CORE_FIELDS
 from bulkcontacts.errors import UsageError
-
-DROPPED = object()  # a template value whose one placeholder is empty: its key is left out
 
 
 def check_body(sink: RestSink, attributes: list[str]) -> None:
@@ -43,27 +41,3 @@ def render_body(sink: RestSink, payload: dict[str, Any]) -> dict[str, Any]:
     """The body one mapped row is sent as."""
     body: dict[str, Any] = render(sink.body, fields_of(payload))
     return body
-
-
-def render(template: Any, fields: dict[str, Any]) -> Any:
-    """The template with its placeholders replaced (``DROPPED`` for a lone placeholder of an empty field)."""
-    if isinstance(template, dict):
-        rendered = {key: render(value, fields) for key, value in template.items()}
-        return {key: value for key, value in rendered.items() if value is not DROPPED}
-    if isinstance(template, list):
-        return [value for value in (render(item, fields) for item in template) if value is not DROPPED]
-    if not isinstance(template, str):
-        return template
-    whole = PLACEHOLDER.fullmatch(template)
-    if whole is not None:
-        value = fields.get(whole.group(1))
-        return DROPPED if value is None or value in ("", []) else value
-    return PLACEHOLDER.sub(lambda match: text(fields.get(match.group(1))), template)
-
-
-def text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -24,6 +25,7 @@ import aiohttp
 from pydantic import Field, model_validator
 
 from bulkcontacts.config.base import Strict
+from bulkcontacts.config.placeholders import placeholders, render, strings
 from bulkcontacts.config.rest import ApiKeyAuth, AuthSpec, BasicAuth, BearerAuth, DottedPath, Headers
 from bulkcontacts.config.sources import Given, ProviderSource
 from bulkcontacts.errors import UsageError
@@ -39,9 +41,14 @@ from bulkcontacts.providers.paginators import (
     at,
 )
 
+MARKS = ("incremental.start_value", "incremental.initial_value")  # what params / json may name (dlt's names)
+MARK = re.compile(r"\{(incremental\.[A-Za-z_]+)\}")  # other braces are literal: a query value may be JSON
+
 
 class Incremental(Strict):
-    start_param: Given  # sent with the newest ``updated_field`` of the last complete run
+    # The query key sent the newest ``updated_field`` of the last complete run (or name
+    # ``"{incremental.start_value}"`` in ``params`` or ``json``, as dlt does).
+    start_param: Given | None = None
     initial_value: Given | None = None  # sent on the first run (else the first run is a full one)
 
 
@@ -64,8 +71,13 @@ class RestSource(ProviderSource):
 
     @model_validator(mode="after")
     def _consistent(self) -> RestSource:
-        if self.mode == "incremental" and self.incremental is None:
-            raise ValueError('mode = "incremental" needs incremental = { start_param = "…" } (the query key)')
+        _check_templates(self.params, self.body)
+        named = MARKS[0] in placeholders([self.params, self.body], MARK)
+        if self.mode == "incremental" and (self.incremental is None or not self.incremental.start_param) and not named:
+            raise ValueError(
+                'mode = "incremental" needs incremental = { start_param = "…" } (the query key), or '
+                '"{incremental.start_value}" as a value of params or json'
+            )
         pager = self.paginator
         in_body = [name for name, value in pager.model_dump().items() if name.endswith("_body_path") and value]
         if in_body and self.method != "POST":
@@ -75,6 +87,15 @@ class RestSource(ProviderSource):
         if isinstance(pager, OffsetPaginator) and self.page_size is not None and self.page_size != pager.limit:
             raise ValueError("page_size and paginator.limit differ: give the page size once, as paginator.limit")
         return self
+
+
+def _check_templates(params: dict[str, Any], body: dict[str, Any] | None) -> None:
+    unknown = sorted(placeholders([params, body], MARK) - set(MARKS))
+    if unknown:
+        raise ValueError(f"params and json may name {{{MARKS[0]}}} or {{{MARKS[1]}}}, not {{{unknown[0]}}}")
+    partial = [value for value in strings([params, body]) if MARK.search(value) and not MARK.fullmatch(value)]
+    if partial:
+        raise ValueError(f"{partial[0]!r}: a placeholder must be the whole value (left out while it has none)")
 
 
 @dataclass(frozen=True)
@@ -105,19 +126,21 @@ class RestList:
         self.page_size = pager.limit if isinstance(pager, OffsetPaginator) else source.page_size
         self.endpoint = source.base_url.rstrip("/") + source.path
         self._query_key = query_key(source.auth)
-        start = source.incremental
-        mark = since or (start.initial_value if start is not None else None)
-        self._fixed = {key: _text(value) for key, value in source.params.items()}
-        if start is not None and mark is not None and source.mode == "incremental":
+        start = source.incremental or Incremental()
+        mark = since or start.initial_value if source.mode == "incremental" else None
+        marks = dict(zip(MARKS, (mark, start.initial_value), strict=True))
+        self._fixed = {key: _text(value) for key, value in render(source.params, marks, MARK).items()}
+        self._body: dict[str, Any] | None = render(source.body, marks, MARK) if source.body is not None else None
+        if start.start_param is not None and mark is not None:
             self._fixed[start.start_param] = mark
 
     def request(self, index: int, after: str | None = None) -> HttpRequest:
         ask = self.paginator.ask(index, after)
         secret = self._query_key or {}
         if ask.url is not None:  # a next link carries its own query; only a query-string key is added back
-            return HttpRequest(self.source.method, "", params=dict(secret), json=self.source.body, url=ask.url)
+            return HttpRequest(self.source.method, "", params=dict(secret), json=self._body, url=ask.url)
         params = {**self._fixed, **ask.params, **secret}
-        return HttpRequest(self.source.method, self.source.path, params=params, json=_with(self.source.body, ask.body))
+        return HttpRequest(self.source.method, self.source.path, params=params, json=_with(self._body, ask.body))
 
     def parse(self, body: Any, headers: Mapping[str, str] | None = None) -> PageResult:
         records = self._records(body)

@@ -16,8 +16,9 @@ from typing import Any
 
 import aiohttp
 
+from bulkcontacts.config.placeholders import render, text
 from bulkcontacts.config.sinks import RestSink
-from bulkcontacts.contacts.templates import render, render_body, text
+from bulkcontacts.contacts.templates import render_body
 from bulkcontacts.engine.attempts import Attempt, Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.providers.base import PageRefused

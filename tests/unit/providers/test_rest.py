@@ -158,6 +158,22 @@ def test_requests_carry_the_static_params_the_paginator_and_the_incremental_mark
     assert posted.request(1).json == {"filter": {"list": 7}} and posted.request(1).params == {"page": "1"}
 
 
+def test_params_and_json_name_the_incremental_mark_as_dlt_does_and_leave_it_out_while_there_is_none():
+    templated = {
+        "method": "POST",
+        "params": {"since": "{incremental.start_value}", "limit": 50},
+        "json": {"filter": {"updated": {"gt": "{incremental.start_value}"}, "from": "{incremental.initial_value}"}},
+        "mode": "incremental",
+    }
+    later = RestList(source(**templated, incremental={"initial_value": "2024-01-01"}), "2024-05-08T10:00:00Z")
+    assert later.request(0).params == {"since": "2024-05-08T10:00:00Z", "limit": "50"}
+    assert later.request(0).json == {"filter": {"updated": {"gt": "2024-05-08T10:00:00Z"}, "from": "2024-01-01"}}
+    first = RestList(source(**templated, incremental={"initial_value": "2024-01-01"}))
+    assert first.request(0).params["since"] == "2024-01-01"
+    full = RestList(source(**{**templated, "mode": "full"}))  # no mark: each value naming one is left out
+    assert full.request(0).params == {"limit": "50"} and full.request(0).json == {"filter": {"updated": {}}}
+
+
 def test_a_page_is_found_where_the_spec_says_or_as_the_one_list():
     api = RestList(source(data_selector="data.items"))
     assert api.parse({"data": {"items": records(1, 2)}}).records == records(1, 2)
@@ -204,6 +220,9 @@ def test_a_page_count_without_a_page_size_expects_only_non_empty_pages():
     assert "has 0 records, expected at least 1" in plan.shortfall(1, PageResult([]))
 
 
+SINK_REST = (
+    'type = "rest"\nbase_url = "https://sink.example.com"\npath = "/v1/people"\nbody = { phone = "{phone_e164}" }'
+)
 SPEC = """
 [job]
 name = "rest"
@@ -227,6 +246,12 @@ path = "out.csv"
         ('paginator = { type = "next_page" }', "", r"paginator"),
         ('paginator = { type = "cursor" }\nmode = "incremental"', "", r"needs incremental = \{ start_param"),
         ('paginator = { type = "offset", limit = 50 }\npage_size = 100', "", "give the page size once"),
+        ('paginator = { type = "cursor" }\nparams = { q = "{incremental.since}" }', "", r"not \{incremental.since\}"),
+        (
+            'paginator = { type = "cursor" }\nparams = { q = "updated>{incremental.start_value}" }',
+            "",
+            "must be the whole value",
+        ),
         ('paginator = { type = "cursor" }\nauth = { type = "bearer", token = "abc" }', "", r"auth.token: secrets"),
         ('paginator = { type = "cursor", cursor_param = " after" }', "", r"cursor_param"),
         ('paginator = { type = "cursor" }\ndata_selector = "data..items"', "", r"data_selector"),
@@ -290,3 +315,34 @@ def test_other_headers_are_sent_and_held_as_secrets():
     assert "acc-1" not in repr(described) and "acc-1" not in described.model_dump_json()
     with pytest.raises(ValueError, match="headers"):
         source(headers={"bad name": "x"})
+
+
+@pytest.mark.parametrize(
+    ("source_rate", "sink", "run", "expected"),
+    [
+        ('rate = "60/min"', 'type = "file"\npath = "out.csv"', "", {"rate": 60 / 60, "window": 60.0}),
+        ('rate = "5/s"', SINK_REST + '\nrate = "20/s"', "", {"rate": 20.0, "fetch_rate": 5.0}),
+        ("", SINK_REST + '\nrate = "20/s"', "[run]\nrate = 20", {"rate": 20.0}),
+    ],
+)
+def test_a_rest_tables_rate_is_the_api_limit_pacing_the_phase_that_calls_it(tmp_path, source_rate, sink, run, expected):
+    path = tmp_path / "rated.toml"
+    path.write_text(
+        f'[job]\nname = "rated"\n[source]\ntype = "rest"\nbase_url = "{BASE}"\npath = "/v1/contacts"\n'
+        f'paginator = {{ type = "cursor" }}\n{source_rate}\n[sink]\n{sink}\n{run}\n',
+        encoding="utf-8",
+    )
+    pacing = load_spec(path).run
+    assert pacing.rate == expected["rate"] and pacing.fetch_rate == expected.get("fetch_rate")
+    assert pacing.rate_window == expected.get("window", 1.0)
+
+
+def test_a_rate_given_twice_differently_is_refused(tmp_path):
+    path = tmp_path / "twice.toml"
+    path.write_text(
+        f'[job]\nname = "twice"\n[source]\ntype = "rest"\nbase_url = "{BASE}"\npath = "/v1/contacts"\n'
+        'paginator = { type = "cursor" }\nrate = "5/s"\n[sink]\ntype = "file"\npath = "out.csv"\n[run]\nrate = 9\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match=r"\[source\] rate = '5/s' and \[run\] rate = 9 say two things"):
+        load_spec(path)

@@ -6,8 +6,9 @@ import pytest
 from aioresponses import aioresponses
 from pydantic import ValidationError
 
+from bulkcontacts.config.placeholders import render
 from bulkcontacts.config.sinks import RestSink
-from bulkcontacts.contacts.templates import check_body, fields_of, render
+from bulkcontacts.contacts.templates import check_body, fields_of
 from bulkcontacts.engine.attempts import Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.errors import UsageError
