@@ -4,7 +4,8 @@ The same contacts (scope ``demo``), paged five ways, each in the shape of a well
 
 - ``GET /v1/contacts/pages?page=1&per_page=N`` → ``{"data": [...], "meta": {"page", "total_pages"}}``: page
   numbers from 1 with a page count (``page_number``, ``base_page = 1``, ``total_path = "meta.total_pages"``);
-- ``GET /v1/contacts/offset?offset=0&limit=N`` → ``{"items": [...], "total": T}`` (``offset``, a record count);
+- ``GET /v1/contacts/offset?offset=0&limit=N`` → ``{"items": [...], "total": T}`` (``offset``, a record count;
+  ``updated_after=ISO`` keeps the contacts updated after it);
 - ``GET /v1/contacts/cursor?after=C&limit=N`` → ``{"results": [...], "paging": {"next": {"after": "…"}}}``,
   as HubSpot's CRM lists (``cursor``, ``cursor_path = "paging.next.after"``, ``cursor_param = "after"``);
 - ``GET /v1/contacts/links?limit=N&page_token=T`` → ``{"records": [...], "links": {"next": URL}}``
@@ -132,8 +133,13 @@ async def _pages(state: EmulatorState, request: web.Request) -> web.Response:
 
 async def _offset(state: EmulatorState, request: web.Request) -> web.Response:
     offset, limit = _number(request, "offset", 0, 0), _number(request, "limit", 25, 1, MAX_PAGE)
-    documents, total = _window(state, offset, limit)
-    return json_with_raw({"items": RAW_DOCUMENTS, "total": total}, documents)
+    newer = request.query.get("updated_after")
+    if newer is None:
+        documents, total = _window(state, offset, limit)
+        return json_with_raw({"items": RAW_DOCUMENTS, "total": total}, documents)
+    matching = [doc for doc in state.store.all(PROVIDER, SCOPE) if doc.get("updated_at", "") > newer]
+    start, count = state.page_window(offset, limit)
+    return web.json_response({"items": matching[start : start + count], "total": len(matching)})
 
 
 async def _cursor(state: EmulatorState, request: web.Request) -> web.Response:

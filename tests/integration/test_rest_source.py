@@ -242,6 +242,27 @@ path = "{tmp_path / "out.csv"}"
     assert exported_ids(spec.sink.path, "_id") == [doc["_id"] for doc in emulator.state.store.all(provider, scope)]
 
 
+@pytest.mark.parametrize(
+    "placed",
+    [
+        'incremental = { start_param = "updated_after" }',
+        'params = { updated_after = "{incremental.start_value}" }',  # dlt's way
+    ],
+)
+async def test_an_incremental_export_asks_only_for_what_changed_since_the_last_complete_run(tmp_path, emulator, placed):
+    seed(emulator.state.store, "rest", 90)
+    extra = f'mode = "incremental"\n{placed}'
+    written = rest_spec(tmp_path / "job.toml", emulator.base_url("rest"), "offset", tmp_path / "out.jsonl", extra=extra)
+    spec = load_spec(written)
+    state = tmp_path / "state"
+    first = await run_export(spec, state_path=state, restart=False, display=make_display(quiet=True))
+    assert first.status == "complete" and first.counts["records"] == 90, first.message
+    seed(emulator.state.store, "rest", 25, start=90)
+    second = await run_export(spec, state_path=state, restart=False, display=make_display(quiet=True))
+    assert second.status == "complete" and second.counts["records"] == 25, second.message
+    assert exported_ids(spec.sink.path, "id") == store_ids(emulator)[90:]
+
+
 @pytest.mark.parametrize(("rule", "requests"), [("", 5), ("stop_after_short_page = true, ", 4)])
 async def test_without_a_total_the_list_ends_at_an_empty_page_or_if_asked_at_a_short_one(
     tmp_path, emulator, rule, requests
