@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 _WHERE = {
+    "dry_run": "bulkcontacts.api",
     "exit_code": "bulkcontacts.api",
     "job_status": "bulkcontacts.api",
     "load_job": "bulkcontacts.api",
@@ -30,11 +31,13 @@ _WHERE = {
     "FatalRemoteError": "bulkcontacts.errors",
     "Interrupted": "bulkcontacts.errors",
     "UsageError": "bulkcontacts.errors",
+    "DryRunReport": "bulkcontacts.jobs.dry_run",
     "RunResult": "bulkcontacts.jobs.results",
     "PhaseStatus": "bulkcontacts.jobs.status",
 }
 __all__ = [
     "BulkContactsError",
+    "DryRunReport",
     "FatalRemoteError",
     "Interrupted",
     "JobSpec",
@@ -42,6 +45,7 @@ __all__ = [
     "RunResult",
     "UsageError",
     "__version__",
+    "dry_run",
     "exit_code",
     "job_status",
     "load_job",
@@ -50,9 +54,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from bulkcontacts.api import exit_code, job_status, load_job, run_job, run_job_async
+    from bulkcontacts.api import dry_run, exit_code, job_status, load_job, run_job, run_job_async
     from bulkcontacts.config.jobs import JobSpec
     from bulkcontacts.errors import BulkContactsError, FatalRemoteError, Interrupted, UsageError
+    from bulkcontacts.jobs.dry_run import DryRunReport
     from bulkcontacts.jobs.results import RunResult
     from bulkcontacts.jobs.status import PhaseStatus
 

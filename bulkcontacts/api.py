@@ -13,10 +13,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bulkcontacts.config.jobs import JobSpec
+from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.jobs import results, run
+from bulkcontacts.jobs.dry_run import DryRunReport
 from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.jobs.status import PhaseStatus
 from bulkcontacts.jobs.status import job_status as _phases
@@ -41,15 +42,29 @@ def run_job(  # noqa: PLR0913 (one keyword per option of ``bulkcontacts run``)
     retry_rejected: bool = False,
     emulate: bool = False,
     display: Display | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    static_split: bool = False,
 ) -> RunResult:
     """Run (or resume) a job in this thread, as ``bulkcontacts run`` does: under the job's lock, ``restart``
     forgetting its state first. Returns the result (``status``, ``counts``, ``files``, ``exit_code``); raises
-    a ``BulkContactsError`` where the CLI would exit without one (``exit_code(error)`` says which code)."""
-    return asyncio.run(
-        run_job_async(
+    a ``BulkContactsError`` where the CLI would exit without one (``exit_code(error)`` says which code).
+    ``workers`` / ``cluster`` / ``static_split``: in shards, as ``--workers`` / ``--cluster`` /
+    ``--static-split`` (the job given by its spec file: each worker reads it)."""
+    if workers is None and cluster is None:
+        one = run_job_async(
             job, state_dir=state_dir, restart=restart, retry_rejected=retry_rejected, emulate=emulate, display=display
         )
-    )
+        return asyncio.run(one)
+    if isinstance(job, JobSpec):
+        raise UsageError("a run in shards needs the job's spec file, not a JobSpec: each worker reads the file")
+    from bulkcontacts.scale.driver import run_sharded  # Dask takes a second to load: only for shards
+    from bulkcontacts.scale.options import ScaleOptions
+
+    spec, options = _prepared(job, state_dir, restart, retry_rejected, emulate)
+    with holding(spec, options):
+        scale = ScaleOptions(workers, cluster, static_split)
+        return run_sharded(Path(job), spec, options, scale, display or make_display(quiet=True))
 
 
 async def run_job_async(  # noqa: PLR0913 (as run_job)
@@ -61,12 +76,33 @@ async def run_job_async(  # noqa: PLR0913 (as run_job)
     emulate: bool = False,
     display: Display | None = None,
 ) -> RunResult:
-    """``run_job`` on the running event loop (the spec read, and a restart's forgetting, in a thread)."""
+    """``run_job`` on the running event loop (the spec read, and a restart's forgetting, in a thread).
+    A run in shards waits on its cluster, not on a loop: call ``run_job`` (in a thread) for one."""
     spec, options = await asyncio.to_thread(_prepared, job, state_dir, restart, retry_rejected, emulate)
     with holding(spec, options, forget=False):
         if restart:
             await asyncio.to_thread(StateDir(spec.state_dir(options.state_dir)).forget)
         return await run.run_job_async(spec, options, display or make_display(quiet=True))
+
+
+def dry_run(
+    job: JobOrPath,
+    *,
+    state_dir: str | os.PathLike[str] | None = None,
+    emulate: bool = False,
+    display: Display | None = None,
+) -> DryRunReport:
+    """What a run would send and reject, sending nothing, as ``bulkcontacts run --dry-run``: an import reads
+    its file only; a migration fetches (under the job's lock) and keeps what it fetched for the run that
+    follows. An export has none (``UsageError``)."""
+    spec, options = _prepared(job, state_dir, False, False, emulate, dry=True)
+    if not isinstance(spec, ImportJob | MigrateJob):
+        raise UsageError("a dry run is about rows to send: it applies to import and migrate jobs, not an export")
+    shown = display or make_display(quiet=True)
+    if isinstance(spec, ImportJob):  # reads the file only: no state to hold
+        return run.dry_run_job(spec, options, shown)
+    with holding(spec, options):
+        return run.dry_run_job(spec, options, shown)
 
 
 def job_status(job: JobOrPath, *, state_dir: str | os.PathLike[str] | None = None) -> list[PhaseStatus]:
@@ -100,12 +136,16 @@ def holding(
         yield
 
 
-def _prepared(
-    job: JobOrPath, state_dir: str | os.PathLike[str] | None, restart: bool, retry_rejected: bool, emulate: bool
+def _prepared(  # noqa: PLR0913 (the options of one call)
+    job: JobOrPath,
+    state_dir: str | os.PathLike[str] | None,
+    restart: bool,
+    retry_rejected: bool,
+    emulate: bool,
+    *,
+    dry: bool = False,
 ) -> tuple[JobSpec, run.RunOptions]:
-    options = run.RunOptions(
-        emulate, Path(state_dir) if state_dir is not None else None, restart, False, retry_rejected
-    )
+    options = run.RunOptions(emulate, Path(state_dir) if state_dir is not None else None, restart, dry, retry_rejected)
     if isinstance(job, JobSpec):
         if retry_rejected and restart:
             raise UsageError("retry_rejected goes on from the last run: it cannot be combined with restart")

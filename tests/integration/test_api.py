@@ -69,3 +69,34 @@ def test_a_job_runs_in_a_thread_of_its_own_where_no_signal_handler_can_be_set(tm
         result = pool.submit(bulkcontacts.run_job, path).result(timeout=60)
     assert result.status == "complete" and result.counts["created"] == 12
     assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 13)
+
+
+def test_a_dry_run_from_python_sends_nothing_and_an_export_has_none(tmp_path, emulator):
+    path = spec_for(tmp_path, emulator, rows=30)
+    report = bulkcontacts.dry_run(path)
+    assert isinstance(report, bulkcontacts.DryRunReport)
+    assert report.rows == 31 and report.to_send == 30 and sum(report.rejected.values()) == 1
+    assert emulator.state.store.count("rampwin") == 0  # nothing sent
+    export = tmp_path / "export.toml"
+    export.write_text(
+        '[job]\nname = "x"\n[source]\ntype = "smartflo"\ntoken = "${SMARTFLO_TOKEN}"\n'
+        '[sink]\ntype = "file"\npath = "out.csv"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(bulkcontacts.UsageError, match="import and migrate jobs"):
+        bulkcontacts.dry_run(export, emulate=True)
+
+
+def test_a_job_runs_in_shards_from_python_as_with_workers(tmp_path, emulator):
+    """In a process of its own, as an orchestrator's task would be: a local Dask cluster of two workers."""
+    path = spec_for(tmp_path, emulator, rows=60)
+    probe = (
+        "import bulkcontacts, sys; r = bulkcontacts.run_job(sys.argv[1], workers=2); "
+        "print(r.status, r.counts['created'], r.message)"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=180)
+    assert ran.returncode == 0 and ran.stdout.startswith("complete 60"), ran.stdout + ran.stderr[-2000:]
+    assert "2 shards merged" in ran.stdout
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 61)
+    with pytest.raises(bulkcontacts.UsageError, match="spec file"):
+        bulkcontacts.run_job(bulkcontacts.load_job(path), workers=2)
