@@ -10,15 +10,9 @@ from tests.services import Redis, redis_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules marked ``heavy`` first: under ``--dist loadfile --no-loadscope-reorder`` the files start in
-    this order, so the long ones run side by side at the start instead of one of them alone at the end (a
-    minute and a half of one idle core; xdist's own reordering puts the files with most tests first)."""
-
-    def rank(item: pytest.Item) -> int:
-        heavy = item.get_closest_marker("heavy")
-        return 2 if heavy is None else int(heavy.kwargs.get("rank", 1))
-
-    items.sort(key=rank)  # stable: the rest keep their order
+    """Modules marked ``heavy`` first: under ``--dist loadfile`` the files start in this order, so the long
+    ones run side by side at the start instead of one of them alone at the end (a minute of one idle core)."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # stable: the rest keep their order
 
 
 @pytest.fixture
