@@ -9,12 +9,6 @@ from tests.helpers import ENV, EXPORT_ENV
 from tests.services import Redis, redis_server
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules marked ``heavy`` first: under ``--dist loadfile`` the files start in this order, so the long
-    ones run side by side at the start instead of one of them alone at the end (a minute of one idle core)."""
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # stable: the rest keep their order
-
-
 @pytest.fixture
 def redis() -> Iterator[Redis]:
     """A real redis-server on a free loopback port, for the shared rate budget."""

@@ -26,8 +26,6 @@ from tests.helpers import (
 )
 from tests.services import maintenance_gateway, nginx
 
-pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
-
 FAULTS = dict(
     error_rate=0.05,
     throttle_rate=0.02,

@@ -19,8 +19,6 @@ from tests.helpers import (
     write_migrate_spec,
 )
 
-pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
-
 BOOKKEEPING = ("_id", "createdAt", "updatedAt")
 
 

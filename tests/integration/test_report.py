@@ -24,8 +24,6 @@ from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator
 from tests.browser import start_browser, stop_browser
 from tests.helpers import INTEGRATION, contact_rows, run_cli, start_cli, wait_for, write_csv, write_spec
 
-pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
-
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 300
 

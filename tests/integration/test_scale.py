@@ -36,8 +36,6 @@ from tests.helpers import (
 )
 from tests.services import Redis, dask_cluster
 
-pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
-
 LIMIT = 250
 BAD_ROWS = {11: "12345", 777: "not a phone"}
 

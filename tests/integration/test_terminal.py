@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from bulkcontacts.jobs import EXIT_INTERRUPTED, EXIT_OK, EXIT_REJECTIONS
 from tests.helpers import ENV, EXPORT_ENV, read_csv
 
-pytestmark = pytest.mark.heavy  # long: scheduled first (tests/conftest.py)
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CREATED = 1_182  # samples/contacts.csv: 1,200 rows, 18 rejected on purpose
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
