@@ -12,33 +12,37 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bulkcontacts.config.jobs import ExportJob
 from bulkcontacts.config.sources import ProviderSource, source_identity
-from bulkcontacts.engine.attempts import Outcome
+from bulkcontacts.engine.attempts import Attempt, Outcome, Work
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.io.writers import Assembled, assemble
-from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
-from bulkcontacts.jobs.driving import Upkeep, drive, pool_settings, snapshot_with_pool
-from bulkcontacts.jobs.recording import Counts, Recorder
+from bulkcontacts.jobs.budget import Budget, credential_key
+from bulkcontacts.jobs.driving import snapshot_with_pool
+from bulkcontacts.jobs.recording import Counts
 from bulkcontacts.jobs.results import RunResult, finish_run
 from bulkcontacts.jobs.resume import open_progress
+from bulkcontacts.jobs.runner import run_stage
 from bulkcontacts.paging.scheduler import PageScheduler
 from bulkcontacts.paging.state import ExportState
 from bulkcontacts.providers.base import ListApi
 from bulkcontacts.providers.fetch import Credentials, PageFetcher
-from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.registry import provider_of
 from bulkcontacts.state.atomic import write_atomic
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.layout import PARTS_DIR, WATERMARK
 from bulkcontacts.state.parts import PartStore
 from bulkcontacts.ui.display import Display, Snapshot
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 def source_fingerprint(source: ProviderSource) -> str:
@@ -112,23 +116,12 @@ async def run_export(
     )
     await ledger.commit()
     pages_before = run.progress.done_count
-    key = credential_key(str(source.base_url), source)
-    async with (
-        paced(spec.run, run.progress, key, Budget(shard.share) if shard else None) as pacer,
-        new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
-    ):
-        auth = provider_of(source).auth(source)
-        scheduler = PageScheduler(
-            run.api, PageFetcher(run.api, Credentials(auth, source.base_url, session), session), run.parts, ledger
-        )
-        scheduler.end = shard.span[1] if shard else None
-        fetch_started = time.monotonic()
-        display.start(f"{spec.job.name}: {activity} ({run.api.provider})", Snapshot(unit="pages"))
-        pool = await _fetch_pages(run, scheduler, display, pacer)
-        run.progress.extra["fetch_seconds"] = round(time.monotonic() - fetch_started, 3)
-    remember_ceiling(spec.run, run.progress, pacer)
+    stage = PageStage(run, ledger, activity)
+    budget, stop_when = (Budget(shard.share), shard.stop_when) if shard else (None, None)
+    ended = await run_stage(spec, stage, run.state, display, budget, stop_when)
+    run.progress.extra["fetch_seconds"] = ended.seconds
     await ledger.commit()
-    return await _conclude(run, ledger, pool, scheduler.problems, run.progress.done_count - pages_before)
+    return await _conclude(run, ledger, ended.pool, stage.problems, run.progress.done_count - pages_before)
 
 
 async def _conclude(
@@ -180,41 +173,65 @@ def _seed(progress: Progress, shard: PageShard) -> None:
     progress.begin_at(shard.span[0])
 
 
-async def _fetch_pages(run: ExportRun, scheduler: PageScheduler, display: Display, pacer: Pacer) -> WorkerPool[int]:
-    """Fetch every page the plan needs, showing progress; the pool, stopped or drained, tells how it went."""
-    ledger, snapshot = scheduler.ledger, Snapshot(unit="pages")
+class PageStage:
+    """An export's fetch, as the runner drives it: the pages the scheduler hands out (``paging/``: which,
+    and what each answer means for the whole), each fetched and landed as a part file."""
 
-    def counts() -> Counts:
+    phase, unit = "fetch", "pages"
+
+    def __init__(self, run: ExportRun, ledger: ExportState, activity: str) -> None:
+        source = run.spec.source
+        self.run, self.ledger = run, ledger
+        self.title = f"{run.spec.job.name}: {activity} ({run.api.provider})"
+        self.key = credential_key(str(source.base_url), source)
+        self.share = run.shard.share if run.shard else 1
+        self.total = ledger.plan.pages_known()
+        self.problems: list[str] = []  # the scheduler's, once connected: why the export cannot be complete yet
+        self._scheduler: PageScheduler | None = None
+        self._snapshot = Snapshot(unit="pages")
+        self._stats = PoolStats()
+
+    def connect(self, session: aiohttp.ClientSession, pacer: Pacer) -> None:
+        run, source = self.run, self.run.spec.source
+        fetcher = PageFetcher(run.api, Credentials(provider_of(source).auth(source), source.base_url, session), session)
+        self._scheduler = PageScheduler(run.api, fetcher, run.parts, self.ledger)
+        self._scheduler.end = run.shard.span[1] if run.shard else None
+        self.problems = self._scheduler.problems
+
+    def started(self, pool: WorkerPool[int]) -> None:
+        self._connected().pool = pool
+        self._stats = pool.stats
+
+    def works(self) -> AsyncIterator[Work[int]]:
+        return self._connected().works()
+
+    async def attempt(self, work: Work[int]) -> Attempt:
+        return await self._connected().attempt(work)
+
+    def report(self, item: int, outcome: Outcome) -> None:
+        self._connected().report(item, outcome)
+
+    def counts(self) -> Counts:
+        ledger = self.ledger
         landed = sum(records for _, records in ledger.pending)
         pages = ledger.progress.done_count + len(ledger.pending)
         return Counts(pages, ledger.progress.counts.get("records_fetched", 0) + landed, {})
 
-    def report(index: int, outcome: Outcome) -> None:
-        scheduler.report(index, outcome)
-        tick()
-
-    def tick() -> None:
-        snapshot.total = ledger.plan.pages_known()
-        snapshot.done, records, _ = counts()
+    def snapshot(self) -> Snapshot:
+        snapshot = self._snapshot
+        snapshot.total = self.ledger.plan.pages_known()
+        snapshot.done, records, _ = self.counts()
         snapshot.counts = {"records": records}
-        snapshot_with_pool(snapshot, pool.stats)
-        snapshot.rate = pool.stats.attempts / max(1e-9, time.monotonic() - run.started)
-        display.update(snapshot)
+        snapshot_with_pool(snapshot, self._stats)
+        snapshot.rate = self._stats.attempts / max(1e-9, time.monotonic() - self.run.started)
+        return snapshot
 
-    pool: WorkerPool[int] = WorkerPool(scheduler.attempt, pacer, pool_settings(run.spec), report)
-    scheduler.pool = pool
-    recorder = Recorder(run.state.timeline, pool, counts)
-    recorder.start(phase="fetch", unit="pages", total=ledger.plan.pages_known(), window=run.spec.run.rate_window)
-    stop_when = run.shard.stop_when if run.shard else None
-    await drive(
-        pool,
-        scheduler.works(),
-        display,
-        Upkeep(run.spec.run.checkpoint_every, ledger.commit, tick, recorder, stop_when),
-    )
-    tick()
-    display.stop()
-    return pool
+    async def settled(self) -> None:
+        return None
+
+    def _connected(self) -> PageScheduler:
+        assert self._scheduler is not None, "connected before the pool runs"
+        return self._scheduler
 
 
 async def _write_output(run: ExportRun, ledger: ExportState) -> Assembled:

@@ -1,14 +1,14 @@
-"""Import: file rows → mapping → paced pool → Rampwin create → ledger (outcome files + checkpoint)."""
+"""Import: file rows → mapping → the runner's paced pool → the sink (Rampwin or a REST API) → ledger (outcome
+files + checkpoint). ``RowStage`` is what the runner (``runner.py``) drives."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.config.run import RunSpec
@@ -16,26 +16,29 @@ from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.contacts.duplicates import DuplicatePhones
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.phones import Ambiguities
-from bulkcontacts.engine.attempts import Outcome, Refused, Succeeded, Work
+from bulkcontacts.engine.attempts import Attempt, Outcome, Refused, Succeeded, Work
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
-from bulkcontacts.jobs.budget import Budget, credential_key, paced, remember_ceiling
-from bulkcontacts.jobs.driving import Upkeep, drive, pool_settings, prefetched, snapshot_with_pool
-from bulkcontacts.jobs.recording import Counts, Recorder
+from bulkcontacts.jobs.budget import Budget, credential_key
+from bulkcontacts.jobs.driving import prefetched, snapshot_with_pool
+from bulkcontacts.jobs.recording import Counts
 from bulkcontacts.jobs.results import RunResult, finish_run
 from bulkcontacts.jobs.resume import open_progress
 from bulkcontacts.jobs.rows import mapped_batches, mapper_for
-from bulkcontacts.providers.http import new_session
+from bulkcontacts.jobs.runner import run_stage
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
 from bulkcontacts.providers.rest_write import AlreadyThere
-from bulkcontacts.providers.sinks import Lookup, writer_for
+from bulkcontacts.providers.sinks import Lookup, Writer, writer_for
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.ui.display import Display, Snapshot
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +206,10 @@ class RowOutcomes:
     """What each row came to, into the ledger. A row given up after an answer was lost is looked up in the
     channel first (when a lookup is possible): found, it was created; not found, it is rejected."""
 
-    def __init__(self, ledger: ImportLedger, lookup: Lookup | None) -> None:
+    def __init__(self, ledger: ImportLedger, lookup: Lookup | None, stop: Callable[[str], None]) -> None:
         self.ledger = ledger
         self.lookup = lookup
-        self.pool: WorkerPool[RowWork] | None = None  # set once the pool is built around these outcomes
+        self.stop = stop  # the run's: a lookup that fails leaves its row in doubt and stops the run
         self.settling: set[asyncio.Task[None]] = set()
 
     def report(self, work: RowWork, outcome: Outcome) -> None:
@@ -237,8 +240,7 @@ class RowOutcomes:
             found = await lookup.find(str(phone))
         except LookupFailed as error:
             # Left undone, under the lease: the next run looks it up again before anything else.
-            assert self.pool is not None
-            self.pool.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
+            self.stop(f"looking up a row whose answer was lost failed ({error}); the row stays in doubt")
             return
         if found is not None:
             self.ledger.record_created(work.unit, work.row, phone, found or None, "created:in_doubt_found")
@@ -271,48 +273,67 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
             yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
 
-def _pool(spec: ImportJob, session: Any, pacer: Pacer, ledger: ImportLedger) -> tuple[WorkerPool[RowWork], RowOutcomes]:
-    """The pool that sends rows to the sink, and where their outcomes go (looking up in-doubt rows first)."""
-    writer, lookup = writer_for(spec.sink, session, pacer)
-    outcomes = RowOutcomes(ledger, lookup)
-    pool: WorkerPool[RowWork] = WorkerPool(
-        lambda work: writer.send(work.item.payload, work.maybe_applied), pacer, pool_settings(spec), outcomes.report
-    )
-    outcomes.pool = pool
-    return pool, outcomes
+class RowStage:
+    """An import's send, as the runner drives it: the rows this run owns, mapped, each sent by the sink's
+    writer; each outcome into the ledger (a row whose answer was lost looked up first, where the sink can)."""
+
+    phase, unit = "send", "rows"
+
+    def __init__(self, run: ImportRun) -> None:
+        spec = run.spec
+        self.run, self.ledger = run, run.ledger
+        self.title = f"{spec.job.name}: sending"
+        self.key = credential_key(spec.sink.base_url, spec.sink)
+        self.share = run.budget.share if run.budget else 1
+        self.total = run.resumed.total
+        self.view = ImportView(run)
+        self.pool: WorkerPool[RowWork] | None = None
+        self._writer: Writer | None = None
+        self._outcomes: RowOutcomes | None = None
+
+    def connect(self, session: aiohttp.ClientSession, pacer: Pacer) -> None:
+        self._writer, lookup = writer_for(self.run.spec.sink, session, pacer)
+        self._outcomes = RowOutcomes(self.ledger, lookup, self._stop)
+
+    def started(self, pool: WorkerPool[RowWork]) -> None:
+        self.pool = pool
+
+    def works(self) -> AsyncIterator[Work[RowWork]]:
+        return _rows_to_send(self.run)
+
+    async def attempt(self, work: Work[RowWork]) -> Attempt:
+        assert self._writer is not None, "connected before the pool runs"
+        return await self._writer.send(work.item.payload, work.maybe_applied)
+
+    def report(self, item: RowWork, outcome: Outcome) -> None:
+        assert self._outcomes is not None, "connected before the pool runs"
+        self._outcomes.report(item, outcome)
+
+    def counts(self) -> Counts:
+        return self.view.counts()
+
+    def snapshot(self) -> Snapshot:
+        assert self.pool is not None, "started before it is shown"
+        return self.view.snapshot(self.pool.stats)
+
+    async def settled(self) -> None:
+        if self._outcomes is not None:
+            await asyncio.gather(*self._outcomes.settling)
+
+    def _stop(self, reason: str) -> None:
+        assert self.pool is not None, "started before any outcome"
+        self.pool.stop(reason)
 
 
 async def _send_rows(run: ImportRun, display: Display) -> RunResult:
-    spec, ledger = run.spec, run.ledger
-    key = credential_key(spec.sink.base_url, spec.sink)
-    async with (
-        paced(spec.run, ledger.progress, key, run.budget) as pacer,
-        new_session(spec.run.concurrency, spec.run.request_timeout, pacer.written) as session,
-    ):
-        pool, outcomes = _pool(spec, session, pacer, ledger)
-        view = ImportView(run, pool)
-        display.start(f"{spec.job.name}: sending", view.snapshot())
-        gc.freeze()  # what exists now lives for the whole run: keep it out of the collector's pauses
-        sending = time.monotonic()
-
-        def update() -> None:
-            display.update(view.snapshot())
-
-        recorder = Recorder(run.state.timeline, pool, view.counts)
-        share = run.budget.share if run.budget else 1
-        recorder.start(phase="send", unit="rows", total=run.resumed.total, window=spec.run.rate_window, share=share)
-        upkeep = Upkeep(spec.run.checkpoint_every, ledger.commit, update, recorder, run.stop_when)
-        await drive(pool, _rows_to_send(run), display, upkeep)
-        await asyncio.gather(*outcomes.settling)
-        remember_ceiling(spec.run, ledger.progress, pacer)
-        ledger.progress.extra["send_seconds"] = round(time.monotonic() - sending, 3)
-        finished = pool.stop_reason is None
-        await ledger.commit(finished=finished)
-        update()
-        display.stop()
+    ledger = run.ledger
+    ended = await run_stage(run.spec, RowStage(run), run.state, display, run.budget, run.stop_when)
+    pool, finished = ended.pool, ended.pool.stop_reason is None
+    ledger.progress.extra["send_seconds"] = ended.seconds
+    await ledger.commit(finished=finished)
     done_now = ledger.progress.done_count - run.resumed.done_count
     if finished:
-        message = "every row is accounted for" + _duplicates_hint(spec, ledger.progress.counts)
+        message = "every row is accounted for" + _duplicates_hint(run.spec, ledger.progress.counts)
         return await run.result("complete", message, done_now, pool.stats)
     return await run.result(
         "refused" if pool.fatal else "interrupted", pool.stop_reason or "stopped", done_now, pool.stats
@@ -322,8 +343,8 @@ async def _send_rows(run: ImportRun, display: Display) -> RunResult:
 class ImportView:
     """The progress line of an import: rows done in either outcome file, and the rate of this run."""
 
-    def __init__(self, run: ImportRun, pool: WorkerPool[Any]) -> None:
-        self.run, self.pool = run, pool
+    def __init__(self, run: ImportRun) -> None:
+        self.run = run
         self.done_before = self._counts()["created"] + self._counts()["rejected"]  # rows, whatever the unit
         self._snapshot = Snapshot(total=run.resumed.total)
 
@@ -337,11 +358,11 @@ class ImportView:
         by_code = {key.partition(":")[2]: value for key, value in counts.items() if key.startswith("rejected:")}
         return Counts(created + rejected, created, by_code)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, stats: PoolStats) -> Snapshot:
         snapshot = self._snapshot
         snapshot.counts = self._counts()
         snapshot.done = sum(snapshot.counts.values())  # every row done, in this run or before, is in one file
-        snapshot_with_pool(snapshot, self.pool.stats)
+        snapshot_with_pool(snapshot, stats)
         snapshot.rate = (snapshot.done - self.done_before) / max(1e-9, time.monotonic() - self.run.started)
         return snapshot
 
