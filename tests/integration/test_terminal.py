@@ -3,7 +3,7 @@ Ctrl-C in the middle of an export and of a migration, then the same command agai
 
 Each walk runs in a copy of ``jobs/`` and ``samples/``; the only change to the jobs is a faster Rampwin rate
 (the emulator has no limit under ``--emulate``), so the walk takes seconds, not minutes. Both widths run at
-once: the commands mostly wait on their pacing.
+once: the commands mostly wait on their pacing. The wider walk is the part drawn to the terminal's width.
 """
 
 from __future__ import annotations
@@ -101,7 +101,20 @@ def created_count(folder: Path, job: str) -> int:
 
 
 def walk_readme(walk: Walk) -> None:
+    """The whole README at 80 columns; at a wider terminal, what is drawn to its width (the progress of an
+    import, of an export and of a sharded run, Ctrl-C, the summaries): the rest prints the same."""
     prepare(walk.folder)
+    if walk.columns != 80:
+        expect(walk, EXIT_REJECTIONS, "run", "jobs/import-contacts.toml", "--emulate")
+        assert created_count(walk.folder, "import-contacts") == SAMPLE_CREATED
+        assert "finished" in expect(walk, EXIT_OK, "status", "jobs/import-contacts.toml")
+        walk.interrupt("run", "jobs/export-smartflo.toml", "--emulate", after=r"[1-9]\d* pages")
+        assert "1,000 records written" in expect(walk, EXIT_OK, "run", "jobs/export-smartflo.toml", "--emulate")
+        sharded = expect(
+            walk, EXIT_REJECTIONS, "run", "jobs/import-contacts.toml", "--emulate", "--workers", "2", "--restart"
+        )
+        assert "2 shards merged" in sharded and created_count(walk.folder, "import-contacts") == SAMPLE_CREATED
+        return
     # The quick start: 18 sample rows are rejected on purpose, so it exits 1; twice with --restart, the same.
     expect(walk, EXIT_REJECTIONS, "run", "jobs/import-contacts.toml", "--emulate")
     assert created_count(walk.folder, "import-contacts") == SAMPLE_CREATED
