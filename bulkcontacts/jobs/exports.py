@@ -130,7 +130,7 @@ async def _conclude(
     """How the fetch ended; when every page is in, the output file (a shard leaves that to its driver)."""
     if pool.stop_reason is not None:
         return await run.result("refused" if pool.fatal else "interrupted", pool.stop_reason, pool.stats, fetched_now)
-    missing = _why_incomplete(ledger, problems, run.shard)
+    missing = ledger.why_incomplete(problems, run.shard.span if run.shard else None)
     if missing:
         message = f"incomplete: {missing}; nothing was written to {run.spec.sink.path}"
         return await run.result("interrupted", message, pool.stats, fetched_now)
@@ -255,22 +255,6 @@ async def _write_output(run: ExportRun, ledger: ExportState) -> Assembled:
         await asyncio.to_thread(write_atomic, run.state.file(WATERMARK), mark)
     await ledger.commit(finished=True)
     return assembled
-
-
-def _why_incomplete(ledger: ExportState, problems: list[str], shard: PageShard | None = None) -> str | None:
-    plan = ledger.plan
-    if problems:
-        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
-        return shown
-    if shard is not None:
-        undone = [page for page in range(*shard.span) if not ledger.is_done(page)]
-        return f"{len(undone):,} of this shard's pages were not fetched" if undone else None
-    if not plan.complete(ledger):
-        return "the provider's last page was never reached"
-    fetched = ledger.progress.counts.get("records_fetched", 0)
-    if plan.total_records is not None and fetched < plan.total_records:
-        return f"the provider's total is {plan.total_records:,} records, but its pages held {fetched:,}"
-    return None
 
 
 def _prepare_parts(

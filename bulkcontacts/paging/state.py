@@ -38,6 +38,22 @@ class ExportState:
         if following is not None:
             self.following[index] = following
 
+    def why_incomplete(self, problems: list[str], span: tuple[int, int] | None = None) -> str | None:
+        """Why the pages fetched are not the whole list (None: they are): the problems the answers showed, a
+        page of ``span`` (a shard's) not fetched, the last page never reached, fewer records than the total."""
+        plan = self.plan
+        if problems:
+            return "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        if span is not None:
+            undone = [page for page in range(*span) if not self.is_done(page)]
+            return f"{len(undone):,} of this shard's pages were not fetched" if undone else None
+        if not plan.complete(self):
+            return "the provider's last page was never reached"
+        fetched = self.progress.counts.get("records_fetched", 0)
+        if plan.total_records is not None and fetched < plan.total_records:
+            return f"the provider's total is {plan.total_records:,} records, but its pages held {fetched:,}"
+        return None
+
     def after(self, index: int) -> str | None:
         """What page ``index - 1`` named as the next (None for the first page, or a numbered list)."""
         return self.following.get(index - 1) if index > 0 else None
