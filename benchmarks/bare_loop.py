@@ -1,6 +1,7 @@
 """The yardstick for import overhead: a hand-written aiohttp loop POSTing the same contacts, N at a time.
 
-``python -m benchmarks.bare_loop CSV BASE_URL INTEGRATION CONCURRENCY`` prints rows per second."""
+``python -m benchmarks.bare_loop CSV BASE_URL INTEGRATION CONCURRENCY [uvloop]`` prints rows per second (on
+uvloop's event loop when asked)."""
 
 from __future__ import annotations
 
@@ -50,4 +51,10 @@ async def post_all(path: str, base_url: str, integration: str, concurrency: int)
 
 
 if __name__ == "__main__":
-    print(asyncio.run(post_all(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+    factory = None
+    if sys.argv[5:] == ["uvloop"]:
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        print(runner.run(post_all(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))))

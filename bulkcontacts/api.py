@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.load import load_spec
+from bulkcontacts.engine.loop import run as run_loop
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.jobs import results, run
 from bulkcontacts.jobs.dry_run import DryRunReport
@@ -55,7 +56,7 @@ def run_job(  # noqa: PLR0913 (one keyword per option of ``bulkcontacts run``)
         one = run_job_async(
             job, state_dir=state_dir, restart=restart, retry_rejected=retry_rejected, emulate=emulate, display=display
         )
-        return asyncio.run(one)
+        return run_loop(one)
     if isinstance(job, JobSpec):
         raise UsageError("a run in shards needs the job's spec file, not a JobSpec: each worker reads the file")
     from bulkcontacts.scale.driver import run_sharded  # Dask takes a second to load: only for shards

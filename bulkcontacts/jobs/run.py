@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulkcontacts.config.jobs import ExportJob, ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.load import load_spec
+from bulkcontacts.engine.loop import run as run_loop
 from bulkcontacts.errors import UsageError
 from bulkcontacts.jobs.dry_run import DryRunReport, dry_run_import
 from bulkcontacts.state.layout import SHARD_PLAN
@@ -106,7 +107,7 @@ def _merged(state_path: Path) -> bool:
 def dry_run_job(spec: ImportJob | MigrateJob, options: RunOptions, display: Display) -> DryRunReport:
     """What a run would send and reject, sending nothing (a migration fetches, and keeps what it fetched)."""
     if isinstance(spec, ImportJob):  # an import's dry run sends nothing anywhere: no emulator
-        return asyncio.run(dry_run_import(spec))
+        return run_loop(dry_run_import(spec))
     from bulkcontacts.jobs.migrate import dry_run_migrate
 
     state_path = spec.state_dir(options.state_dir)
@@ -125,8 +126,8 @@ def _on_loop(
 ) -> Outcome:
     """Run ``job`` on a fresh event loop, pointed at this job's emulator when asked."""
     if not options.emulate:
-        return asyncio.run(job(spec))
+        return run_loop(job(spec))
     from bulkcontacts.jobs.emulate import emulated
 
     with emulated(spec, spec.state_dir(options.state_dir), display) as pointed:
-        return asyncio.run(job(pointed))
+        return run_loop(job(pointed))

@@ -9,7 +9,6 @@ command resumes every shard from its checkpoint.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
 from bulkcontacts.config.sinks import RampwinSink, RestSink
 from bulkcontacts.config.sources import ProviderSource
+from bulkcontacts.engine.loop import run as run_loop
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import rate_store
@@ -83,7 +83,7 @@ def run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOption
             return export_in_shards(job, pointed, root, scale, display, emulator)
         rows_spec = pointed
         if isinstance(pointed, MigrateJob):
-            staged = asyncio.run(fetch_and_stage(pointed, StateDir(root), options.restart, display))
+            staged = run_loop(fetch_and_stage(pointed, StateDir(root), options.restart, display))
             if isinstance(staged, RunResult):
                 return staged
             rows_spec = send_spec(pointed, staged)

@@ -5,12 +5,12 @@ short page) cannot be split: its export runs in one process, and the driver says
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 from bulkcontacts.config.jobs import ExportJob
 from bulkcontacts.engine.attempts import Fatal, Succeeded
+from bulkcontacts.engine.loop import run as run_loop
 from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
 from bulkcontacts.io.writers import assemble
 from bulkcontacts.jobs.exports import run_export, source_fingerprint
@@ -59,7 +59,7 @@ def export_in_shards(
     if total_pages is None or not provider_of(spec.source).list_api(spec.source, None).random_access:
         why = "does not say how many pages it holds" if total_pages is None else "pages by cursor or link"
         display.note(f"the list {why}, so its pages cannot be split: one process")
-        return asyncio.run(run_export(spec, state_path=root, restart=False, display=display))
+        return run_loop(run_export(spec, state_path=root, restart=False, display=display))
     with dask_client(scale.workers, scale.cluster) as client:
         workers = probe_shared_storage(client, root, [job])
         if known is None:
@@ -85,5 +85,5 @@ def export_in_shards(
 
 
 def _total(spec: ExportJob) -> tuple[int | None, int | None]:
-    plan = asyncio.run(first_page(spec))
+    plan = run_loop(first_page(spec))
     return plan.total_pages, plan.total_records

@@ -4,7 +4,6 @@ lock, so that a shard is never run twice at once (a lost worker's task reschedul
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import os
@@ -18,6 +17,7 @@ from rich.console import Console
 
 from bulkcontacts.config.jobs import ExportJob, ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
+from bulkcontacts.engine.loop import run as run_loop
 from bulkcontacts.errors import BulkContactsError, FatalRemoteError, UsageError
 from bulkcontacts.jobs.budget import Budget
 from bulkcontacts.jobs.emulate import pointed_at
@@ -110,7 +110,7 @@ def run_shard(task: ShardTask) -> dict[str, Any]:
     try:
         spec = _spec(task)
         with shard_lock(task.path):
-            result = asyncio.run(_run(spec, task))
+            result = run_loop(_run(spec, task))
         return {"index": task.index, **result.as_json()}
     except FatalRemoteError as error:
         return {"index": task.index, "status": "refused", "message": str(error), "counts": {}}
