@@ -65,7 +65,8 @@ def graceful_signals(pool: WorkerPool[Any], display: Display, cancel: Any) -> It
 
     installed = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        # Not in a thread other than the main one (asyncio raises RuntimeError there, uvloop ValueError).
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, on_signal, signum.name)
             installed.append(signum)
     try:
