@@ -89,6 +89,20 @@ def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str
     }
 
 
+def round_trips(rate: int, rows: int, workers: int = 2) -> float:
+    """Redis round trips (EVALSHA calls) per 1,000 rows: ``workers`` shards on one budget of ``rate``, against
+    nginx (its fixed answer: the rate, not the server, sets the pace)."""
+    source = contacts_csv(rows)
+    name = f"scale-trips-{rate}"
+    shutil.rmtree(WORK / "state" / name, ignore_errors=True)
+    with redis_server() as store, nginx() as url:
+        spec = import_job(name, source, url, rate=f"{rate}/s", concurrency=32, extra_run=f'rate_store = "{store.url}"')
+        done = run_job(spec, "--workers", str(workers))
+        assert done.returncode == 0, done.stdout
+        calls = store.client().info("commandstats")["cmdstat_evalsha"]["calls"]
+    return float(calls / rows * 1000)
+
+
 def _exactly_once(name: str, rows: int, emulator: Emulator, integration: str) -> bool:
     """Each row in one outcome file once, and each created phone in the channel once."""
     state = WORK / "state" / name
