@@ -89,7 +89,7 @@ def load_spec(path: Path, *, emulate: bool = False) -> JobSpec:
         raise UsageError(
             f"job spec {path}: environment variable{'s' if len(names) > 1 else ''} "
             f"{', '.join(names)} {'are' if len(names) > 1 else 'is'} not set; export {exports} "
-            "(or try the job with --emulate)"
+            "(or try the job against the emulator: --emulate, or emulate=True from Python)"
         )
     try:
         tables = Tables.model_validate(_api_rates(path, raw))

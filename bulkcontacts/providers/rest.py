@@ -167,15 +167,15 @@ class RestList:
         found = at(body, selector) if selector is not None else the_list(body)
         if not isinstance(found, list):
             where = f"data_selector {selector!r}" if selector is not None else "the answer"
-            raise wrong(f"{where} is not a list of records ({_shape(found)}); set [source] data_selector")
+            shown = _shape(found) if found is not None else f"nothing there; the answer is {_shape(body)}"
+            raise wrong(f"{where} is not a list of records ({shown}); set [source] data_selector")
         for number, record in enumerate(found, 1):
             if not isinstance(record, dict):
                 raise wrong(f"record {number} is {_shape(record)}, not an object; check [source] data_selector")
             if record.get(self.id_field) is None:
-                keys = ", ".join(list(record)[:8])
                 raise wrong(
-                    f"record {number} has no {self.id_field!r} (its keys: {keys}); set [source] id_field to the "
-                    "field that identifies a record"
+                    f"record {number} has no {self.id_field!r} (its keys: {_keys(record)}); set [source] id_field "
+                    "to the field that identifies a record"
                 )
         return found
 
@@ -226,8 +226,15 @@ def the_list(body: Any) -> Any:
 
 def _shape(value: Any) -> str:
     if isinstance(value, dict):
-        return "an object with keys " + ", ".join(list(value)[:8]) if value else "an empty object"
+        return "an object with keys " + _keys(value) if value else "an empty object"
     return "nothing there" if value is None else f"a {type(value).__name__}"
+
+
+def _keys(record: dict[str, Any], most: int = 12) -> str:
+    """A record's keys for a message: the first ``most``, and how many more there are."""
+    names = list(record)
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def _text(value: str | int | float | bool) -> str:

@@ -148,7 +148,10 @@ def test_a_wrong_data_selector_stops_with_the_fix_not_retries(tmp_path, emulator
     spec.write_text(spec.read_text().replace('data_selector = "items"', 'data_selector = "data"'))
     refused = run_cli("run", str(spec), cwd=tmp_path)
     assert refused.returncode == EXIT_REFUSED, refused.stdout + refused.stderr
-    assert "data_selector 'data' is not a list of records (nothing there)" in refused.stdout
+    assert (
+        "data_selector 'data' is not a list of records (nothing there; the answer is an object with keys"
+        in refused.stdout
+    )
     assert "retries 0" in refused.stdout or "0 / 0" in refused.stdout
 
 

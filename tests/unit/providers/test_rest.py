@@ -181,11 +181,18 @@ def test_a_page_is_found_where_the_spec_says_or_as_the_one_list():
     assert RestList(source(paginator={"type": "header_link"})).parse(records(4)).records == records(4)
     with pytest.raises(PageRefused, match="several lists \\(results, errors\\)"):
         RestList(source()).parse({"results": records(1), "errors": []})
-    with pytest.raises(PageRefused, match="data_selector 'data.items' is not a list of records \\(nothing there\\)"):
+    with pytest.raises(
+        PageRefused, match="data_selector 'data.items' is not a list of records \\(nothing there; the answer is an"
+    ):
         api.parse({"data": {}})
     with pytest.raises(PageRefused, match="record 2 has no 'id' \\(its keys: uid, name\\); set \\[source\\] id_field"):
         RestList(source()).parse([{"id": 1}, {"uid": 2, "name": "x"}])
     assert RestList(source(id_field="uid")).parse([{"uid": 9}]).records == [{"uid": 9}]
+    wide = {f"field_{number}": number for number in range(14)}
+    with pytest.raises(PageRefused, match="field_11 and 2 more\\); set"):  # a long list says it was cut
+        RestList(source()).parse([wide])
+    with pytest.raises(PageRefused, match="the answer is an object with keys entries, count\\); set"):
+        RestList(source(data_selector="items")).parse({"entries": [], "count": 0})
 
 
 def test_next_links_stay_on_the_base_urls_origin_and_never_keep_a_query_key():
