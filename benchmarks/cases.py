@@ -397,6 +397,13 @@ def import_overhead() -> list[Figure]:
     ]
 
 
+def emulator_growth() -> list[Figure]:
+    """The emulator's rows/s and page latency at 500,000 stored contacts ÷ empty (benchmarks/emulator_growth.py)."""
+    from benchmarks.emulator_growth import emulator_growth as measured
+
+    return measured()
+
+
 def checkpoint_cost() -> list[Figure]:
     """The same import (20,000 rows, no limit) committing every 0.5 s vs only at the end."""
     rates = {}
@@ -907,6 +914,7 @@ CASES: dict[str, Callable[[], list[Figure]]] = {
     "kill": kill_and_resume,
     "memory": memory,
     "overhead": import_overhead,
+    "emulator-growth": emulator_growth,
     "checkpoint": checkpoint_cost,
     "exact": export_exactness,
     "fanout": export_fanout,

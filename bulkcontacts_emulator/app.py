@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bulkcontacts_emulator.limits import retry_after_header
 from bulkcontacts_emulator.registry import emulated
+from bulkcontacts_emulator.seed import DEFAULT_SCOPE, seed
 from bulkcontacts_emulator.state import DropConnection, EmulatorSettings, EmulatorState
 from bulkcontacts_emulator.store import Store
 
@@ -141,11 +142,23 @@ def _admin_routes(state: EmulatorState) -> list[web.RouteDef]:
         provider = request.match_info["provider"]
         return web.json_response(state.store.all(provider, request.query.get("scope")))
 
+    async def add_seeded(request: web.Request) -> web.Response:
+        """``{"provider", "scope", "count", "start"}``: generated contacts added at once (benchmarks fill a
+        big store this way, not request by request); answers how many the scope holds now."""
+        wanted = await request.json()
+        provider, scope = str(wanted.get("provider")), str(wanted.get("scope") or DEFAULT_SCOPE)
+        if provider not in emulated() or not isinstance(wanted.get("count"), int):
+            return web.json_response({"error": "name a provider and a count"}, status=400)
+        start = int(wanted.get("start") or 0)
+        await asyncio.to_thread(seed, state.store, provider, wanted["count"], scope, start=start)
+        return web.json_response({"count": state.store.count(provider, scope)})
+
     return [
         web.get("/_emulator/settings", get_settings),
         web.post("/_emulator/settings", set_settings),
         web.get("/_emulator/stats", stats),
         web.get("/_emulator/contacts/{provider}", contacts),
+        web.post("/_emulator/seed", add_seeded),
     ]
 
 

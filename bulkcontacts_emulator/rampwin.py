@@ -116,22 +116,10 @@ async def _list_page(state: EmulatorState, request: web.Request) -> web.Response
     if query is None:
         return web.json_response(BAD_LIST_REQUEST, status=400)
     page, size, integration, descending, order, filters = query
-    sort = "updated_at" if order else "seq"
-    if any(filters) or body.get("showOnlyUsers") is True:
-        phones = _phone_lookup(filters)  # a look-up by phone is served from the store's index
-        candidates = (
-            state.store.by_phones(PROVIDER, integration, phones)
-            if phones is not None
-            else state.store.all(PROVIDER, integration)
-        )
-        contacts = [doc for doc in candidates if _matches(doc, filters, body)]
-        if order:
-            contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
-        offset, count = state.page_window((page - 1) * size, size)
-        total, chunk = len(contacts), contacts[offset : offset + count]
-    else:  # the plain listing, paged by the store and served as stored
+    offset, count = state.page_window((page - 1) * size, size)
+    if not any(filters) and body.get("showOnlyUsers") is not True:  # the plain listing, served as stored
         total = state.store.count(PROVIDER, integration)
-        offset, count = state.page_window((page - 1) * size, size)
+        sort = "updated_at" if order else "seq"
         raw = state.store.page_raw(PROVIDER, integration, offset, count, order=sort, descending=descending)
         if state.settings.list_shape == "documented":
             raw = [json.dumps(_documented(json.loads(doc))) for doc in raw]
@@ -139,6 +127,15 @@ async def _list_page(state: EmulatorState, request: web.Request) -> web.Response
         if body.get("pageCountRequired") == "yes":
             served["totalPages"] = math.ceil(total / size)
         return json_with_raw({"success": True, "data": served}, raw)
+    choose = partial(_chosen, filters, body.get("showOnlyUsers") is True, order, descending)
+    phones = _phone_lookup(filters)
+    if phones is not None:  # a look-up by phone is served from the store's index
+        contacts = choose(state.store.by_phones(PROVIDER, integration, phones))
+        total, chunk = len(contacts), contacts[offset : offset + count]
+    else:  # the store keeps what a filter chose: an export's later pages cost a page each, not the store
+        key = json.dumps([filters, body.get("showOnlyUsers") is True, order, descending], sort_keys=True)
+        total, raw = state.store.chosen(PROVIDER, integration, key, choose, offset, count)
+        chunk = [json.loads(doc) for doc in raw]
     if state.settings.list_shape == "documented":
         chunk = [_documented(doc) for doc in chunk]
     data: dict[str, Any] = {"contacts": chunk, "page": page, "pageSize": size}
@@ -222,9 +219,19 @@ def _phone_lookup(filters: list[Any]) -> list[str] | None:
     return phones or None
 
 
-def _matches(doc: dict[str, Any], filters: list[Any], body: dict[str, Any]) -> bool:
+def _chosen(
+    filters: list[Any], only_users: bool, order: bool, descending: bool, docs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The contacts a filtered listing shows, in its order (by ``updatedAt`` when sorted, else as stored)."""
+    contacts = [doc for doc in docs if _matches(doc, filters, only_users)]
+    if order:
+        contacts.sort(key=lambda doc: doc.get("updatedAt", ""), reverse=descending)
+    return contacts
+
+
+def _matches(doc: dict[str, Any], filters: list[Any], only_users: bool) -> bool:
     """``fitlers`` is a list of groups; a group is a list of conditions that must all hold (any group may)."""
-    if body.get("showOnlyUsers") is True and not doc.get("is_user"):
+    if only_users and not doc.get("is_user"):
         return False
     groups = [group for group in filters if isinstance(group, list) and group]
     if not groups:

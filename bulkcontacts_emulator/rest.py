@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -137,9 +139,14 @@ async def _offset(state: EmulatorState, request: web.Request) -> web.Response:
     if newer is None:
         documents, total = _window(state, offset, limit)
         return json_with_raw({"items": RAW_DOCUMENTS, "total": total}, documents)
-    matching = [doc for doc in state.store.all(PROVIDER, SCOPE) if doc.get("updated_at", "") > newer]
     start, count = state.page_window(offset, limit)
-    return web.json_response({"items": matching[start : start + count], "total": len(matching)})
+    choose = partial(_updated_after, newer)  # kept by the store: later pages cost a page each
+    total, raw = state.store.chosen(PROVIDER, SCOPE, ("updated_after", newer), choose, start, count)
+    return web.json_response({"items": [json.loads(doc) for doc in raw], "total": total})
+
+
+def _updated_after(newer: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [doc for doc in docs if doc.get("updated_at", "") > newer]
 
 
 async def _cursor(state: EmulatorState, request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime
 from functools import partial
@@ -16,6 +17,8 @@ from bulkcontacts_emulator.state import RAW_DOCUMENTS, EmulatorState, json_with_
 PROVIDER = "smartflo"
 SCOPE = "demo"
 TOO_MANY = {"success": "false", "message": "Too many requests."}
+
+FILTERS = ("contact_group_id", "contact_id", "updated_after")
 
 
 def routes(state: EmulatorState) -> list[web.RouteDef]:
@@ -51,19 +54,25 @@ async def _contacts(state: EmulatorState, request: web.Request) -> web.Response:
         return web.json_response({"success": False, "message": "page and limit must be numbers"}, status=400)
     if page < 1 or not 1 <= limit <= 100:
         return web.json_response({"success": False, "message": "limit must be 1-100"}, status=400)
-    if not any(name in query for name in ("contact_group_id", "contact_id", "updated_after")):
+    if not any(name in query for name in FILTERS):
         raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * limit, limit))
         return json_with_raw({"page": page, "size": len(raw), "limit": limit, "results": RAW_DOCUMENTS}, raw)
-    docs = state.store.all(PROVIDER, SCOPE)
-    if "contact_group_id" in query:
-        docs = [doc for doc in docs if str(doc.get("contact_group_id")) == query["contact_group_id"]]
-    if "contact_id" in query:
-        docs = [doc for doc in docs if str(doc.get("id")) == query["contact_id"]]
-    if "updated_after" in query:
-        docs = [doc for doc in docs if doc.get("updated_at", "") > query["updated_after"]]
+    wanted = {name: query[name] for name in FILTERS if name in query}
     offset, count = state.page_window((page - 1) * limit, limit)
-    results = docs[offset : offset + count]
+    choose = partial(_chosen, wanted)  # kept by the store: later pages cost a page each
+    _, raw = state.store.chosen(PROVIDER, SCOPE, json.dumps(sorted(wanted.items())), choose, offset, count)
+    results = [json.loads(doc) for doc in raw]
     return web.json_response({"page": page, "size": len(results), "limit": limit, "results": results})
+
+
+def _chosen(wanted: dict[str, str], docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if "contact_group_id" in wanted:
+        docs = [doc for doc in docs if str(doc.get("contact_group_id")) == wanted["contact_group_id"]]
+    if "contact_id" in wanted:
+        docs = [doc for doc in docs if str(doc.get("id")) == wanted["contact_id"]]
+    if "updated_after" in wanted:
+        docs = [doc for doc in docs if doc.get("updated_at", "") > wanted["updated_after"]]
+    return docs
 
 
 def seed_record(index: int, rng: random.Random, moment: datetime, phone: str) -> dict[str, Any]:

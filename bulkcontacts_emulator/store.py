@@ -1,4 +1,15 @@
-"""The emulator's SQLite store: one table of contacts per provider, each row a JSON document."""
+"""The emulator's SQLite store: one table of contacts per provider, each row a JSON document.
+
+Its cost per request does not grow with its size (benchmarks and ETAs measure the client, not the emulator;
+``benchmarks/emulator_growth.py``). SQLite finds a row by key in O(log n), but counts a scope in O(n) and
+skips an ``OFFSET`` in O(offset), and ``:memory:``'s unbounded page cache makes every commit dearer as it
+grows. So: ``:memory:`` is SQLite's private temporary database (on disk once its small cache fills, gone at
+close: what ``:memory:`` promised, at a constant cost a commit); each scope's row ids (``seq``) are kept in
+arrays, in order of insertion (and, when asked for, of ``updated_at``), so a count is a length and a page
+at any offset a slice and a look-up by id; a filtered listing keeps the ids it chose until the scope
+changes. Rows only ever join at the end; what else changes them (an ``UPDATE`` or ``DELETE``, by this
+connection or another) is noticed by temporary triggers and ``PRAGMA data_version``, and rebuilds the arrays.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,8 @@ import json
 import sqlite3
 import threading
 import uuid
+from array import array
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +37,26 @@ CREATE TABLE IF NOT EXISTS contacts (
 );
 CREATE INDEX IF NOT EXISTS contacts_scope ON contacts (provider, scope, seq);
 """
+# What changed rows other than by joining at the end: their scopes' arrays are rebuilt (this connection's
+# own statements; another connection's show in PRAGMA data_version).
+WATCH = """
+CREATE TEMP TABLE changed (provider TEXT, scope TEXT, kind TEXT, UNIQUE (provider, scope, kind));
+CREATE TEMP TRIGGER contacts_deleted AFTER DELETE ON main.contacts BEGIN
+    INSERT OR IGNORE INTO changed VALUES (OLD.provider, OLD.scope, 'moved');
+END;
+CREATE TEMP TRIGGER contacts_moved AFTER UPDATE OF seq, provider, scope ON main.contacts BEGIN
+    INSERT OR IGNORE INTO changed VALUES (OLD.provider, OLD.scope, 'moved');
+    INSERT OR IGNORE INTO changed VALUES (NEW.provider, NEW.scope, 'moved');
+END;
+CREATE TEMP TRIGGER contacts_updated AFTER UPDATE OF updated_at, doc ON main.contacts BEGIN
+    INSERT OR IGNORE INTO changed VALUES (NEW.provider, NEW.scope, 'updated');
+END;
+"""
+BY_ID = 500  # ids looked up in one statement
+KEPT = 16  # orderings and filters kept (each 8 bytes a row it holds)
+Scope = tuple[str, str]
+Choice = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+Listing = tuple[int, list[str]]
 
 
 def now_iso() -> str:
@@ -43,11 +76,16 @@ class Store:
     """Thread-safe enough for the emulator: one connection, one lock, short transactions."""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL" if str(path) != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        private = str(path) in (":memory:", "")
+        self.db = sqlite3.connect("" if private else str(path), check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=MEMORY" if private else "PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + WATCH)
         self.lock = threading.Lock()
+        self._seen = 0  # the highest seq in the arrays
+        self._version: int | None = None  # PRAGMA data_version when the arrays were last brought up to date
+        self._inserted: dict[Scope, array[int]] = {}  # each scope's seqs in order of insertion
+        self._chosen: dict[tuple[Scope, Hashable], array[int]] = {}  # seqs of an ordering or a filter
 
     def insert(self, provider: str, scope: str, phone: str, doc: dict[str, Any]) -> dict[str, Any]:
         """Add a contact; ``doc`` gains ``_id`` if it has none. Raises ``DuplicateContact``."""
@@ -106,17 +144,26 @@ class Store:
     def page_raw(
         self, provider: str, scope: str | None, offset: int, limit: int, *, order: str = "seq", descending: bool = False
     ) -> list[str]:
-        """Documents ``offset``… as their stored JSON text (no decode/encode on the emulator's hot path)."""
-        where, params = self._where(provider, scope, None)
-        column = "updated_at" if order == "updated_at" else "seq"
-        direction = "DESC" if descending else "ASC"
+        """Documents ``offset``… as their stored JSON text (no decode/encode on the emulator's hot path), in
+        order of insertion or of ``updated_at`` (then insertion), ascending or descending."""
+        if scope is None:
+            return self._page_by_offset(provider, offset, limit, order, descending)
         with self.lock:
-            rows = self.db.execute(
-                f"SELECT doc FROM contacts WHERE {where} ORDER BY {column} {direction}, seq "
-                f"{direction} LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return [doc for (doc,) in rows]
+            self._bring_up_to_date()
+            ids = self._inserted.get((provider, scope), array("q"))
+            if order == "updated_at":
+                ids = self._chosen_ids((provider, scope), "updated_at", lambda: self._ids_by_update(provider, scope))
+            return self._documents(_window(ids, offset, limit, descending))
+
+    def chosen(self, provider: str, scope: str, key: Hashable, choose: Choice, offset: int, limit: int) -> Listing:
+        """A filtered (and maybe re-ordered) listing: ``choose`` gets every document of the scope (as ``all``
+        gives them) and answers those wanted, in order; what it chose is kept for ``key`` (which names the
+        filter) until the scope changes, so the pages after the first cost a page each, not the scope.
+        Returns how many it chose and the stored JSON texts of those at ``offset``…"""
+        with self.lock:
+            self._bring_up_to_date()
+            ids = self._chosen_ids((provider, scope), key, lambda: self._choose(provider, scope, choose))
+            return len(ids), self._documents(_window(ids, offset, limit, False))
 
     def by_phones(self, provider: str, scope: str, phones: list[str]) -> list[dict[str, Any]]:
         """The contacts of ``scope`` with these phones (by the store's unique index), in insertion order."""
@@ -135,9 +182,85 @@ class Store:
         return [json.loads(doc) for (doc,) in rows]
 
     def count(self, provider: str, scope: str | None = None, updated_after: str | None = None) -> int:
-        where, params = self._where(provider, scope, updated_after)
+        if updated_after is not None:
+            where, params = self._where(provider, scope, updated_after)
+            with self.lock:
+                return int(self.db.execute(f"SELECT COUNT(*) FROM contacts WHERE {where}", params).fetchone()[0])
         with self.lock:
-            return int(self.db.execute(f"SELECT COUNT(*) FROM contacts WHERE {where}", params).fetchone()[0])
+            self._bring_up_to_date()
+            held = self._inserted.items()
+            return sum(len(ids) for (owner, place), ids in held if owner == provider and scope in (None, place))
+
+    def _bring_up_to_date(self) -> None:
+        """The arrays as the table is now (under the lock): new rows appended; rebuilt after a change made
+        otherwise than by adding rows, or by another connection."""
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        changed = self.db.execute("SELECT provider, scope, kind FROM changed").fetchall()
+        if changed:
+            self.db.execute("DELETE FROM changed")
+        if version != self._version or any(kind == "moved" for _, _, kind in changed):
+            self._version, self._seen = version, 0
+            self._inserted.clear()
+            self._chosen.clear()
+        self._forget({(provider, scope) for provider, scope, _ in changed})
+        rows = self.db.execute("SELECT seq, provider, scope FROM contacts WHERE seq > ? ORDER BY seq", (self._seen,))
+        grown: set[Scope] = set()
+        for seq, provider, scope in rows:
+            key = (provider, scope)
+            if key not in grown:
+                grown.add(key)
+                self._inserted.setdefault(key, array("q"))
+            self._inserted[key].append(seq)
+            self._seen = seq
+        self._forget(grown)
+
+    def _forget(self, scopes: set[Scope]) -> None:
+        if scopes:
+            for key in [key for key in self._chosen if key[0] in scopes]:
+                del self._chosen[key]
+
+    def _chosen_ids(self, scope: Scope, key: Hashable, build: Callable[[], array[int]]) -> array[int]:
+        found = self._chosen.get((scope, key))
+        if found is None:
+            while len(self._chosen) >= KEPT:  # the oldest choice goes first
+                del self._chosen[next(iter(self._chosen))]
+            found = self._chosen[(scope, key)] = build()
+        return found
+
+    def _ids_by_update(self, provider: str, scope: str) -> array[int]:
+        rows = self.db.execute(
+            "SELECT seq FROM contacts WHERE provider = ? AND scope = ? ORDER BY updated_at, seq", (provider, scope)
+        )
+        return array("q", (seq for (seq,) in rows))
+
+    def _choose(self, provider: str, scope: str, choose: Choice) -> array[int]:
+        rows = self.db.execute(
+            "SELECT seq, doc FROM contacts WHERE provider = ? AND scope = ? ORDER BY seq", (provider, scope)
+        ).fetchall()
+        docs = [json.loads(doc) for _, doc in rows]
+        seq_of = {id(doc): seq for doc, (seq, _) in zip(docs, rows, strict=True)}
+        return array("q", (seq_of[id(doc)] for doc in choose(docs)))
+
+    def _documents(self, ids: list[int]) -> list[str]:
+        """The stored JSON texts of these rows, in this order."""
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), BY_ID):
+            part = ids[start : start + BY_ID]
+            marks = ",".join("?" * len(part))
+            found.update(self.db.execute(f"SELECT seq, doc FROM contacts WHERE seq IN ({marks})", part).fetchall())
+        return [found[seq] for seq in ids]
+
+    def _page_by_offset(self, provider: str, offset: int, limit: int, order: str, descending: bool) -> list[str]:
+        """Every scope of a provider at once (no endpoint lists so): SQLite's ORDER BY … OFFSET."""
+        column = "updated_at" if order == "updated_at" else "seq"
+        direction = "DESC" if descending else "ASC"
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT doc FROM contacts WHERE provider = ? ORDER BY {column} {direction}, seq {direction} "
+                "LIMIT ? OFFSET ?",
+                (provider, limit, offset),
+            ).fetchall()
+        return [doc for (doc,) in rows]
 
     @staticmethod
     def _where(provider: str, scope: str | None, updated_after: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -152,3 +275,11 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _window(ids: array[int], offset: int, limit: int, descending: bool) -> list[int]:
+    """Positions ``offset``… of ``ids``, or of ``ids`` read from its end."""
+    if not descending:
+        return ids[offset : offset + limit].tolist()
+    end = len(ids) - offset
+    return ids[max(0, end - limit) : max(0, end)].tolist()[::-1]

@@ -56,11 +56,11 @@ async def _contacts(state: EmulatorState, request: web.Request) -> web.Response:
         or query.get("ownerFilter", "my") not in ("all", "my", "team")
         or any(name in query for name in FILTERS)
     ):
-        docs = [doc for doc in state.store.all(PROVIDER, SCOPE) if _matches(doc, query, date_range)]
-        docs.sort(key=lambda doc: doc.get("createdAt", ""))
-        total = len(docs)
         offset, count = state.page_window((page - 1) * size, size)
-        chunk = docs[offset : offset + count]
+        kept = sorted((name, value) for name, value in query.items() if name not in ("page", "size"))
+        choose = partial(_chosen, query, date_range)  # kept by the store: later pages cost a page each
+        total, raw = state.store.chosen(PROVIDER, SCOPE, json.dumps([kept, date_range]), choose, offset, count)
+        chunk = [json.loads(doc) for doc in raw]
     else:  # the plain listing, paged by the store and served as stored
         total = state.store.count(PROVIDER, SCOPE)
         raw = state.store.page_raw(PROVIDER, SCOPE, *state.page_window((page - 1) * size, size))
@@ -70,6 +70,10 @@ async def _contacts(state: EmulatorState, request: web.Request) -> web.Response:
         )
     data = {"contacts": chunk, "total": total, "page": page, "size": size}
     return web.json_response({"success": True, "data": data, "meta": {}, "contacts": chunk, "total": total})
+
+
+def _chosen(query: Any, date_range: dict[str, str] | None, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted((doc for doc in docs if _matches(doc, query, date_range)), key=lambda doc: doc.get("createdAt", ""))
 
 
 def _matches(doc: dict[str, Any], query: Any, date_range: dict[str, str] | None) -> bool:
