@@ -8,6 +8,7 @@ inserts a whole column at once with numpy, in file order, over the same memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -87,7 +88,8 @@ class DuplicatePhones:
     def __init__(self, expected_rows: int = 0) -> None:
         self._seen = PhoneSet(slots_for(expected_rows))  # sized once: no growing, which would double it
 
-    def check(self, payload: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
+    def check(self, payload: dict[str, Any] | Rejection, row: int = 0) -> dict[str, Any] | Rejection:  # noqa: ARG002
+        """The payload, or why not: its phone came earlier (``row`` is not needed: the phones are remembered)."""
         if isinstance(payload, Rejection):
             return payload
         phone = payload["phone_number"]
@@ -98,6 +100,22 @@ class DuplicatePhones:
     def first_seen(self, phones: Phones) -> npt.NDArray[np.bool_]:
         """``check`` for a column of accepted phones in file order: True where a phone is not a repeat."""
         return self._seen.add_many(phones)
+
+
+class KnownRepeats:
+    """``DuplicatePhones``' answers for rows whose repeats a pass over the whole file found beforehand (a
+    shard's, found by its driver): no row before them needs to be read, and no phone remembered."""
+
+    def __init__(self, rows: Iterable[int]) -> None:
+        self._rows = frozenset(rows)
+
+    def check(self, payload: dict[str, Any] | Rejection, row: int) -> dict[str, Any] | Rejection:
+        if isinstance(payload, Rejection) or row not in self._rows:
+            return payload
+        return repeated(payload["phone_number"])
+
+
+RepeatCheck = DuplicatePhones | KnownRepeats
 
 
 def repeated(phone: int) -> Rejection:

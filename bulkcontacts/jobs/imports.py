@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.config.run import RunSpec
 from bulkcontacts.config.sinks import RampwinSink
-from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.duplicates import DuplicatePhones, KnownRepeats, RepeatCheck
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.engine.attempts import Attempt, Outcome, Refused, Succeeded, Work
@@ -21,6 +21,7 @@ from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import UsageError
+from bulkcontacts.io.index import FileIndex
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.budget import Budget, credential_key
 from bulkcontacts.jobs.driving import prefetched, snapshot_with_pool
@@ -47,6 +48,19 @@ class RowWork:
     row: int
     payload: dict[str, Any]
     source: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RowSpan:
+    """A shard's rows [start, end), and what its driver found in one pass over the whole file: the file's
+    ``index`` (the shard reads from its own first row, not from the file's) and the rows of the span that
+    repeat an earlier row's phone (``repeats``: no row before the span is needed for the duplicate check).
+    Without them the shard reads every row before its own."""
+
+    start: int
+    end: int
+    index: FileIndex | None = None
+    repeats: frozenset[int] | None = None
 
 
 class Selection:
@@ -89,6 +103,7 @@ class ImportRun:
     started: float
     budget: Budget | None = None  # one of several workers: how it shares the rate
     stop_when: Callable[[], str | None] | None = None  # a shard: asked at each commit whether to stop
+    repeats: frozenset[int] | None = None  # a shard: its rows that repeat a phone, found by its driver
 
     @property
     def files(self) -> dict[str, str]:
@@ -120,17 +135,18 @@ async def run_import(  # noqa: PLR0913
     restart: bool,
     display: Display,
     retry_rejected: bool = False,
-    span: tuple[int, int] | None = None,
+    span: RowSpan | None = None,
     budget: Budget | None = None,
     stop_when: Callable[[], str | None] | None = None,
 ) -> RunResult:
     """Import every row of the source file into Rampwin; resumable at any instant. ``retry_rejected``: send
     again the rows the last run rejected (the source's data or the mapping may have been fixed since).
-    ``span``: only rows [start, end) (a shard); ``budget``: how this worker shares the rate with others."""
+    ``span``: only those rows (a shard); ``budget``: how this worker shares the rate with others."""
     started = time.monotonic()
-    reader = await asyncio.to_thread(FileReader, spec.source)  # it opens and sniffs the file
+    reader = await asyncio.to_thread(FileReader, spec.source, span.index if span else None)  # opens, sniffs
     run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started, span)
     run.budget, run.stop_when = budget, stop_when
+    run.repeats = span.repeats if span else None
     if run.resumed.finished:
         message = (
             "no rejected rows to retry"
@@ -152,7 +168,7 @@ async def _open(  # noqa: PLR0913
     restart: bool,
     retry_rejected: bool,
     started: float,
-    span: tuple[int, int] | None = None,
+    span: RowSpan | None = None,
 ) -> ImportRun:
     """Check the whole file's structure (and count its rows) before anything is sent; open the checkpoint."""
     columns = await asyncio.to_thread(reader.columns)
@@ -177,9 +193,10 @@ async def _open(  # noqa: PLR0913
                 "the rows fixed in place (none added or removed) to keep their row numbers"
             )
         await asyncio.to_thread(begin_retry, state, progress)
-    selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None, span)
-    if span is not None:
-        total = _open_span(progress, span, total)
+    rows = (span.start, span.end) if span else None
+    selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None, rows)
+    if rows is not None:
+        total = _open_span(progress, rows, total)
     resumed = progress.copy()
     if not resumed.finished:
         progress.total = resumed.total = total
@@ -252,10 +269,9 @@ class RowOutcomes:
 
 async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
     """The rows this run sends, mapped; rows the mapping rejects go straight to the ledger."""
-    span_end = run.selection.span[1] if run.selection.span else run.resumed.total or 0
-    duplicates = DuplicatePhones(span_end) if run.spec.mapping.reject_duplicate_phones else None
-    # Without duplicate detection, rows done earlier need not even be read again.
-    start = 0 if duplicates is not None else run.selection.first_row(run.resumed.low_water)
+    duplicates = _repeat_check(run)
+    # Without a duplicate table to fill, rows done earlier need not even be read again.
+    start = 0 if isinstance(duplicates, DuplicatePhones) else run.selection.first_row(run.resumed.low_water)
     ledger, resumed = run.ledger, run.resumed
     # Rows read only for the duplicate check (a shard's predecessors, a retry's others) are not this run's.
     run.mapper.ambiguous.owned = lambda row: run.selection.unit(row) is not None
@@ -271,6 +287,15 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
                 continue
             await ledger.ensure_lease(unit)
             yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
+
+
+def _repeat_check(run: ImportRun) -> RepeatCheck | None:
+    """The driver's repeats for a shard that has them; else a table of the phones read, from the first row."""
+    if not run.spec.mapping.reject_duplicate_phones:
+        return None
+    if run.repeats is not None:
+        return KnownRepeats(run.repeats)
+    return DuplicatePhones(run.selection.span[1] if run.selection.span else run.resumed.total or 0)
 
 
 class RowStage:

@@ -19,7 +19,7 @@ import polars as pl
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.columnar import FastPath
-from bulkcontacts.contacts.duplicates import DuplicatePhones, repeated
+from bulkcontacts.contacts.duplicates import DuplicatePhones, RepeatCheck, repeated
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.contacts.templates import check_body
 from bulkcontacts.io.readers import Batch, FileReader
@@ -30,7 +30,7 @@ MappedRow = tuple[int, dict[str, Any], Mapped]  # (row, source row, payload or w
 
 
 def mapped_batches(
-    reader: FileReader, mapper: ContactMapper, duplicates: DuplicatePhones | None, start: int
+    reader: FileReader, mapper: ContactMapper, duplicates: RepeatCheck | None, start: int
 ) -> Iterator[list[MappedRow]]:
     """(row, source row, payload or Rejection) per row, from row ``start`` on."""
     fast = FastPath(mapper)
@@ -41,7 +41,7 @@ def mapped_batches(
             for offset, (row, phone) in enumerate(zip(batch.rows(), phones, strict=True))
         ]
         if duplicates is not None:
-            mapped = [(row, source, duplicates.check(outcome)) for row, source, outcome in mapped]
+            mapped = [(row, source, duplicates.check(outcome, row)) for row, source, outcome in mapped]
         yield mapped
 
 
@@ -54,6 +54,7 @@ class Tally:
     rejected: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     first_rows: dict[str, int] = field(default_factory=dict)  # where each kind of rejection first came
+    repeat_rows: list[Any] | None = None  # given a list: the rows of each batch that repeat a phone, kept
 
     def reject(self, rejection: Rejection, row: int, times: int = 1) -> None:
         self.rejected[rejection.code] += times
@@ -122,8 +123,20 @@ def _count_sent(numbers: Any, rows: Any, duplicates: DuplicatePhones | None, tal
     first = duplicates.first_seen(numbers.astype(np.uint64))
     tally.to_send += int(first.sum())
     repeats = np.flatnonzero(~first)
+    if tally.repeat_rows is not None:
+        tally.repeat_rows.append(rows[repeats])
     if len(repeats):
         tally.reject(repeated(int(numbers[repeats[0]])), int(rows[repeats[0]]), len(repeats))
+
+
+def repeat_rows(reader: FileReader, mapper: ContactMapper) -> Any:
+    """The rows whose phone an earlier row has (those the duplicate check rejects), sorted: one column-wise
+    pass over the whole file, as a dry run's (a sharded import's driver's, so no shard reads the rows before
+    its own)."""
+    tally = Tally(repeat_rows=[])
+    for _ in tally_batches(reader, mapper, DuplicatePhones(reader.count_rows()), tally):
+        pass
+    return np.sort(np.concatenate(tally.repeat_rows)) if tally.repeat_rows else np.zeros(0, dtype=np.int64)
 
 
 def _phones(fast: FastPath, batch: Batch) -> pl.Series:

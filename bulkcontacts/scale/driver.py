@@ -32,6 +32,7 @@ from bulkcontacts.scale.merge import merge_outcomes, merged_checkpoint, shard_co
 from bulkcontacts.scale.options import ScaleOptions
 from bulkcontacts.scale.pages import export_in_shards
 from bulkcontacts.scale.plan import ShardPlan, load_plan, plan_shards
+from bulkcontacts.scale.source import index_source
 from bulkcontacts.scale.waiting import shard_tasks, wait_for_shards
 from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.ui.display import Display
@@ -121,6 +122,8 @@ def _send_in_shards(
         workers = probe_shared_storage(client, root, [job, Path(spec.source.path)])
         known = load_plan(root)
         plan = plan_shards(root, scale.workers or (known.count if known else workers), total, fingerprint)
+        display.note("reading the file once for the shards (where each begins; which rows repeat a phone)")
+        index_source(spec, reader, plan, root)
         tasks = shard_tasks(job, root, plan, spec.run, scale, display, emulator)
         results = wait_for_shards(client, tasks, plan, root, display, f"sending in {plan.count} shards")
     return _finish(spec, plan, root, results, started)

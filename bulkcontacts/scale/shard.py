@@ -25,6 +25,7 @@ from bulkcontacts.jobs.exports import PageShard, run_export
 from bulkcontacts.jobs.imports import run_import
 from bulkcontacts.jobs.migrate import send_spec
 from bulkcontacts.jobs.results import RunResult
+from bulkcontacts.scale.source import shard_rows
 from bulkcontacts.state.layout import PARTS_DIR, SHARDS_DIR, STAGING
 from bulkcontacts.ui.display import QuietDisplay
 
@@ -99,7 +100,7 @@ async def _run(spec: ImportJob | ExportJob, task: ShardTask) -> RunResult:
         state_path=task.path,
         restart=False,
         display=display,
-        span=task.span,
+        span=shard_rows(Path(task.root), task.span),
         budget=Budget(task.share),
         stop_when=lambda: _stop_reason(task),
     )

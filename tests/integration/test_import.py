@@ -15,7 +15,7 @@ from bulkcontacts.jobs import (
     EXIT_REJECTIONS,
     EXIT_USAGE,
 )
-from bulkcontacts.jobs.imports import run_import
+from bulkcontacts.jobs.imports import RowSpan, run_import
 from bulkcontacts.ui.display import make_display
 from tests.helpers import (
     API_KEY,
@@ -235,7 +235,46 @@ async def test_shards_count_the_ambiguous_phones_of_their_own_rows_only(tmp_path
     counted = []
     for span in ((0, 1200), (0, 500), (500, 1200)):
         result = await run_import(spec, state_path=tmp_path / f"state-{span[0]}-{span[1]}", restart=False,
-                                  display=make_display(quiet=True), span=span)  # fmt: skip
+                                  display=make_display(quiet=True), span=RowSpan(*span))  # fmt: skip
         counted.append(result.ambiguous.rows)
     whole, first, second = counted
     assert whole == 15 and first + second == whole and first > 0 and second > 0
+
+
+async def test_shards_given_the_drivers_pass_reject_the_repeats_one_process_rejects(tmp_path, emulator):
+    """Phones repeated across a shard boundary in other shapes (national with a trunk 0, without the +),
+    quoted cells across lines: shards that read only their own rows, with the repeats the driver found,
+    create and reject exactly the rows one process does."""
+    from bulkcontacts.io.readers import FileReader
+    from bulkcontacts.scale.plan import ShardPlan, spans_of
+    from bulkcontacts.scale.source import index_source, shard_rows
+
+    rows = contact_rows(900)
+    for row in range(0, 900, 7):
+        rows[row]["name"] = f"Line one\nline two of {row}"
+    for row, earlier in ((500, 20), (650, 21), (899, 480), (460, 459)):
+        digits = rows[earlier]["phone"][4:]
+        rows[row]["phone"] = ["098" + digits[2:], "91" + digits, "+91-" + digits][row % 3]
+    source = write_csv(tmp_path / "in.csv", rows)
+    spec = load_spec(write_spec(tmp_path / "job.toml", source, emulator.base_url("rampwin")))
+    whole = tmp_path / "whole"
+    await run_import(spec, state_path=whole, restart=False, display=make_display(quiet=True))
+    with emulator.state.store.lock:
+        emulator.state.store.db.execute("DELETE FROM contacts")  # the shards create the same contacts anew
+    plan = ShardPlan(3, 900, "f", spans_of(900, 3))
+    (tmp_path / "sharded" / "shards").mkdir(parents=True)
+    index_source(spec, FileReader(spec.source), plan, tmp_path / "sharded")
+    outcomes: dict[str, list[dict[str, str]]] = {"created.csv": [], "rejected.csv": []}
+    for number, span in enumerate(plan.spans):
+        shard = shard_rows(tmp_path / "sharded", span)
+        assert shard.index is not None and shard.repeats is not None
+        await run_import(spec, state_path=tmp_path / f"shard-{number}", restart=False,
+                         display=make_display(quiet=True), span=shard)  # fmt: skip
+        for name, lines in outcomes.items():
+            lines += read_csv(tmp_path / f"shard-{number}" / name)
+    one = {name: read_csv(whole / name) for name in outcomes}
+    sharded = {line["row"]: line["reason"] for line in outcomes["rejected.csv"]}
+    assert sharded == {line["row"]: line["reason"] for line in one["rejected.csv"]}
+    assert sorted(sharded, key=int) == ["460", "500", "650", "899"]
+    assert all("appears earlier in the file" in reason for reason in sharded.values())
+    assert sorted(line["row"] for line in outcomes["created.csv"]) == sorted(line["row"] for line in one["created.csv"])
