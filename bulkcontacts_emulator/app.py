@@ -142,6 +142,12 @@ def _admin_routes(state: EmulatorState) -> list[web.RouteDef]:
         provider = request.match_info["provider"]
         return web.json_response(state.store.all(provider, request.query.get("scope")))
 
+    async def count(request: web.Request) -> web.Response:
+        """``{"count": n}``: how many contacts the provider (``?scope=``: one scope of it) holds, without
+        sending them (a test polls this while a job runs)."""
+        provider = request.match_info["provider"]
+        return web.json_response({"count": state.store.count(provider, request.query.get("scope"))})
+
     async def add_seeded(request: web.Request) -> web.Response:
         """``{"provider", "scope", "count", "start"}``: generated contacts added at once (benchmarks fill a
         big store this way, not request by request); answers how many the scope holds now."""
@@ -158,6 +164,7 @@ def _admin_routes(state: EmulatorState) -> list[web.RouteDef]:
         web.post("/_emulator/settings", set_settings),
         web.get("/_emulator/stats", stats),
         web.get("/_emulator/contacts/{provider}", contacts),
+        web.get("/_emulator/count/{provider}", count),
         web.post("/_emulator/seed", add_seeded),
     ]
 

@@ -6,7 +6,7 @@ import pytest
 
 from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator
 from tests.helpers import ENV, EXPORT_ENV
-from tests.services import Redis, redis_server
+from tests.services import EmulatorProcess, Redis, emulator_process, redis_server
 
 
 @pytest.fixture
@@ -19,6 +19,14 @@ def redis() -> Iterator[Redis]:
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:
     with EmulatorThread() as running:
+        yield running
+
+
+@pytest.fixture(name="emulator_process")
+def emulator_in_its_own_process() -> Iterator[EmulatorProcess]:
+    """The emulator as a subprocess on a free loopback port, read over HTTP (tests that count a strict
+    window's 429s: a thread in the test process stalls when the test reads its store, and bunches requests)."""
+    with emulator_process() as running:
         yield running
 
 

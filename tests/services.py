@@ -1,9 +1,11 @@
 """Real services for integration tests, each a subprocess on a free loopback port, stopped afterwards:
-Debian's ``redis-server`` and ``nginx``, and a Dask scheduler with worker processes."""
+Debian's ``redis-server`` and ``nginx``, a Dask scheduler with worker processes, and the emulator in a
+process of its own (where a strict window's count must not depend on the test process's interpreter)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import shutil
@@ -13,9 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -35,7 +39,7 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], what: str, time
     raise RuntimeError(f"{what} did not listen on {port}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[Any]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -208,3 +212,51 @@ def _wait_for_workers(address: str, count: int, timeout: float = 60) -> None:
 
     with Client(address, timeout=30) as client:
         client.wait_for_workers(count, timeout=timeout)
+
+
+@dataclass
+class EmulatorProcess:
+    """The emulator as a test sees it from outside: its URL, and its store read over HTTP."""
+
+    url: str
+
+    def base_url(self, provider: str) -> str:
+        return f"{self.url}/{provider}"
+
+    def _get(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.url}/_emulator/{path}", timeout=30) as response:
+            return json.load(response)
+
+    def count(self, provider: str, scope: str | None = None) -> int:
+        return int(self._get(f"count/{provider}" + (f"?scope={scope}" if scope else ""))["count"])
+
+    def contacts(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
+        return list(self._get(f"contacts/{provider}" + (f"?scope={scope}" if scope else "")))
+
+
+@contextlib.contextmanager
+def emulator_process(*options: str) -> Iterator[EmulatorProcess]:
+    """``python -m bulkcontacts_emulator`` on a free loopback port (it picks one and names it in its
+    "listening on" line), in a session of its own, stopped afterwards (and when the test process dies: it
+    stops when its standard input closes). Its event loop shares no interpreter with the test: a test that
+    reads its store cannot stall it, so a strict window counts the requests as the client spaced them."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulkcontacts_emulator", "--port", "0", "--exit-with-stdin", *options],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        url, seen = "", []
+        for line in process.stdout:  # "seeded ..." lines may come first
+            seen.append(line)
+            if " listening on " in line:
+                url = line.strip().rsplit(" ", 1)[-1]
+                break
+        if not url:
+            raise RuntimeError(f"the emulator did not start (exit {process.wait()}): {''.join(seen)!r}")
+        yield EmulatorProcess(url)
+    finally:
+        _stop(process)
+        for pipe in (process.stdin, process.stdout):  # its last lines (a URL per provider) are left unread
+            if pipe is not None:
+                pipe.close()

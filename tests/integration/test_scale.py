@@ -34,10 +34,18 @@ from tests.helpers import (
     write_csv,
     write_spec,
 )
-from tests.services import Redis, dask_cluster
+from tests.services import EmulatorProcess, Redis, dask_cluster
 
 LIMIT = 250
 BAD_ROWS = {11: "12345", 777: "not a phone"}
+
+
+@pytest.fixture
+def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
+    """Here the emulator is a process of its own, read over HTTP: as a thread of the test process, its loop
+    stalled whenever the test read its store (the interpreter is shared), then took the waiting requests at
+    once, and a strict window saw 251 requests the client had spread over 1.2 s."""
+    return emulator_process
 
 
 def _job(tmp: Path, emulator, redis: Redis | None, rows: int, *, name: str = "sharded", start: int = 0) -> Path:
@@ -60,14 +68,13 @@ def _start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     )  # fmt: skip
 
 
-def _stored(emulator) -> list[str]:
-    return [doc["phone_number"] for doc in emulator.state.store.all("rampwin", INTEGRATION)]
+def _stored(emulator: EmulatorProcess) -> list[str]:
+    return [doc["phone_number"] for doc in emulator.contacts("rampwin", INTEGRATION)]
 
 
-def _count(emulator) -> int:
-    """How many contacts the channel holds: one COUNT in SQLite, which lets go of the interpreter while it
-    runs (decoding every document held it, stalling the emulator's thread so that it took requests in bursts)."""
-    return emulator.state.store.count("rampwin", INTEGRATION)
+def _count(emulator: EmulatorProcess) -> int:
+    """How many contacts the channel holds, asked over HTTP (GET /_emulator/count)."""
+    return emulator.count("rampwin", INTEGRATION)
 
 
 def assert_exactly_once(state: Path, emulator, rows: int) -> None:
@@ -117,7 +124,6 @@ def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, e
     job = _job(tmp_path, emulator, redis, 3000)
     driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
     try:
-        # polled slowly: reading the store holds the emulator's interpreter, and a stalled server bunches requests
         assert wait_for(lambda: _count(emulator) >= 600, timeout=90, every=0.5)
         workers = _worker_processes(driver.pid)
         assert len(workers) >= 2

@@ -7,9 +7,18 @@ import os
 import sys
 import time
 
+import pytest
+
 from bulkcontacts.jobs.results import EXIT_REJECTIONS
 from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
 from tests.integration.test_scale import LIMIT, _count, _job, _start, assert_exactly_once
+from tests.services import EmulatorProcess
+
+
+@pytest.fixture
+def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
+    """The emulator in a process of its own, as in test_scale.py (a strict window's count is asserted)."""
+    return emulator_process
 
 
 def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(tmp_path, emulator):
