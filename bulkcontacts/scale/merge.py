@@ -4,17 +4,17 @@ with the counts summed and every shard's state beside them."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import heapq
 import io
-import itertools
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.phones import Ambiguities
@@ -24,9 +24,10 @@ from bulkcontacts.state.atomic import replaced_on_success
 from bulkcontacts.state.checkpoint import Progress, StateDir
 
 OUTCOME_FILES = ("created.csv", "rejected.csv")
+CHUNK_BYTES = 1 << 20
 
 
-RUN_RECORDS = 200_000  # records sorted in memory at once; longer files are sorted in runs, then merged
+BUCKET_ROWS = 2_000_000  # a shard's rows sorted in memory at once; a longer shard is sorted a range at a time
 
 
 class _Committed(io.RawIOBase):
@@ -49,60 +50,64 @@ class _Committed(io.RawIOBase):
         super().close()
 
 
-def _row(record: list[str]) -> int:
-    return int(record[0])
+def _header(path: Path, length: int) -> list[str] | None:
+    with io.TextIOWrapper(io.BufferedReader(_Committed(path, length)), encoding="utf-8", newline="") as text:
+        return next(csv.reader(text), None)
 
 
-def _sorted(records: Iterator[list[str]], folder: Path) -> Iterator[list[str]]:
-    """The records by row: sorted in memory when they fit in one run, else in runs of ``RUN_RECORDS``
-    spilled to ``folder`` and merged."""
-    first = sorted(itertools.islice(records, RUN_RECORDS), key=_row)
-    if len(first) < RUN_RECORDS:
-        yield from first
-        return
-    runs = [folder / "run-0.csv"]
-    _spill(first, runs[0])
-    while chunk := sorted(itertools.islice(records, RUN_RECORDS), key=_row):
-        runs.append(folder / f"run-{len(runs)}.csv")
-        _spill(chunk, runs[-1])
-    with contextlib.ExitStack() as files:
-        readers = [csv.reader(files.enter_context(open(run, encoding="utf-8", newline=""))) for run in runs]
-        yield from heapq.merge(*readers, key=_row)
+def _records(path: Path, length: int, header: list[str], rows: tuple[int, int]) -> pl.DataFrame:
+    """The committed records whose row is in [start, end), sorted by row; every cell kept as the text it is."""
+    types = {name: pa.string() for name in header}
+    reader = pa_csv.open_csv(
+        io.BufferedReader(_Committed(path, length), CHUNK_BYTES),
+        read_options=pa_csv.ReadOptions(block_size=CHUNK_BYTES),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        # An empty cell read as null is written back empty (an empty string would be written as "").
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+        ),
+    )
+    kept = []
+    for batch in reader:
+        row = pc.cast(batch.column(0), pa.int64())
+        kept.append(batch.filter(pc.and_(pc.greater_equal(row, rows[0]), pc.less(row, rows[1]))))
+    table = pa.Table.from_batches(kept, reader.schema).rename_columns([f"c{i}" for i in range(len(header))])
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.sort(pl.col("c0").cast(pl.Int64))
 
 
-def _spill(records: list[list[str]], path: Path) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as spill:
-        csv.writer(spill).writerows(records)
-
-
-def _write_shard(writer: Any, path: Path, length: int, header_needed: bool) -> bool:
-    """Append one shard's committed records, sorted by row, in bounded memory; whether a header was written."""
-    with (
-        io.TextIOWrapper(io.BufferedReader(_Committed(path, length)), encoding="utf-8", newline="") as text,
-        tempfile.TemporaryDirectory(dir=path.parent, prefix=".merge-") as folder,
-    ):
-        records = csv.reader(text)
-        header = next(records, None)
-        if header is not None and header_needed:
-            writer.writerow(header)
-        writer.writerows(_sorted(records, Path(folder)))
-        return header is not None and header_needed
+def _write_shard(out: BinaryIO, path: Path, length: int, span: tuple[int, int], header_needed: bool) -> bool:
+    """Append one shard's committed records, sorted by row, a range of ``BUCKET_ROWS`` rows at a time (the
+    shard's rows are its span's, each at most once a file); whether a header was written."""
+    header = _header(path, length)
+    if header is None:
+        return False
+    if header_needed:
+        text = io.StringIO(newline="")
+        csv.writer(text).writerow(header)
+        out.write(text.getvalue().encode())
+    for low in range(span[0], span[1], BUCKET_ROWS):
+        records = _records(path, length, header, (low, min(low + BUCKET_ROWS, span[1])))
+        # As Python's csv.writer writes them (quoted where needed, CRLF): the same bytes the shard wrote.
+        records.write_csv(out, include_header=False, line_terminator="\r\n", quote_style="necessary")
+    return header_needed
 
 
 def merge_outcomes(plan: ShardPlan, root: Path) -> dict[str, str]:
-    """Write the job's outcome files from the shards': each shard's rows sorted (in runs of bounded size, merged),
-    the shards in order."""
+    """Write the job's outcome files from the shards': each shard's rows sorted column-wise (a bounded range
+    of rows at a time), the shards in order."""
     files = {}
     for name in OUTCOME_FILES:
         target = root / name
-        with replaced_on_success(target) as temporary, open(temporary, "w", encoding="utf-8", newline="") as out:
-            writer, header_written = csv.writer(out), False
-            for index in range(plan.count):
+        with replaced_on_success(target) as temporary, open(temporary, "wb") as out:
+            header_written = False
+            for index, span in enumerate(plan.spans):
                 shard = StateDir(plan.shard_path(root, index))
                 progress = shard.load()
                 if progress is not None:
                     length = progress.offsets.get(name, 0)
-                    header_written |= _write_shard(writer, shard.file(name), length, not header_written)
+                    header_written |= _write_shard(out, shard.file(name), length, span, not header_written)
         files[name.removesuffix(".csv")] = str(target)
     return files
 
