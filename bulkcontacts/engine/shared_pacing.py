@@ -3,10 +3,10 @@
 The schedule is a GCRA kept server-side: the hash holds the theoretical arrival time (``tat``) of the next
 request, and a Lua script, run atomically with EVALSHA and timed by the server's own ``TIME``, hands out the
 next ``n`` send times one interval apart and moves ``tat`` past them. A worker asks for a few slots at a time
-(about 40 ms of the rate) so that a round trip is paid per batch, not per request; slots are converted from
+(60 ms of the whole rate) so that a round trip is paid per batch, not per request; slots are converted from
 the server's clock to the worker's by the midpoint of the round trip, so machines need no synchronised
 clocks. A 429's pause (``Retry-After``), a lower ceiling learned from a 429, an adaptive rate and a breaker's
-hold all live in the same hash, so every worker obeys them at its next batch (within ~40 ms); a pause is
+hold all live in the same hash, so every worker obeys them at its next batch (within workers x 60 ms); a pause is
 also published, and every worker holds the moment it hears it, dropping the slots it was granted before.
 After a second or more without a grant (a run's start, a long pause) the schedule ramps, half the rate for
 half a second: the requests that bunch up while connections open never fill a strict window.
@@ -31,11 +31,13 @@ from bulkcontacts.engine.pacing import FLOOR, RAMP_AFTER_IDLE, RAMP_SECONDS, RAM
 # in-process pacer does; the shared ceiling drops by a fixed 2% (once a second, never under the floor).
 SHARED_SHRINK = 0.98
 UNREACHABLE_SECONDS = 30.0  # how long a lost store is waited for (nothing is sent meanwhile)
-# What one round trip reserves: 40 ms of the whole budget, at most 32 slots. 60 ms with up to 1,000 slots
-# measured 8.85 round trips per 1,000 rows at 2,000/s (31.7 with these), but one run of the killed-worker
-# test saw a 429 at a strict 250/s window with it: kept back until that is understood (benchmarks/FINDINGS.md).
-BATCH_SECONDS = 0.04
-MOST_SLOTS = 32
+# What one round trip reserves: 60 ms of the whole budget, however many workers share it (15 slots at
+# 250/s, 120 at 2,000/s). The budget's schedule advances at its rate, so it pays about 17 round trips a
+# second in all whatever the number of workers (each worker's batch lasts it workers x 60 ms): 17 round trips
+# per 1,000 rows at 1,000/s, 8.5 at 2,000/s. A batch's slots are spaced as single ones are, so its size never
+# lets a window hold more (a 429 seen with 60 ms came from the test's emulator stalling, not from the batch).
+BATCH_SECONDS = 0.06
+MOST_SLOTS = 1_000
 OFFSET_REFRESH_SECONDS = 60.0  # a clock reading is trusted this long, then replaced by the next one
 CLOCK_READINGS = 3  # round trips that only read the clock before a process's first grant
 # A granted slot is used at most this late: a process whose loop stalled would otherwise send its batch at
@@ -88,6 +90,12 @@ def budget_key(host: str, secret: str) -> str:
     """The budget's Redis key: a hash of the host and the credential, never the credential itself."""
     digest = hashlib.sha256(f"{host.lower()}\n{secret}".encode()).hexdigest()[:32]
     return KEY_PREFIX + digest
+
+
+def batch_size(per_second: float) -> int:
+    """How many slots one round trip asks for at this rate: ``BATCH_SECONDS`` of the whole rate (at least one,
+    at most ``MOST_SLOTS``, and never more than one second of the rate)."""
+    return max(1, min(MOST_SLOTS, int(per_second), round(per_second * BATCH_SECONDS)))
 
 
 def _forget(task: asyncio.Task[float]) -> None:
@@ -148,8 +156,8 @@ class SharedPacer(Pacer):
 
     async def _listen_for_pauses(self) -> None:
         """Hold this process the moment another one pauses the budget (a 429's ``Retry-After``): the pause is
-        published, not only stored, so no worker sends on slots it was granted before it (a batch is ~40 ms
-        of the rate). A lost subscription is opened again; meanwhile the stored pause still reaches this
+        published, not only stored, so no worker sends on slots it was granted before it (a batch is 60 ms
+        of the whole rate). A lost subscription is opened again; meanwhile the stored pause still reaches this
         process at its next batch."""
         while not self._closing:
             try:
@@ -183,7 +191,7 @@ class SharedPacer(Pacer):
             if not self._calibrated:
                 await self._calibrate()
             if not self._slots:
-                count = max(1, min(MOST_SLOTS, round(self.current * BATCH_SECONDS)))
+                count = batch_size(self.current)
                 first = await self._call("grant", count)
                 self._slots.extend(first + place * self._spacing for place in range(count))
             return self._slots.popleft()
