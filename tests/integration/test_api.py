@@ -1,5 +1,6 @@
 """The public Python API (``bulkcontacts.__all__``): a job run from Python as the CLI runs it."""
 
+import asyncio
 import concurrent.futures
 import subprocess
 import sys
@@ -67,6 +68,23 @@ def test_a_job_runs_in_a_thread_of_its_own_where_no_signal_handler_can_be_set(tm
     path = spec_for(tmp_path, emulator, rows=12)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         result = pool.submit(bulkcontacts.run_job, path).result(timeout=60)
+    assert result.status == "complete" and result.counts["created"] == 12
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 13)
+
+
+def test_a_job_on_the_callers_uvloop_in_a_thread_of_its_own_runs_without_signal_handlers(tmp_path, emulator):
+    """uvloop refuses signal handlers off the main thread with ValueError (asyncio: RuntimeError): an
+    orchestrator running ``run_job_async`` on its own uvloop loop in a task thread still gets its run."""
+    import uvloop
+
+    path = spec_for(tmp_path, emulator, rows=12)
+
+    def on_uvloop() -> bulkcontacts.RunResult:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(bulkcontacts.run_job_async(path))
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(on_uvloop).result(timeout=60)
     assert result.status == "complete" and result.counts["created"] == 12
     assert_exactly_once(tmp_path / ".bulkcontacts" / "test-job", 13)
 
