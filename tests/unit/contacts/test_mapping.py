@@ -149,6 +149,39 @@ def test_phone_set_is_exact_through_growth():
     assert len(phones) == len(reference)
 
 
+@pytest.mark.parametrize("rows", [1_000, 4_097, 100_000])
+def test_a_phone_set_sized_for_the_rows_holds_them_all_without_growing(rows):
+    """Growing doubles the table and copies it: at a run's last row, that was its peak of memory."""
+    import numpy as np
+
+    from bulkcontacts.contacts.duplicates import PhoneSet, slots_for
+
+    numbers = np.arange(10**11, 10**11 + rows, dtype=np.uint64)
+    one_by_one, in_columns = PhoneSet(slots_for(rows)), PhoneSet(slots_for(rows))
+    assert all(one_by_one.add(int(number)) for number in numbers)
+    first = in_columns.add_many(np.concatenate([numbers[: rows // 2], numbers[: rows // 3], numbers[rows // 2 :]]))
+    assert int(first.sum()) == rows == len(one_by_one) == len(in_columns)
+    assert one_by_one._capacity == in_columns._capacity == slots_for(rows)  # never grown
+    assert not one_by_one.add(int(numbers[-1])) and one_by_one.add(7) and one_by_one._capacity > slots_for(rows)
+
+
+def test_add_many_is_exact_through_growth():
+    import numpy as np
+
+    from bulkcontacts.contacts.duplicates import PhoneSet
+
+    rng = np.random.default_rng(3)
+    numbers = rng.integers(1, 5_000, size=20_000).astype(np.uint64)
+    phones, seen = PhoneSet(capacity=8), set()
+    for part in np.array_split(numbers, 37):
+        expected = []
+        for number in part.tolist():
+            expected.append(number not in seen)
+            seen.add(number)
+        assert phones.add_many(part).tolist() == expected
+    assert len(phones) == len(seen)
+
+
 def test_ignored_columns_never_become_attributes_and_a_missing_ignored_column_is_named():
     payload = mapper(ignore=["segment", "since"]).map(row())
     assert "segment" not in payload and "since" not in payload and payload["plan"] == "gold"
