@@ -25,7 +25,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -39,6 +39,7 @@ from bulkcontacts.config.sources import FileSource
 from bulkcontacts.contacts.presets import VCARD_COLUMNS
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.index import FileIndex, csv_row_starts, jsonl_row_starts, seekable_text
+from bulkcontacts.io.ranges import ByteRange
 from bulkcontacts.text import NEUTRALISED
 
 RowBatch = tuple[int, list[dict[str, Any]]]  # (index of the first row, rows)
@@ -127,9 +128,12 @@ class FileReader:
     ``index`` an earlier pass made (a shard's, from its driver), it takes those facts from it and reads from
     the nearest row it knows the offset of, instead of from the first."""
 
-    def __init__(self, spec: FileSource, index: FileIndex | None = None) -> None:
+    def __init__(self, spec: FileSource, index: FileIndex | None = None, until: int | None = None) -> None:
         self.spec = spec
         self._index = index
+        # Rows before ``until`` only (a shard's end): reading stops at that row (its offset, its row group).
+        self._until = until
+        self._end = index.starts.get(until) if index is not None and until is not None else None
         self.path = spec.path
         self.format = spec.file_format
         if self.path.is_dir():
@@ -340,16 +344,15 @@ class FileReader:
         csv.field_size_limit(MAX_BLOCK_BYTES)  # a 1 MB cell is data, not an attack
         return csv.reader(handle, delimiter=self.spec.delimiter, quotechar=self.spec.quote_char, strict=True)
 
-    def _csv_stream(self, offset: int | None) -> pa.NativeFile:
-        if offset is None:
+    def _csv_stream(self, offset: int | None) -> Any:
+        """The file from ``offset`` to the reader's end (the whole file, as pyarrow's own stream, without)."""
+        if offset is None and self._end is None:
             return pa.input_stream(str(self.path), buffer_size=CSV_BLOCK_BYTES)
-        raw = pa.OSFile(str(self.path))
-        raw.seek(offset)
-        return pa.BufferedInputStream(raw, CSV_BLOCK_BYTES)
+        return io.BufferedReader(ByteRange(self.path, offset or 0, self._end), CSV_BLOCK_BYTES)
 
     def _open_csv(
         self,
-        stream: pa.NativeFile,
+        stream: Any,
         columns: list[str] | None,
         block_size: int = CSV_BLOCK_BYTES,
         *,
@@ -412,11 +415,17 @@ class FileReader:
         return known if known is not None else (0, None)
 
     def _parquet_frames(self, start: int) -> Iterator[Batch]:
-        """From the row group holding ``start`` (the ones before it are not read)."""
+        """From the row group holding ``start`` to the one holding the row before ``until`` (others unread)."""
         parquet = pa_parquet.ParquetFile(self.path)
-        first, groups = 0, list(range(parquet.num_row_groups))
-        while groups and first + parquet.metadata.row_group(groups[0]).num_rows <= start:
-            first += parquet.metadata.row_group(groups.pop(0)).num_rows
+        until = parquet.metadata.num_rows if self._until is None else self._until
+        groups: list[int] = []
+        first = at = 0
+        for group in range(parquet.num_row_groups):
+            rows = parquet.metadata.row_group(group).num_rows
+            if at + rows > start and at < until:
+                first = first if groups else at
+                groups.append(group)
+            at += rows
         if not groups:
             return
         for arrow in parquet.iter_batches(batch_size=self.spec.batch_rows, row_groups=groups):
@@ -439,15 +448,18 @@ class FileReader:
     def _jsonl_frames(self, start: int) -> Iterator[Batch]:
         first, offset = self._seek(start)
         seek = None if offset is None or self._index is None else (offset, self._index.lines[first])
-        for rows in self._jsonl_batches(seek):
+        for rows in self._jsonl_batches(seek, self._end):
             yield Batch(first, rows=rows)
             first += len(rows)
 
-    def _jsonl_batches(self, seek: tuple[int, int] | None = None) -> Iterator[list[dict[str, Any]]]:
-        """The rows in batches, from the top or from ``seek`` (the offset of a line and its number)."""
+    def _jsonl_batches(
+        self, seek: tuple[int, int] | None = None, end: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The rows in batches, from the top or from ``seek`` (the offset of a line and its number), up to
+        the byte ``end`` when given."""
         rows: list[dict[str, Any]] = []
-        with _jsonl_text(self.path, self.encoding, seek) as handle:
-            for number, line in enumerate(handle, start=seek[1] if seek else 1):
+        with _jsonl_lines(self.path, self.encoding, seek, end) as lines:
+            for number, line in enumerate(lines, start=seek[1] if seek else 1):
                 if not line.strip():
                     continue
                 try:
@@ -489,16 +501,17 @@ class FileReader:
 
 
 @contextmanager
-def _jsonl_text(path: Path, encoding: str, seek: tuple[int, int] | None) -> Iterator[TextIO]:
-    """The JSONL file as text: from its top, or from ``seek``'s offset (a line's first byte)."""
-    if seek is None:
-        with _open_text(path, encoding) as handle:
-            yield handle
-        return
-    raw = open(path, "rb")  # noqa: SIM115 (closed with the text wrapper)
-    raw.seek(seek[0])
-    with io.TextIOWrapper(raw, encoding=encoding) as handle:
-        yield handle
+def _jsonl_lines(path: Path, encoding: str, seek: tuple[int, int] | None, end: int | None) -> Iterator[Iterator[str]]:
+    """The JSONL file's lines: from the top (a byte-order mark dropped), or from ``seek``'s offset (a line's
+    first byte); up to the byte ``end`` when given (a shard's last row's end)."""
+    start = seek[0] if seek else 0
+    with io.TextIOWrapper(io.BufferedReader(ByteRange(path, start, end), CSV_BLOCK_BYTES), encoding=encoding) as text:
+        lines = iter(text)
+        first = next(lines, None)
+        if first is None:
+            yield iter(())
+            return
+        yield chain([first if start else first.removeprefix("\ufeff")], lines)
 
 
 def undecodable_at(path: Path, encoding: str) -> str:

@@ -143,7 +143,8 @@ async def run_import(  # noqa: PLR0913
     again the rows the last run rejected (the source's data or the mapping may have been fixed since).
     ``span``: only those rows (a shard); ``budget``: how this worker shares the rate with others."""
     started = time.monotonic()
-    reader = await asyncio.to_thread(FileReader, spec.source, span.index if span else None)  # opens, sniffs
+    index, until = (span.index, span.end) if span else (None, None)
+    reader = await asyncio.to_thread(FileReader, spec.source, index, until)  # opens and sniffs the file
     run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started, span)
     run.budget, run.stop_when = budget, stop_when
     run.repeats = span.repeats if span else None

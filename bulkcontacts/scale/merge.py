@@ -18,6 +18,7 @@ import pyarrow.csv as pa_csv
 
 from bulkcontacts.config.jobs import ImportJob
 from bulkcontacts.contacts.phones import Ambiguities
+from bulkcontacts.io.ranges import ByteRange
 from bulkcontacts.jobs.results import RunResult, write_summary
 from bulkcontacts.scale.plan import ShardPlan
 from bulkcontacts.state.atomic import replaced_on_success
@@ -30,28 +31,8 @@ CHUNK_BYTES = 1 << 20
 BUCKET_ROWS = 2_000_000  # a shard's rows sorted in memory at once; a longer shard is sorted a range at a time
 
 
-class _Committed(io.RawIOBase):
-    """A file read up to its committed length (what a shard's checkpoint vouches for)."""
-
-    def __init__(self, path: Path, length: int) -> None:
-        self._file, self._left = open(path, "rb"), length  # noqa: SIM115 (closed with this stream)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._file.read(min(len(buffer), self._left))
-        self._left -= len(data)
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
-
-
 def _header(path: Path, length: int) -> list[str] | None:
-    with io.TextIOWrapper(io.BufferedReader(_Committed(path, length)), encoding="utf-8", newline="") as text:
+    with io.TextIOWrapper(io.BufferedReader(ByteRange(path, 0, length)), encoding="utf-8", newline="") as text:
         return next(csv.reader(text), None)
 
 
@@ -59,7 +40,7 @@ def _records(path: Path, length: int, header: list[str], rows: tuple[int, int]) 
     """The committed records whose row is in [start, end), sorted by row; every cell kept as the text it is."""
     types = {name: pa.string() for name in header}
     reader = pa_csv.open_csv(
-        io.BufferedReader(_Committed(path, length), CHUNK_BYTES),
+        io.BufferedReader(ByteRange(path, 0, length), CHUNK_BYTES),
         read_options=pa_csv.ReadOptions(block_size=CHUNK_BYTES),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         # An empty cell read as null is written back empty (an empty string would be written as "").

@@ -140,3 +140,23 @@ def test_a_utf16_file_has_no_offsets_and_is_read_from_the_top(tmp_path):
     source = FileSource(type="file", path=path, encoding="utf-16")
     indexed = _same_rows_from_anywhere(source, [0, 60])
     assert indexed._index.starts == {}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "jsonl", "parquet"])
+def test_a_reader_told_where_to_stop_reads_no_row_from_there(tmp_path, file_format):
+    """A shard's reader ends at its last row: the next shard's bytes (or row groups) are not read."""
+    path = tmp_path / f"people.{file_format}"
+    rows = [{"phone": f"0170 {row}", "note": NOTES[row % len(NOTES)]} for row in range(300)]
+    if file_format == "csv":
+        path.write_bytes(_csv(300, "utf-8", ",", True, "\r\n"))
+    elif file_format == "jsonl":
+        path.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(row) + "\n" for row in rows).encode())
+    else:
+        pa_parquet.write_table(pa.Table.from_pylist(rows), path, row_group_size=50)
+    source = FileSource(type="file", path=path, batch_rows=32)
+    index = FileReader(source).index([0, 100, 200])
+    top = [row for _, batch in FileReader(source).batches() for row in batch]
+    for start, end in ((0, 100), (100, 200), (200, 300)):
+        read = [row for batch in FileReader(source, index, end).frames(start) for row in batch.rows()]
+        # Parquet stops at the end of the row group holding the last row (here a group boundary).
+        assert read == top[start:end], (start, end)
