@@ -3,8 +3,8 @@
 - **Bytes read by 8 shards.** The driver's pass is made (the plan, the file's index, its repeats), then each
   shard runs as a worker runs it (``run_shard``), one process each, against nginx's fixed answer; each
   process counts the bytes it read (``rchar`` of ``/proc/self/io``, around the shard alone, its modules
-  imported before; socket reads are ``recv`` calls and not counted) on a file shaped like real exports. The same shards then run without the
-  driver's index (as before this change: each reads every row before its own).
+  imported before; socket reads are ``recv`` calls and not counted) on a file shaped like real exports. The
+  same shards then run without the driver's index (as before: each reads every row before its own).
 - **Merge.** Eight shards' ``created.csv`` and ``rejected.csv`` (rows in completion order, rejected rows
   with their source cells: quotes, commas, line breaks) merged into the job's, records per second.
 """
