@@ -2,9 +2,10 @@
 
 - **Bytes read by 8 shards.** The driver's pass is made (the plan, the file's index, its repeats), then each
   shard runs as a worker runs it (``run_shard``), one process each, against nginx's fixed answer; each
-  process counts the bytes it read (``rchar`` of ``/proc/self/io``, around the shard alone, its modules
-  imported before; socket reads are ``recv`` calls and not counted) on a file shaped like real exports. The
-  same shards then run without the driver's index (as before: each reads every row before its own).
+  process counts the bytes it read (``rchar`` of ``/proc/self/io`` around the shard, less the size of every
+  other file it opened to read: modules, certificates, its state; on asyncio's loop, whose socket reads are
+  ``recv`` calls, not counted) on a file shaped like real exports. The same shards then run without the
+  driver's index (as before: each reads every row before its own).
 - **Merge.** Eight shards' ``created.csv`` and ``rejected.csv`` (rows in completion order, rejected rows
   with their source cells: quotes, commas, line breaks) merged into the job's, records per second.
 """
@@ -26,20 +27,25 @@ from benchmarks.scale import FIXED_ANSWER
 from tests import services
 
 SHARD = """
-import json, ssl, sys
+import json, os, sys
 from bulkcontacts.scale.shard import ShardTask, run_shard
-# What a shard imports and loads on its way, loaded before the count starts: the count is the shard's reading.
-import bulkcontacts.jobs.imports, bulkcontacts.providers.rampwin_write, bulkcontacts.contacts.columnar
-import bulkcontacts.engine.shared_pacing, polars, pyarrow.csv, numpy, phonenumbers
-ssl.create_default_context()
+
+task = ShardTask(**json.loads(sys.argv[1]))
+source, others = os.path.realpath(sys.argv[2]), set()
+
+def opened(event, args):  # files other than the source opened to be read: modules, certificates, state
+    if event == "open" and isinstance(args[0], str) and (args[1] is None or "r" in args[1] and "+" not in args[1]):
+        if os.path.realpath(args[0]) != source and os.path.isfile(args[0]):
+            others.add(os.path.realpath(args[0]))
 
 def rchar():
     return int(next(line for line in open("/proc/self/io") if line.startswith("rchar")).split()[1])
 
-task = ShardTask(**json.loads(sys.argv[1]))
+sys.addaudithook(opened)
 before = rchar()
 result = run_shard(task)
-print(json.dumps({"read": rchar() - before, "status": result["status"]}))
+read = rchar() - before - sum(os.path.getsize(path) for path in others if os.path.exists(path))
+print(json.dumps({"read": read, "status": result["status"]}))
 """
 
 
@@ -70,9 +76,11 @@ def bytes_read(source: Path, count: int = 8) -> dict[str, float]:
             total = 0
             for index, span in enumerate(_plan(spec, root, count, indexed)):
                 task = {"job": str(spec), "root": str(root), "index": index, "span": span, "share": 1}
-                done = subprocess.run(
-                    [sys.executable, "-c", SHARD, json.dumps(task)], env=ENV, capture_output=True, text=True
-                )
+                command = [sys.executable, "-c", SHARD, json.dumps(task), str(source)]
+                # asyncio's loop reads sockets with recv(), which rchar does not count (uvloop's read() is counted).
+                env = {**ENV, "BULKCONTACTS_LOOP": "asyncio"}
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                assert done.returncode == 0, done.stderr[-2000:]
                 facts = json.loads(done.stdout.strip().splitlines()[-1])
                 assert facts["status"] == "complete", done.stdout[-2000:] + done.stderr[-2000:]
                 total += facts["read"]
