@@ -12,6 +12,7 @@ from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.engine.attempts import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import (
     classify_failure,
+    json_bytes,
     read_json,
     transport_failure,
     window_full,
@@ -67,7 +68,8 @@ class RampwinWriter:
             maybe_applied = False  # not in the channel: a 400 now is about the row itself
         body = upsert_body(payload) if self.upsert else payload
         try:
-            async with self.session.post(self.url, params=self.params, json=body, headers=self.headers) as response:
+            sent = json_bytes(body)  # the headers say JSON
+            async with self.session.post(self.url, params=self.params, data=sent, headers=self.headers) as response:
                 answer, is_json = await read_json(response)
                 status = response.status
                 headers = response.headers

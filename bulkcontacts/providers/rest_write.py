@@ -22,7 +22,7 @@ from bulkcontacts.contacts.templates import render_body
 from bulkcontacts.engine.attempts import Attempt, Fatal, Refused, Retry, Succeeded
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.providers.base import PageRefused
-from bulkcontacts.providers.http import classify_failure, read_json, transport_failure, window_full
+from bulkcontacts.providers.http import classify_failure, json_bytes, read_json, transport_failure, window_full
 from bulkcontacts.providers.paginators import at
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
@@ -114,7 +114,7 @@ class RestWriter:
         body = render_body(self.sink, payload)
         try:
             async with self.requests.session.request(
-                self.sink.method, self.url, params=self.params, json=body, headers=self.requests.headers
+                self.sink.method, self.url, params=self.params, data=json_bytes(body), headers=self.requests.headers
             ) as response:
                 answer, is_json = await read_json(response)
                 status, headers = response.status, response.headers

@@ -1,4 +1,5 @@
 import asyncio
+import json
 import re
 
 import pytest
@@ -31,7 +32,7 @@ async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
         (call,) = [c for calls in mocked.requests.values() for c in calls]
         assert call.kwargs["headers"]["x-api-key"] == "k-1"
         assert call.kwargs["headers"]["content-type"] == "application/json;charset=UTF-8"
-        assert call.kwargs["json"]["phone_number"] == 919876543210
+        assert json.loads(call.kwargs["data"])["phone_number"] == 919876543210
 
 
 @pytest.mark.parametrize(
@@ -181,6 +182,6 @@ async def test_upsert_sends_the_phone_as_a_plus_string_and_the_channel_in_the_qu
             # A 400 is the row's own fault even after a lost answer: an upsert never collides with itself.
             assert isinstance(await sink.send(PAYLOAD, True), Refused)
             (call, _) = [c for calls in mocked.requests.values() for c in calls]
-        assert call.kwargs["json"] == {"phone_number": "+919876543210", "full_name": "A", "plan": "gold"}
+        assert json.loads(call.kwargs["data"]) == {"phone_number": "+919876543210", "full_name": "A", "plan": "gold"}
     finally:
         await session.close()

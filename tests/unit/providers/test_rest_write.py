@@ -1,5 +1,6 @@
 """``[sink] type = "rest"``: the body template, the answers' meanings, the look-up, the spec checks."""
 
+import json
 import re
 
 import pytest
@@ -102,7 +103,7 @@ async def test_answers_mean_what_the_sink_table_says(session, status, body, mayb
         mocked.post(URL, status=status, payload=body)
         result = await writer.send(PAYLOAD, maybe_applied)
         (call,) = [c for calls in mocked.requests.values() for c in calls]
-    assert call.kwargs["json"] == {"phone": "+919876543210", "name": "Asha Rao"}
+    assert json.loads(call.kwargs["data"]) == {"phone": "+919876543210", "name": "Asha Rao"}
     assert call.kwargs["headers"]["X-API-Key"] == "k-9"
     if isinstance(expected, type):
         assert isinstance(result, expected), result
