@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from bulkcontacts.config.placeholders import render, text
 from bulkcontacts.config.sinks import RestSink
@@ -98,8 +99,10 @@ class RestWriter:
 
     def __init__(self, sink: RestSink, requests: RestRequests, finder: RestFinder | None) -> None:
         self.sink, self.requests, self.finder = sink, requests, finder
-        self.url = requests.base + sink.path
-        self.params = {key: text(value) for key, value in sink.params.items()} | requests.secret
+        # Built once: given a query per request, aiohttp builds the URL anew each time.
+        self.url = URL(requests.base + sink.path).extend_query(
+            {key: text(value) for key, value in sink.params.items()} | requests.secret
+        )
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
@@ -114,7 +117,7 @@ class RestWriter:
         body = render_body(self.sink, payload)
         try:
             async with self.requests.session.request(
-                self.sink.method, self.url, params=self.params, data=json_bytes(body), headers=self.requests.headers
+                self.sink.method, self.url, data=json_bytes(body), headers=self.requests.headers
             ) as response:
                 answer, is_json = await read_json(response)
                 status, headers = response.status, response.headers
