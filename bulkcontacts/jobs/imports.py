@@ -188,12 +188,7 @@ async def _open(  # noqa: PLR0913
         accept_changes=retry_rejected,
     )
     if retry_rejected:
-        if progress.total is not None and progress.total != total:
-            raise UsageError(
-                f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
-                "the rows fixed in place (none added or removed) to keep their row numbers"
-            )
-        await asyncio.to_thread(begin_retry, state, progress)
+        await asyncio.to_thread(_begin_retry, state, progress, total)
     rows = (span.start, span.end) if span else None
     selection = Selection(await asyncio.to_thread(retry_rows, state) if progress.extra.get("retry") else None, rows)
     if rows is not None:
@@ -203,6 +198,15 @@ async def _open(  # noqa: PLR0913
         progress.total = resumed.total = total
     ledger = ImportLedger(state, progress, columns, _lease_step(spec.run), spec.run.neutralize_formulas)
     return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started)
+
+
+def _begin_retry(state: StateDir, progress: Progress, total: int) -> None:
+    if progress.total is not None and progress.total != total:
+        raise UsageError(
+            f"the source has {total:,} rows but had {progress.total:,}: --retry-rejected needs "
+            "the rows fixed in place (none added or removed) to keep their row numbers"
+        )
+    begin_retry(state, progress)
 
 
 def _lease_step(run: RunSpec) -> int:
