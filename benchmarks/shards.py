@@ -123,3 +123,9 @@ def merge_rate(records: int = 2_000_000, count: int = 8) -> float:
     started = time.perf_counter()
     merge_outcomes(plan, root)
     return records / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":  # the case runs both here, in a process of its own (see cases.shards)
+    from benchmarks.cases import _dry_run_file
+
+    print(json.dumps({**bytes_read(_dry_run_file(200_000)), "merge": merge_rate()}))
