@@ -4,6 +4,7 @@ asked. The CLI calls these and prints what they return."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
@@ -84,9 +85,10 @@ def _runner(spec: JobSpec, options: RunOptions, display: Display) -> Callable[[A
 
     state_path = spec.state_dir(options.state_dir)
     if (state_path / SHARD_PLAN).exists() and not options.restart and not _merged(state_path):
+        shards = json.loads((state_path / SHARD_PLAN).read_text(encoding="utf-8")).get("count", "N")
         raise UsageError(
-            f"this job runs in shards ({state_path / SHARD_PLAN}): run it again with --workers N or --cluster, "
-            "or with --restart to start it over in one process"
+            f"this job runs in {shards} shards ({state_path / SHARD_PLAN}): run it again with --workers {shards} "
+            "or --cluster, or with --restart to start it over in one process"
         )
     common: dict[str, Any] = {"state_path": state_path, "restart": options.restart, "display": display}
     if isinstance(spec, ExportJob):

@@ -10,6 +10,8 @@ command resumes every shard from its checkpoint.
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,6 +75,29 @@ def _emulator_root(pointed: AnyJob) -> str:
 
 
 def run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOptions, display: Display) -> RunResult:
+    with _terminate_as_interrupt():
+        return _run_sharded(job, spec, options, scale, display)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM to the driver asks every shard to finish what is under way and save, as Ctrl-C does (and as
+    a one-process run does): without it the driver died at once, its shards orphaned until they noticed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a caller's thread: signals are the caller's
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_sharded(job: Path, spec: AnyJob, options: RunOptions, scale: ScaleOptions, display: Display) -> RunResult:
     check_scale(spec, options, scale)
     root = spec.state_dir(options.state_dir)  # --restart has emptied it already (the CLI, under the job's lock)
     StateDir(root).create()

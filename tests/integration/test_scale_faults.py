@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -21,8 +22,12 @@ def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
     return emulator_process
 
 
-def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(tmp_path, emulator):
-    """Ctrl-C at a terminal reaches the whole foreground process group: the driver and its worker processes."""
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_counts_what_was_saved(
+    tmp_path, emulator, stop
+):
+    """Ctrl-C at a terminal reaches the whole foreground process group: the driver and its worker processes.
+    SIGTERM (a service manager, ``kill``) reaches the driver alone, and stops the run the same way."""
     import pexpect
 
     job = _job(tmp_path, emulator, None, 2000)
@@ -33,7 +38,10 @@ def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_co
     child.expect("sending in 2 shards")
     assert wait_for(lambda: _count(emulator) >= 200, timeout=60, every=0.2)
     pressed = time.monotonic()
-    child.sendcontrol("c")
+    if stop == "ctrl-c":
+        child.sendcontrol("c")
+    else:
+        child.kill(signal.SIGTERM)
     child.expect(pexpect.EOF)
     stopped_in = time.monotonic() - pressed
     child.close()
