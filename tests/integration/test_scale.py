@@ -139,7 +139,7 @@ def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, e
     refused = run_cli("run", str(job), "--workers", "3", "-q", cwd=tmp_path)
     assert refused.returncode == EXIT_USAGE and "was split into 2 shards" in refused.stderr
     alone = run_cli("run", str(job), "-q", cwd=tmp_path)
-    assert alone.returncode == EXIT_USAGE and "runs in shards" in alone.stderr
+    assert alone.returncode == EXIT_USAGE and "runs in 2 shards" in alone.stderr and "--workers 2 " in alone.stderr
     again = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
     assert again.returncode == EXIT_REJECTIONS, again.stdout + again.stderr
     assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 3000)
