@@ -22,7 +22,7 @@ from bulkcontacts.errors import BulkContactsError, FatalRemoteError, UsageError
 from bulkcontacts.jobs.budget import Budget
 from bulkcontacts.jobs.emulate import pointed_at
 from bulkcontacts.jobs.exports import PageShard, run_export
-from bulkcontacts.jobs.imports import run_import
+from bulkcontacts.jobs.imports import RowSpan, run_import
 from bulkcontacts.jobs.migrate import send_spec
 from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.scale.source import shard_rows
@@ -86,7 +86,7 @@ def _stop_reason(task: ShardTask) -> str | None:
     return None
 
 
-async def _run(spec: ImportJob | ExportJob, task: ShardTask) -> RunResult:
+async def _run(spec: ImportJob | ExportJob, task: ShardTask, rows: RowSpan | None) -> RunResult:
     display = QuietDisplay(Console(stderr=True))
     if isinstance(spec, ExportJob):
         assert task.pages is not None
@@ -100,7 +100,7 @@ async def _run(spec: ImportJob | ExportJob, task: ShardTask) -> RunResult:
         state_path=task.path,
         restart=False,
         display=display,
-        span=shard_rows(Path(task.root), task.span),
+        span=rows,
         budget=Budget(task.share),
         stop_when=lambda: _stop_reason(task),
     )
@@ -110,8 +110,10 @@ def run_shard(task: ShardTask) -> dict[str, Any]:
     """Import the shard's rows (resuming its checkpoint); what it came to, as ``summary.json`` has it."""
     try:
         spec = _spec(task)
+        # The driver's index and repeats, read here: file reads stay off the event loop.
+        rows = None if isinstance(spec, ExportJob) else shard_rows(Path(task.root), task.span)
         with shard_lock(task.path):
-            result = run_loop(_run(spec, task))
+            result = run_loop(_run(spec, task, rows))
         return {"index": task.index, **result.as_json()}
     except FatalRemoteError as error:
         return {"index": task.index, "status": "refused", "message": str(error), "counts": {}}
