@@ -8,7 +8,7 @@ inserts a whole column at once with numpy, in file order, over the same memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ SPREAD = 0x9E3779B97F4A7C15  # Fibonacci hashing: consecutive numbers land far a
 WORD = (1 << 64) - 1
 LOAD = 0.9  # slots filled at most: 8.9 bytes a phone
 Phones = npt.NDArray[np.uint64]
+Outcome = dict[str, Any] | Rejection  # a row's payload, or why it is not sent
 
 
 def slots_for(phones: int) -> int:
@@ -117,6 +118,15 @@ class DuplicatePhones:
         """``check`` for a column of accepted phones in file order: True where a phone is not a repeat."""
         return self._seen.add_many(phones)
 
+    def check_all(self, outcomes: list[Outcome], rows: Sequence[int]) -> list[Outcome]:  # noqa: ARG002
+        """``check`` for consecutive rows' outcomes, in file order, at once."""
+        at = [place for place, outcome in enumerate(outcomes) if not isinstance(outcome, Rejection)]
+        phones = np.fromiter((outcomes[place]["phone_number"] for place in at), np.uint64, len(at))  # type: ignore[index]
+        checked = list(outcomes)
+        for repeat in np.flatnonzero(~self.first_seen(phones)).tolist():
+            checked[at[repeat]] = repeated(outcomes[at[repeat]]["phone_number"])  # type: ignore[index]
+        return checked
+
 
 class KnownRepeats:
     """``DuplicatePhones``' answers for rows whose repeats a pass over the whole file found beforehand (a
@@ -129,6 +139,9 @@ class KnownRepeats:
         if isinstance(payload, Rejection) or row not in self._rows:
             return payload
         return repeated(payload["phone_number"])
+
+    def check_all(self, outcomes: list[Outcome], rows: Sequence[int]) -> list[Outcome]:
+        return [self.check(outcome, row) for outcome, row in zip(outcomes, rows, strict=True)]
 
 
 RepeatCheck = DuplicatePhones | KnownRepeats

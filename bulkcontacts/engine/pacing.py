@@ -82,16 +82,36 @@ class Pacer:
             if self.late_after is not None and time.monotonic() - slot > self.late_after:
                 continue  # woken too late: other processes' slots follow this one closely, so it is forfeited
             if time.monotonic() >= self._paused_until and self._window_has_room():
-                turn = object()
-                self._unwritten.add(turn)
-                _turn.set(turn)
+                self._grant()
                 return
 
+    def take_turn(self) -> bool:
+        """``wait_turn`` where it would not wait: True, and the turn is this caller's, when a slot is due now
+        and the window has room; False, nothing taken: wait with ``wait_turn``. (Most turns of a run that
+        sends below its rate; a shared pacer's slots come from its store, so it always waits.)"""
+        now = time.monotonic()
+        if self._next_slot > now or self._paused_until > now or self.late_after is not None:
+            return False
+        if not self._window_has_room():
+            return False
+        self.release()
+        self._take_slot()
+        self._grant()
+        return True
+
+    def _grant(self) -> None:
+        turn = object()
+        self._unwritten.add(turn)
+        _turn.set(turn)
+
     async def _next_slot_time(self) -> float:
-        """When the next turn may start: this process's own schedule (a shared pacer asks its store). After a
-        second or more without a slot (the start of a run, a pause), the schedule ramps: half the rate for
-        ``RAMP_SECONDS``, so the requests that bunch up while connections open and code warms up never fill
-        a strict window at the start."""
+        """When the next turn may start: this process's own schedule (a shared pacer asks its store)."""
+        return self._take_slot()
+
+    def _take_slot(self) -> float:
+        """The next slot of this process's schedule. After a second or more without a slot (the start of a
+        run, a pause), the schedule ramps: half the rate for ``RAMP_SECONDS``, so the requests that bunch up
+        while connections open and code warms up never fill a strict window at the start."""
         slot = max(self._next_slot, time.monotonic(), self._paused_until)
         if slot - self._next_slot >= RAMP_AFTER_IDLE:
             self._ramp_until = slot + RAMP_SECONDS

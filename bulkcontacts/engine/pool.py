@@ -114,15 +114,17 @@ class WorkerPool(Generic[Item]):
 
     async def _finish(self, work: Work[Item]) -> Outcome | None:
         """Attempt ``work`` until it succeeds, is refused, or the pool gives up on it (None)."""
+        breaker, pacer = self.policy.breaker, self.pacer
         while not self.stopping:
-            if not await self.policy.breaker.admit():
+            if breaker.is_open and not await breaker.admit():  # closed: it admits at once
                 self.stop(
                     f"the server kept failing for {self.settings.retry.give_up_after:.0f} s "
                     f"(last: {self.stats.last_error or 'none'})"
                 )
                 return None
             try:
-                await self.pacer.wait_turn()
+                if not pacer.take_turn():
+                    await pacer.wait_turn()
             except PacerUnavailable as error:
                 self.stop(str(error))
                 return None

@@ -290,7 +290,8 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
             if isinstance(mapped, Rejection):
                 ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, source)
                 continue
-            await ledger.ensure_lease(unit)
+            if not ledger.lease_covers(unit):
+                await ledger.ensure_lease(unit)
             yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
 
 

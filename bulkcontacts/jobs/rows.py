@@ -21,6 +21,7 @@ from bulkcontacts.config.sinks import RestSink
 from bulkcontacts.contacts.columnar import FastPath
 from bulkcontacts.contacts.duplicates import DuplicatePhones, RepeatCheck, repeated
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
+from bulkcontacts.contacts.payloads import ColumnPayloads
 from bulkcontacts.contacts.templates import check_body
 from bulkcontacts.io.readers import Batch, FileReader
 
@@ -33,16 +34,19 @@ def mapped_batches(
     reader: FileReader, mapper: ContactMapper, duplicates: RepeatCheck | None, start: int
 ) -> Iterator[list[MappedRow]]:
     """(row, source row, payload or Rejection) per row, from row ``start`` on."""
-    fast = FastPath(mapper)
+    fast, built = FastPath(mapper), ColumnPayloads(mapper)
     for batch in reader.frames(start):
-        phones = _phones(fast, batch).to_list()
-        mapped = [
-            (batch.first + offset, row, mapper.map(row, phone, batch.first + offset))
-            for offset, (row, phone) in enumerate(zip(batch.rows(), phones, strict=True))
+        frame = batch.frame
+        phones = _phones(fast, batch, frame)
+        payloads = built.build(frame, phones) if frame is not None else [None] * batch.height
+        sources, numbers = batch.rows(), range(batch.first, batch.first + batch.height)
+        outcomes = [
+            mapper.map(source, phone, row) if payload is None else payload
+            for source, phone, payload, row in zip(sources, phones.to_list(), payloads, numbers, strict=True)
         ]
         if duplicates is not None:
-            mapped = [(row, source, duplicates.check(outcome, row)) for row, source, outcome in mapped]
-        yield mapped
+            outcomes = duplicates.check_all(outcomes, numbers)
+        yield list(zip(numbers, sources, outcomes, strict=True))
 
 
 @dataclass
@@ -139,14 +143,15 @@ def repeat_rows(reader: FileReader, mapper: ContactMapper) -> Any:
     return np.sort(np.concatenate(tally.repeat_rows)) if tally.repeat_rows else np.zeros(0, dtype=np.int64)
 
 
-def _phones(fast: FastPath, batch: Batch) -> pl.Series:
+def _phones(fast: FastPath, batch: Batch, frame: pl.DataFrame | None) -> pl.Series:
     """Each row's phone where the column-wise path decided the row, null where the mapper must."""
-    return _outcomes(fast, batch)[0]
+    return _outcomes(fast, batch, frame)[0]
 
 
-def _outcomes(fast: FastPath, batch: Batch) -> tuple[pl.Series, pl.Series]:
-    """Each row's phone where the column-wise path accepted it, its reason code where it refused it."""
-    frame = batch.frame
+def _outcomes(fast: FastPath, batch: Batch, frame: pl.DataFrame | None = None) -> tuple[pl.Series, pl.Series]:
+    """Each row's phone where the column-wise path accepted it, its reason code where it refused it
+    (``frame``: the batch's, when the caller has it already)."""
+    frame = frame if frame is not None else batch.frame
     if frame is None:
         return pl.Series([None] * batch.height, dtype=pl.Int64), pl.Series([None] * batch.height, dtype=pl.String)
     decided = fast.outcomes(frame, batch.first)

@@ -139,6 +139,11 @@ class ImportLedger:
 
     # -- committing ------------------------------------------------------------------------------------
 
+    def lease_covers(self, row: int) -> bool:
+        """True where ``ensure_lease(row)`` has nothing to do: the lease covers the row and is not yet due to
+        be extended (most rows: the caller need not await it)."""
+        return row < self.progress.sent_upto - self.lease_step // 2
+
     async def ensure_lease(self, row: int) -> None:
         """Return once the checkpoint says rows up to ``row`` may be sent. The lease is extended in the
         background half a step ahead, so sending never waits for that commit."""
