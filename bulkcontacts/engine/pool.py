@@ -49,6 +49,8 @@ class WorkerPool(Generic[Item]):
         self.in_flight = 0  # attempts under way
         self.most_in_flight = 0  # the most at once since a reader last reset it (to ``in_flight``)
         self.latencies: list[float] | None = None  # when a list: each attempt's seconds are appended to it
+        self._room_made: asyncio.Future[None] | None = None  # the feeder waits for the queue to empty so far
+        self._room_at = 0
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
         """Take no new work; attempts under way finish, waiting retries are abandoned (left for resume)."""
@@ -56,6 +58,8 @@ class WorkerPool(Generic[Item]):
             self.stop_reason = reason
             self.fatal = fatal
         self._stopping.set()
+        if self._room_made is not None and not self._room_made.done():
+            self._room_made.set_result(None)  # a feeder waiting for room takes no more
 
     @property
     def stopping(self) -> bool:
@@ -69,22 +73,30 @@ class WorkerPool(Generic[Item]):
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.settings.concurrency)]
         try:
             async for work in works:
-                if self.stopping:
+                if self.stopping or (queue.full() and not await self._room(queue)):
                     break
-                if not queue.full():
-                    queue.put_nowait(work)
-                    continue
-                put = asyncio.create_task(queue.put(work))  # backpressure: wait for room, or a stop
-                stop = asyncio.create_task(self._stopping.wait())
-                await asyncio.wait({put, stop}, return_when=asyncio.FIRST_COMPLETED)
-                stop.cancel()
-                if not put.done():
-                    put.cancel()
-                    break
+                queue.put_nowait(work)
         finally:
             for _ in workers:
                 await self._put_end(queue)
             await asyncio.gather(*workers)
+
+    async def _room(self, queue: asyncio.Queue[Work[Item] | None]) -> bool:
+        """Backpressure: wait until the workers have taken half the queue (one wait per half a queue, not one
+        per item), or a stop (False)."""
+        self._room_at = queue.maxsize // 2
+        self._room_made = asyncio.get_running_loop().create_future()
+        try:
+            await self._room_made
+        finally:
+            self._room_made = None
+        return not self.stopping
+
+    def _made_room(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
+        """A worker took an item: wake the feeder when it waits and the queue is down to its mark."""
+        made = self._room_made
+        if made is not None and queue.qsize() <= self._room_at and not made.done():
+            made.set_result(None)
 
     async def _put_end(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
         while True:
@@ -99,7 +111,8 @@ class WorkerPool(Generic[Item]):
 
     async def _worker(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
         while True:
-            work = await queue.get()
+            work = queue.get_nowait() if queue.qsize() else await queue.get()
+            self._made_room(queue)
             if work is None:
                 return
             if self.stopping:

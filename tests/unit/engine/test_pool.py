@@ -194,3 +194,57 @@ async def test_a_turn_given_back_unwritten_frees_its_place():
 
     await asyncio.gather(turn_without_a_write(), turn_without_a_write())
     assert not pacer._unwritten and pacer.sent_last_second() == 0
+
+
+async def test_the_feeder_stays_at_most_a_queue_ahead_of_the_workers():
+    """Backpressure: the source is read ahead by the queue (two items a worker), never further."""
+    taken, ahead = [], []
+
+    async def source(count):
+        for index in range(count):
+            ahead.append(index - len(taken))
+            yield Work(index)
+
+    async def attempt(work):
+        taken.append(work.item)
+        await asyncio.sleep(0)
+        return Succeeded()
+
+    pool, reported = make_pool(attempt, concurrency=3)
+    await pool.run(source(500))
+    assert len(reported) == 500
+    assert max(ahead) <= 3 * 2 + 3  # the queue, and an item in each worker's hands
+
+
+async def test_a_stop_wakes_a_feeder_waiting_for_room():
+    release = asyncio.Event()
+
+    async def attempt(work):
+        await release.wait()
+        return Succeeded()
+
+    pool, reported = make_pool(attempt, concurrency=2)
+    read = []
+
+    async def source():
+        for index in range(1000):
+            read.append(index)
+            yield Work(index)
+
+    running = asyncio.ensure_future(pool.run(source()))
+    await asyncio.sleep(0.05)  # the queue is full, the feeder waits for room
+    pool.stop("user")
+    release.set()
+    await asyncio.wait_for(running, 2)
+    assert len(read) <= 2 * 2 + 2 + 1 and len(reported) <= 2  # only what was in the workers' hands
+    assert pool.stop_reason == "user"
+
+
+async def test_a_handler_that_raises_in_every_worker_does_not_leave_the_feeder_waiting():
+    async def attempt(work):
+        raise OSError("state unwritable")
+
+    pool, _ = make_pool(attempt, concurrency=2)
+    with pytest.raises(OSError):
+        await asyncio.wait_for(pool.run(items(1000)), 2)
+    assert pool.stop_reason == "state unwritable"
