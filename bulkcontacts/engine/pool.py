@@ -143,7 +143,11 @@ class WorkerPool(Generic[Item]):
                 return None
             if self.stopping:
                 return None
-            result = await self._attempt(work)
+            began = self._begin(work)
+            try:
+                result = await self.attempt(work)
+            finally:
+                self._end(began)
             if isinstance(result, Succeeded | Refused):
                 self.policy.succeeded()
                 if isinstance(result, Succeeded) and result.near_limit:
@@ -159,20 +163,21 @@ class WorkerPool(Generic[Item]):
                 return outcome
         return None
 
-    async def _attempt(self, work: Work[Item]) -> Attempt:
-        """One attempt, counted and timed."""
+    def _begin(self, work: Work[Item]) -> float:
+        """An attempt starts: counted; its start time. (Not a coroutine of its own: each level of awaits
+        between a worker and the socket is paid at every resumption of the request.)"""
         work.attempts += 1
         self.stats.attempts += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        began = time.monotonic()
-        try:
-            return await self.attempt(work)
-        finally:
-            self.in_flight -= 1
-            self.pacer.release()
-            if self.latencies is not None:
-                self.latencies.append(time.monotonic() - began)
+        return time.monotonic()
+
+    def _end(self, began: float) -> None:
+        """An attempt ended, however: its turn given back if unused, its time kept."""
+        self.in_flight -= 1
+        self.pacer.release()
+        if self.latencies is not None:
+            self.latencies.append(time.monotonic() - began)
 
     async def _carry_out(self, decision: Again | PauseAll | GiveUp | Interrupt) -> Refused | None:
         """Do what the retry policy decided for a failed attempt; the Refused when it gave the item up."""

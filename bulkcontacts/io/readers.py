@@ -81,6 +81,7 @@ class Batch:
         self.first = first
         self._arrow = arrow
         self._rows = rows
+        self._made: dict[int, dict[str, Any]] = {}  # rows made one by one (``rows_at``, ``row``), by position
         self.height = arrow.num_rows if arrow is not None else len(rows or [])
 
     @property
@@ -103,7 +104,18 @@ class Batch:
         if self._rows is not None or self._arrow is None:
             rows = self.rows()
             return [rows[position] for position in positions]
-        return self._arrow.take(pa.array(positions, type=pa.int64())).to_pylist()  # type: ignore[no-any-return]
+        made: list[dict[str, Any]] = self._arrow.take(pa.array(positions, type=pa.int64())).to_pylist()
+        self._made.update(zip(positions, made, strict=True))
+        return made
+
+    def row(self, number: int) -> dict[str, Any]:
+        """The file's row ``number`` (one of this batch's) as a dict: most rows sent are never needed as one."""
+        position = number - self.first
+        if self._rows is not None:
+            return self._rows[position]
+        if position not in self._made:
+            self.rows_at([position])
+        return self._made[position]
 
     @staticmethod
     def joined(batches: list[Batch]) -> Batch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from bulkcontacts.engine.pool import WorkerPool
 from bulkcontacts.engine.retry import PoolStats
 from bulkcontacts.errors import UsageError
 from bulkcontacts.io.index import FileIndex
-from bulkcontacts.io.readers import FileReader
+from bulkcontacts.io.readers import Batch, FileReader
 from bulkcontacts.jobs.budget import Budget, credential_key
 from bulkcontacts.jobs.driving import prefetched, snapshot_with_pool
 from bulkcontacts.jobs.recording import Counts
@@ -42,12 +42,17 @@ if TYPE_CHECKING:
     import aiohttp
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond a row
 class RowWork:
     unit: int  # what the checkpoint counts: the row, or its place in a retry's list
     row: int
     payload: dict[str, Any]
-    source: dict[str, Any]
+    batch: Batch  # the row's batch of the file: its source row, made when asked for
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """The row as the file has it (for ``rejected.csv``)."""
+        return self.batch.row(self.row)
 
 
 @dataclass(frozen=True)
@@ -280,19 +285,24 @@ async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
     ledger, resumed = run.ledger, run.resumed
     # Rows read only for the duplicate check (a shard's predecessors, a retry's others) are not this run's.
     run.mapper.ambiguous.owned = lambda row: run.selection.unit(row) is not None
+    selection = run.selection
+    every_row = selection.rows is None and selection.span is None  # unit = row: nothing to ask per row
     async for batch in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
-        for row, source, mapped in batch:
-            if run.selection.past(row):
+        for row, rows, mapped in batch:
+            if every_row:
+                unit: int | None = row
+            elif selection.past(row):
                 return
-            unit = run.selection.unit(row)
+            else:
+                unit = selection.unit(row)
             if unit is None or resumed.is_done(unit):
                 continue
             if isinstance(mapped, Rejection):
-                ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, source)
+                ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, rows.row(row))
                 continue
             if not ledger.lease_covers(unit):
                 await ledger.ensure_lease(unit)
-            yield Work(RowWork(unit, row, mapped, source), maybe_applied=unit < resumed.sent_upto)
+            yield Work(RowWork(unit, row, mapped, rows), maybe_applied=unit < resumed.sent_upto)
 
 
 def _repeat_check(run: ImportRun) -> RepeatCheck | None:
@@ -332,9 +342,10 @@ class RowStage:
     def works(self) -> AsyncIterator[Work[RowWork]]:
         return _rows_to_send(self.run)
 
-    async def attempt(self, work: Work[RowWork]) -> Attempt:
+    def attempt(self, work: Work[RowWork]) -> Awaitable[Attempt]:
+        """The writer's attempt itself, not awaited here: a level of awaits less at every resumption."""
         assert self._writer is not None, "connected before the pool runs"
-        return await self._writer.send(work.item.payload, work.maybe_applied)
+        return self._writer.send(work.item.payload, work.maybe_applied)
 
     def report(self, item: RowWork, outcome: Outcome) -> None:
         assert self._outcomes is not None, "connected before the pool runs"

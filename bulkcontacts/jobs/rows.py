@@ -27,26 +27,39 @@ from bulkcontacts.io.readers import Batch, FileReader
 
 Mapped = dict[str, Any] | Rejection
 TALLY_ROWS = 50_000  # rows counted per column-wise pass (a pass has a fixed cost of a few milliseconds)
-MappedRow = tuple[int, dict[str, Any], Mapped]  # (row, source row, payload or why not)
+MappedRow = tuple[int, Batch, Mapped]  # (row, its batch: ``batch.row(row)`` is the source row, payload or why not)
 
 
 def mapped_batches(
     reader: FileReader, mapper: ContactMapper, duplicates: RepeatCheck | None, start: int
 ) -> Iterator[list[MappedRow]]:
-    """(row, source row, payload or Rejection) per row, from row ``start`` on."""
+    """(row, its batch, payload or Rejection) per row, from row ``start`` on. A row's source dict is made
+    only where the per-row mapper maps it or it is asked for (``batch.row``): rows built column-wise and sent
+    are never made into one."""
     fast, built = FastPath(mapper), ColumnPayloads(mapper)
     for batch in reader.frames(start):
         frame = batch.frame
         phones = _phones(fast, batch, frame)
         payloads = built.build(frame, phones) if frame is not None else [None] * batch.height
-        sources, numbers = batch.rows(), range(batch.first, batch.first + batch.height)
+        _make_rows(batch, [position for position, payload in enumerate(payloads) if payload is None])
+        numbers = range(batch.first, batch.first + batch.height)
         outcomes = [
-            mapper.map(source, phone, row) if payload is None else payload
-            for source, phone, payload, row in zip(sources, phones.to_list(), payloads, numbers, strict=True)
+            mapper.map(batch.row(row), phone, row) if payload is None else payload
+            for phone, payload, row in zip(phones.to_list(), payloads, numbers, strict=True)
         ]
         if duplicates is not None:
             outcomes = duplicates.check_all(outcomes, numbers)
-        yield list(zip(numbers, sources, outcomes, strict=True))
+            repeats = [at for at, outcome in enumerate(outcomes) if isinstance(outcome, Rejection)]
+            _make_rows(batch, [at for at in repeats if payloads[at] is not None])  # for rejected.csv
+        yield [(row, batch, outcome) for row, outcome in zip(numbers, outcomes, strict=True)]
+
+
+def _make_rows(batch: Batch, positions: list[int]) -> None:
+    """Make the dicts of these rows of the batch in one go (all of them, where they are most)."""
+    if len(positions) * 2 > batch.height:
+        batch.rows()
+    elif positions:
+        batch.rows_at(positions)
 
 
 @dataclass

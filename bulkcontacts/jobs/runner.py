@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -65,7 +65,7 @@ class Stage(Protocol[Item]):
 
     def works(self) -> AsyncIterator[Work[Item]]: ...
 
-    async def attempt(self, work: Work[Item]) -> Attempt: ...
+    def attempt(self, work: Work[Item]) -> Awaitable[Attempt]: ...
 
     def report(self, item: Item, outcome: Outcome) -> None: ...
 

@@ -104,10 +104,14 @@ def json_bytes(value: Any) -> bytes:
 
 
 async def read_json(response: aiohttp.ClientResponse) -> tuple[Any, bool]:
-    """The body as JSON and True, or the first 200 characters of text and False. Parsed by orjson, except
-    where it would read otherwise than json: a body with 19 digits in a row (orjson reads an integer past 64
-    bits as a float, losing digits) or one it refuses (``NaN``) is parsed by json, as before."""
-    raw = await response.read()
+    """The body as JSON and True, or the first 200 characters of text and False (``parse_json``)."""
+    return parse_json(await response.read())
+
+
+def parse_json(raw: bytes) -> tuple[Any, bool]:
+    """A body as JSON and True, or its first 200 characters of text and False. Parsed by orjson, except where
+    it would read otherwise than json: a body with 19 digits in a row (orjson reads an integer past 64 bits as
+    a float, losing digits) or one it refuses (``NaN``) is parsed by json, as before."""
     if not LONG_DIGITS.search(raw):
         try:
             return orjson.loads(raw), True

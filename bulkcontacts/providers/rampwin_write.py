@@ -14,7 +14,7 @@ from bulkcontacts.engine.attempts import Attempt, Refused, Retry, Succeeded
 from bulkcontacts.providers.http import (
     classify_failure,
     json_bytes,
-    read_json,
+    parse_json,
     transport_failure,
     window_full,
 )
@@ -73,11 +73,12 @@ class RampwinWriter:
         try:
             sent = json_bytes(body)  # the headers say JSON
             async with self.session.post(self.url, data=sent, headers=self.headers) as response:
-                answer, is_json = await read_json(response)
+                raw = await response.read()
                 status = response.status
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as error:
             return transport_failure(error)
+        answer, is_json = parse_json(raw)
         if 200 <= status < 300:
             if not is_json:
                 return Retry(f"HTTP {status} with a body that is not JSON: {answer!r}", status)
