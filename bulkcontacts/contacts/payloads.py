@@ -46,7 +46,10 @@ class ColumnPayloads:
         self.typed = typed
         # Two columns onto one attribute, or tags split on nothing: left to the mapper (its order decides).
         self.usable = max(Counter(names).values(), default=1) == 1 and bool(mapping.tags.separator)
-        self.text = [(field, columns) for field, columns in mapper.core_columns.items() if field != "phone_number"]
+        # A field named with no column (``full_name = []``) is never filled.
+        self.text = [
+            (field, columns) for field, columns in mapper.core_columns.items() if field != "phone_number" and columns
+        ]
         typed_names = {name for _, name, _ in typed}
         self.text_attributes = [(column, name) for column, name, _ in mapper.attributes if name not in typed_names]
 

@@ -31,14 +31,17 @@ COLUMNS = ["first", "last", "full", "alias", "mail", "city", "plan", "seats", "t
     separator=st.sampled_from([";", ",", " ", "|"]),
     skipped=st.sampled_from([[], ["*"], ["a", "é"]]),
     missing_name=st.sampled_from(["reject", "phone"]),
+    full_name=st.sampled_from([["full", "alias"], ["alias"], []]),
     integration=st.sampled_from(["chan", None]),
     typed=st.booleans(),
 )
-def test_a_payload_built_column_wise_is_the_mappers(cells, separator, skipped, missing_name, integration, typed):
+def test_a_payload_built_column_wise_is_the_mappers(  # noqa: PLR0913
+    cells, separator, skipped, missing_name, full_name, integration, typed
+):
     frame = _frame(cells, COLUMNS, PHONES)
     mapping = MappingSpec(
         default_country="IN",
-        full_name=["full", "alias"],
+        full_name=full_name,  # [] : a field named with no column
         first_name="first",
         last_name="last",
         email="mail",
