@@ -110,58 +110,62 @@ class WorkerPool(Generic[Item]):
                     await asyncio.sleep(0.01)
 
     async def _worker(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
+        """Take items until the end mark and attempt each until it is settled. The attempts are awaited here,
+        one level above the handler: every level of awaits is paid again at each resumption of a request."""
         while True:
             work = queue.get_nowait() if queue.qsize() else await queue.get()
             self._made_room(queue)
             if work is None:
                 return
-            if self.stopping:
-                continue
+            outcome: Outcome | None = None
             try:
-                outcome = await self._finish(work)
+                while outcome is None and not self.stopping:
+                    # A closed breaker and a due turn: no wait (most turns of a run sending below its rate).
+                    waits = self.policy.breaker.is_open or not self.pacer.take_turn()
+                    if (waits and not await self._wait_turn()) or self.stopping:
+                        break
+                    began = self._begin(work)
+                    try:
+                        result = await self.attempt(work)
+                    finally:
+                        self._end(began)
+                    if isinstance(result, Fatal):
+                        self.stop(result.reason, fatal=True)
+                        break
+                    if isinstance(result, Succeeded | Refused):
+                        outcome = self._settled(result)
+                    else:
+                        outcome = await self._carry_out(self.policy.decide(work, result))
             except Exception as error:  # a handler that raised (its run's state cannot be written): no more work
                 self.stop(str(error) or type(error).__name__)
                 raise
             if outcome is not None:
                 self.report(work.item, outcome)
 
-    async def _finish(self, work: Work[Item]) -> Outcome | None:
-        """Attempt ``work`` until it succeeds, is refused, or the pool gives up on it (None)."""
-        breaker, pacer = self.policy.breaker, self.pacer
-        while not self.stopping:
-            if breaker.is_open and not await breaker.admit():  # closed: it admits at once
-                self.stop(
-                    f"the server kept failing for {self.settings.retry.give_up_after:.0f} s "
-                    f"(last: {self.stats.last_error or 'none'})"
-                )
-                return None
-            try:
-                if not pacer.take_turn():
-                    await pacer.wait_turn()
-            except PacerUnavailable as error:
-                self.stop(str(error))
-                return None
-            if self.stopping:
-                return None
-            began = self._begin(work)
-            try:
-                result = await self.attempt(work)
-            finally:
-                self._end(began)
-            if isinstance(result, Succeeded | Refused):
-                self.policy.succeeded()
-                if isinstance(result, Succeeded) and result.near_limit:
-                    self.pacer.near_limit()
-                else:
-                    self.pacer.succeeded()
-                return result
-            if isinstance(result, Fatal):
-                self.stop(result.reason, fatal=True)
-                return None
-            outcome = await self._carry_out(self.policy.decide(work, result))
-            if outcome is not None:
-                return outcome
-        return None
+    async def _wait_turn(self) -> bool:
+        """Wait until the breaker admits this worker and the pacer gives it a turn; False when either gave up
+        (the pool is stopped, saying why)."""
+        if not await self.policy.breaker.admit():
+            self.stop(
+                f"the server kept failing for {self.settings.retry.give_up_after:.0f} s "
+                f"(last: {self.stats.last_error or 'none'})"
+            )
+            return False
+        try:
+            await self.pacer.wait_turn()
+        except PacerUnavailable as error:
+            self.stop(str(error))
+            return False
+        return True
+
+    def _settled(self, result: Succeeded | Refused) -> Outcome:
+        """A definite answer: the server is up, and the pacer hears whether its window is nearly full."""
+        self.policy.succeeded()
+        if isinstance(result, Succeeded) and result.near_limit:
+            self.pacer.near_limit()
+        else:
+            self.pacer.succeeded()
+        return result
 
     def _begin(self, work: Work[Item]) -> float:
         """An attempt starts: counted; its start time. (Not a coroutine of its own: each level of awaits
