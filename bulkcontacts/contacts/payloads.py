@@ -68,7 +68,9 @@ class ColumnPayloads:
         )
         keys = table.columns
         made: list[dict[str, Any] | None] = [
-            {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+            dict(zip(keys, values, strict=True))
+            if None not in values
+            else {key: value for key, value in zip(keys, values, strict=True) if value is not None}
             for values in table.rows()
         ]
         if integration is None:  # a sink that is not a Rampwin channel: the key is there, empty

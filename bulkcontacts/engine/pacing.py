@@ -92,10 +92,10 @@ class Pacer:
         now = time.monotonic()
         if self._next_slot > now or self._paused_until > now or self.late_after is not None:
             return False
-        if not self._window_has_room():
+        if not self._window_has_room(now):
             return False
         self.release()
-        self._take_slot()
+        self._take_slot(now)
         self._grant()
         return True
 
@@ -108,11 +108,12 @@ class Pacer:
         """When the next turn may start: this process's own schedule (a shared pacer asks its store)."""
         return self._take_slot()
 
-    def _take_slot(self) -> float:
-        """The next slot of this process's schedule. After a second or more without a slot (the start of a
-        run, a pause), the schedule ramps: half the rate for ``RAMP_SECONDS``, so the requests that bunch up
-        while connections open and code warms up never fill a strict window at the start."""
-        slot = max(self._next_slot, time.monotonic(), self._paused_until)
+    def _take_slot(self, now: float | None = None) -> float:
+        """The next slot of this process's schedule (``now``: the caller's clock reading). After a second or
+        more without a slot (the start of a run, a pause), the schedule ramps: half the rate for
+        ``RAMP_SECONDS``, so the requests that bunch up while connections open and code warms up never fill
+        a strict window at the start."""
+        slot = max(self._next_slot, time.monotonic() if now is None else now, self._paused_until)
         if slot - self._next_slot >= RAMP_AFTER_IDLE:
             self._ramp_until = slot + RAMP_SECONDS
         self._next_slot = slot + (RAMP_SLOWDOWN if slot < self._ramp_until else 1.0) / self.current
@@ -132,10 +133,10 @@ class Pacer:
             self._unwritten.discard(turn)
             _turn.set(None)
 
-    def _window_has_room(self) -> bool:
+    def _window_has_room(self, now: float | None = None) -> bool:
         """Writes of the last second plus turns not written yet never exceed the rate: however late wake-ups
         and writes bunch, no second of writes holds more."""
-        now = time.monotonic()
+        now = time.monotonic() if now is None else now
         writes = self._recent_writes
         while writes and writes[0] <= now - 1.0:
             writes.popleft()

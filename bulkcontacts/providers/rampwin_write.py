@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 from yarl import URL
 
 from bulkcontacts.config.sinks import RampwinSink
@@ -53,11 +54,14 @@ class RampwinWriter:
         self.url = URL(base + (UPSERT_PATH if self.upsert else CREATE_PATH)).extend_query(
             {"channel_id" if self.upsert else "integration_id": sink.integration_id}
         )
-        self.headers = {
-            "x-api-key": sink.api_key.get_secret_value(),
-            "accept": "application/json, text/plain, */*",
-            "content-type": "application/json;charset=UTF-8",
-        }
+        # A CIMultiDict, as aiohttp would make of a dict at every request.
+        self.headers = CIMultiDict(
+            {
+                "x-api-key": sink.api_key.get_secret_value(),
+                "accept": "application/json, text/plain, */*",
+                "content-type": "application/json;charset=UTF-8",
+            }
+        )
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
