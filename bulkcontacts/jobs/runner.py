@@ -9,9 +9,10 @@ on the shared budget), the connection pool, signals, periodic commits, the timel
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -76,6 +77,23 @@ class Stage(Protocol[Item]):
     async def settled(self) -> None: ...
 
 
+YOUNG_COLLECTION_EVERY = 50_000  # allocations between the collector's youngest passes while sending (700)
+
+
+@contextlib.contextmanager
+def _young_objects_collected_less() -> Iterator[None]:
+    """While a stage sends, the collector's youngest generation is collected every 50,000 allocations, not
+    700: a batch of payloads and the ledger's pending rows live about a second, and the default traversed
+    them in some 1,000 collections a 100,000-row import (0.33 s of its send phase; 0.05 s so). Objects are
+    still freed by their counts as before; only cycles wait longer. The caller's thresholds come back after."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, thresholds[1], thresholds[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 @dataclass(frozen=True)
 class Ended:
     """How a stage's run ended: its pool (``stop_reason``, ``fatal``, ``stats``) and its seconds of work."""
@@ -113,7 +131,8 @@ async def run_stage(  # noqa: PLR0913 (the stage and where it runs)
         recorder = Recorder(state.timeline, pool, stage.counts)
         recorder.start(phase=stage.phase, unit=stage.unit, total=stage.total, window=run.rate_window, share=stage.share)
         upkeep = Upkeep(run.checkpoint_every, stage.ledger.commit, tick, recorder, stop_when)
-        await drive(pool, stage.works(), display, upkeep)
+        with _young_objects_collected_less():
+            await drive(pool, stage.works(), display, upkeep)
         await stage.settled()
         seconds = round(time.monotonic() - began, 3)
         remember_ceiling(run, progress, pacer)
