@@ -125,6 +125,7 @@ class Pacer:
         if turn is not None and turn in self._unwritten:
             self._unwritten.discard(turn)
             self._recent_writes.append(time.monotonic())
+            _turn.set(None)  # used: ``release`` has nothing left to do
 
     def release(self) -> None:
         """The current task's turn ended without a write (or was written): nothing of it stays pending."""

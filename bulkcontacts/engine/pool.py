@@ -44,6 +44,7 @@ class WorkerPool(Generic[Item]):
         self.stats = PoolStats()
         self.policy = FailurePolicy(settings.retry, self.stats)
         self.stop_reason: str | None = None  # set when the pool stopped before finishing its items
+        self.stopping = False  # True from ``stop`` on (read several times an item: a plain attribute)
         self.fatal = False
         self._stopping = asyncio.Event()
         self.in_flight = 0  # attempts under way
@@ -57,13 +58,10 @@ class WorkerPool(Generic[Item]):
         if self.stop_reason is None:
             self.stop_reason = reason
             self.fatal = fatal
+        self.stopping = True
         self._stopping.set()
         if self._room_made is not None and not self._room_made.done():
             self._room_made.set_result(None)  # a feeder waiting for room takes no more
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping.is_set()
 
     async def wait_stopped(self) -> None:
         await self._stopping.wait()

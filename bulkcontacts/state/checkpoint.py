@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -80,12 +81,16 @@ class Progress:
             self.low_water = self.sent_upto = first
 
     def mark_done(self, unit: int) -> None:
-        if unit < self.low_water:
-            return
-        self.done_above.add(unit)
-        while self.low_water in self.done_above:
-            self.done_above.remove(self.low_water)
-            self.low_water += 1
+        self.mark_all_done((unit,))
+
+    def mark_all_done(self, units: Iterable[int]) -> None:
+        """Mark these units done (a commit's at once), the low-water mark moved past every run of them."""
+        low, done = self.low_water, self.done_above
+        done.update(unit for unit in units if unit >= low)
+        while low in done:
+            done.remove(low)
+            low += 1
+        self.low_water = low
 
     @property
     def done_count(self) -> int:

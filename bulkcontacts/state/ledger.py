@@ -205,11 +205,12 @@ class ImportLedger:
         progress = self.progress
         progress.offsets = {"created.csv": self.created.sync(), "rejected.csv": self.rejected.sync()}
         examples = progress.extra.setdefault("examples", {})
-        for unit, file, key, line in pending:
-            progress.mark_done(unit)
-            progress.counts[file] = progress.counts.get(file, 0) + 1
-            if key != file:
-                progress.counts[key] = progress.counts.get(key, 0) + 1
+        progress.mark_all_done(unit for unit, _, _, _ in pending)
+        counted = Counter(file for _, file, _, _ in pending)
+        counted.update(key for _, file, key, _ in pending if key != file)
+        for key, count in counted.items():
+            progress.counts[key] = progress.counts.get(key, 0) + count
+        for _, file, key, line in pending:
             if file == "rejected" and key not in examples and len(examples) < MAX_EXAMPLES:
                 examples[key] = self._example(line)
         if lease is not None:

@@ -1,5 +1,8 @@
 import stat
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bulkcontacts.state.checkpoint import Progress, StateDir
 
 
@@ -12,6 +15,26 @@ def test_low_water_advances_over_out_of_order_completions():
     assert progress.low_water == 4 and progress.done_above == {5}
     assert progress.is_done(3) and not progress.is_done(4) and progress.is_done(5)
     assert progress.done_count == 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(commits=st.lists(st.lists(st.integers(0, 40), max_size=12), max_size=8))
+def test_a_commits_units_marked_at_once_leave_what_marking_each_leaves(commits):
+    """A commit marks its units in one go: the low-water mark and the units above it are as if each unit
+    had been marked on its own (repeats, units under the mark, gaps)."""
+    together = Progress(kind="import", source_fingerprint="s", shape_fingerprint="m")
+    one_by_one = Progress(kind="import", source_fingerprint="s", shape_fingerprint="m")
+    done: set[int] = set()
+    for units in commits:
+        together.mark_all_done(iter(units))
+        done.update(units)
+        low = 0
+        while low in done:
+            low += 1
+        assert together.low_water == low and together.done_above == {unit for unit in done if unit > low}
+    for unit in (unit for units in commits for unit in units):
+        one_by_one.mark_done(unit)
+    assert (one_by_one.low_water, one_by_one.done_above) == (together.low_water, together.done_above)
 
 
 def test_state_is_private_and_round_trips(tmp_path):
