@@ -60,7 +60,18 @@ class ColumnPayloads:
         if not self.usable or phones.null_count() == frame.height:
             return [None] * frame.height
         known = phones.is_not_null()
-        accepted, phones = frame.filter(known), phones.filter(known)
+        accepted = frame.filter(known)
+        made = self._made(accepted, phones.filter(known))
+        self._leave_to_mapper(accepted, made)
+        if len(made) == frame.height:
+            return made
+        payloads: list[dict[str, Any] | None] = [None] * frame.height
+        for position, payload in zip(np.flatnonzero(known.to_numpy()).tolist(), made, strict=True):
+            payloads[position] = payload
+        return payloads
+
+    def _made(self, accepted: pl.DataFrame, phones: pl.Series) -> list[dict[str, Any] | None]:
+        """The accepted rows' payloads, in order; None for a row with a tag holding ``TAG_JOINER``."""
         integration = self.mapper.integration_id
         table = accepted.select(
             pl.lit(phones).alias("phone_number"),
@@ -68,7 +79,7 @@ class ColumnPayloads:
             *([] if integration is None else [pl.lit(integration, pl.String).alias("integration_id")]),
         )
         tagged = "tags" in table.columns
-        if tagged:  # a list column is slow to make Python lists of: joined here, split below (a third the cost)
+        if tagged:  # Python lists of a list column are slow to make: joined here, split below
             joiner_in_tags = table["tags"].list.eval(pl.element().str.contains(TAG_JOINER, literal=True)).list.any()
             table = table.with_columns(pl.col("tags").list.join(TAG_JOINER))
         keys = table.columns
@@ -86,14 +97,8 @@ class ColumnPayloads:
         made = cast(list[dict[str, Any] | None], built)
         if tagged:
             for index in np.flatnonzero(joiner_in_tags.fill_null(False).to_numpy()).tolist():
-                made[index] = None  # a tag holding the joiner itself: the mapper's
-        self._leave_to_mapper(accepted, made)
-        if len(made) == frame.height:
-            return made
-        payloads: list[dict[str, Any] | None] = [None] * frame.height
-        for position, row_payload in zip(np.flatnonzero(known.to_numpy()).tolist(), made, strict=True):
-            payloads[position] = row_payload
-        return payloads
+                made[index] = None
+        return made
 
     def _leave_to_mapper(self, accepted: pl.DataFrame, made: list[dict[str, Any] | None]) -> None:
         """Typed attributes converted into the payloads; None for the rows the mapper must map: a tag cell
