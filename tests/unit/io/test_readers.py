@@ -122,3 +122,20 @@ def test_reading_undoes_exactly_what_the_guard_added(value):
     read_back = re.sub(NEUTRALISED, r"\1", neutralize(value), count=1)
     # Exact, except a value that itself began with "'" before a formula: it reads as a spreadsheet shows it.
     assert read_back == (value[1:] if re.match(NEUTRALISED, value) else value)
+
+
+def test_a_batch_makes_the_row_asked_for_as_its_whole_list_would():
+    """``Batch.row``: one row sliced out, rows made in a batch's ``rows_at``, then (many asked) every row:
+    always the dict ``rows()`` gives."""
+    import pyarrow as pa
+
+    from bulkcontacts.io.readers import ROWS_ASKED_ONE_BY_ONE, Batch
+
+    arrow = pa.RecordBatch.from_pydict({"phone": [f"+91 98{n:08d}" for n in range(300)], "name": ["Ana", None] * 150})
+    expected = Batch(1000, arrow).rows()
+    batch = Batch(1000, arrow)
+    batch.rows_at([5, 7])
+    asked = [7, 5, 299, 0, *range(10, 10 + ROWS_ASKED_ONE_BY_ONE + 5)]
+    for number in asked:
+        assert batch.row(1000 + number) == expected[number]
+    assert batch._rows is not None  # many rows asked one by one: the whole batch was made
