@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -80,18 +81,38 @@ class Stage(Protocol[Item]):
 YOUNG_COLLECTION_EVERY = 50_000  # allocations between the collector's youngest passes while sending (700)
 
 
+class _SendingStages:
+    """How many stages send in this process (shards run as threads of one Dask worker), and the thresholds
+    the first of them found: the last to finish gives them back."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.thresholds = gc.get_threshold()
+
+
+_SENDING = _SendingStages()
+
+
 @contextlib.contextmanager
 def _young_objects_collected_less() -> Iterator[None]:
     """While a stage sends, the collector's youngest generation is collected every 50,000 allocations, not
     700: a batch of payloads and the ledger's pending rows live about a second, and the default traversed
     them in some 1,000 collections a 100,000-row import (0.33 s of its send phase; 0.05 s so). Objects are
-    still freed by their counts as before; only cycles wait longer. The caller's thresholds come back after."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, thresholds[1], thresholds[2])
+    still freed by their counts as before; only cycles wait longer. The setting is the process's: the first
+    stage to send sets it, the last to finish gives the caller's thresholds back (shards in threads overlap)."""
+    with _SENDING.lock:
+        if _SENDING.count == 0:
+            _SENDING.thresholds = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION_EVERY, *_SENDING.thresholds[1:])
+        _SENDING.count += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        with _SENDING.lock:
+            _SENDING.count -= 1
+            if _SENDING.count == 0:
+                gc.set_threshold(*_SENDING.thresholds)
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,16 @@ def test_the_youngest_generation_is_collected_less_while_sending_and_the_callers
     with pytest.raises(RuntimeError), _young_objects_collected_less():
         raise RuntimeError("a stage that failed")
     assert gc.get_threshold() == before
+
+
+def test_stages_sending_at_once_give_the_callers_thresholds_back_when_the_last_one_ends():
+    """Shards run as threads of one process: one ending while another sends keeps the setting; the last one
+    to end restores what the first one found (not the setting itself)."""
+    before = gc.get_threshold()
+    first, second = _young_objects_collected_less(), _young_objects_collected_less()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == YOUNG_COLLECTION_EVERY  # the second still sends
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
