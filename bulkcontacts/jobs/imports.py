@@ -152,7 +152,6 @@ async def run_import(  # noqa: PLR0913
     reader = await asyncio.to_thread(FileReader, spec.source, index, until)  # opens and sniffs the file
     run = await _open(spec, reader, StateDir(state_path), restart, retry_rejected, started, span)
     run.budget, run.stop_when = budget, stop_when
-    run.repeats = span.repeats if span else None
     if run.resumed.finished:
         message = (
             "no rejected rows to retry"
@@ -202,7 +201,8 @@ async def _open(  # noqa: PLR0913
     if not resumed.finished:
         progress.total = resumed.total = total
     ledger = ImportLedger(state, progress, columns, _lease_step(spec.run), spec.run.neutralize_formulas)
-    return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started)
+    repeats = span.repeats if span else None
+    return ImportRun(spec, reader, mapper, ledger, resumed, selection, state, started, repeats=repeats)
 
 
 def _begin_retry(state: StateDir, progress: Progress, total: int) -> None:

@@ -12,6 +12,7 @@ from yarl import URL
 
 from bulkcontacts.config.sinks import RampwinSink
 from bulkcontacts.engine.attempts import Attempt, Refused, Retry, Succeeded
+from bulkcontacts.providers.auth import JSON_HEADERS
 from bulkcontacts.providers.http import (
     classify_failure,
     json_bytes,
@@ -55,13 +56,7 @@ class RampwinWriter:
             {"channel_id" if self.upsert else "integration_id": sink.integration_id}
         )
         # A CIMultiDict, as aiohttp would make of a dict at every request.
-        self.headers = CIMultiDict(
-            {
-                "x-api-key": sink.api_key.get_secret_value(),
-                "accept": "application/json, text/plain, */*",
-                "content-type": "application/json;charset=UTF-8",
-            }
-        )
+        self.headers = CIMultiDict({"x-api-key": sink.api_key.get_secret_value(), **JSON_HEADERS})
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""
