@@ -8,7 +8,7 @@ inserts a whole column at once with numpy, in file order, over the same memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -105,8 +105,8 @@ class DuplicatePhones:
     def __init__(self, expected_rows: int = 0) -> None:
         self._seen = PhoneSet(slots_for(expected_rows))  # sized once: no growing, which would double it
 
-    def check(self, payload: dict[str, Any] | Rejection, row: int = 0) -> dict[str, Any] | Rejection:  # noqa: ARG002
-        """The payload, or why not: its phone came earlier (``row`` is not needed: the phones are remembered)."""
+    def check(self, payload: dict[str, Any] | Rejection) -> dict[str, Any] | Rejection:
+        """The payload, or why not: its phone came earlier."""
         if isinstance(payload, Rejection):
             return payload
         phone = payload["phone_number"]
@@ -118,14 +118,16 @@ class DuplicatePhones:
         """``check`` for a column of accepted phones in file order: True where a phone is not a repeat."""
         return self._seen.add_many(phones)
 
-    def check_all(self, outcomes: list[Outcome], rows: Sequence[int]) -> list[Outcome]:  # noqa: ARG002
-        """``check`` for consecutive rows' outcomes, in file order, at once."""
+    def reject_repeats(self, outcomes: list[Outcome], first_row: int) -> list[int]:  # noqa: ARG002
+        """``check`` for consecutive rows' outcomes in file order, at once: each payload whose phone came earlier
+        is replaced by its Rejection, in place; their positions. (``first_row`` is not needed: the phones are
+        remembered.)"""
         at = [place for place, outcome in enumerate(outcomes) if not isinstance(outcome, Rejection)]
         phones = np.fromiter((outcomes[place]["phone_number"] for place in at), np.uint64, len(at))  # type: ignore[index]
-        checked = list(outcomes)
-        for repeat in np.flatnonzero(~self.first_seen(phones)).tolist():
-            checked[at[repeat]] = repeated(outcomes[at[repeat]]["phone_number"])  # type: ignore[index]
-        return checked
+        repeats = [at[repeat] for repeat in np.flatnonzero(~self.first_seen(phones)).tolist()]
+        for place in repeats:
+            outcomes[place] = repeated(outcomes[place]["phone_number"])  # type: ignore[index]
+        return repeats
 
 
 class KnownRepeats:
@@ -135,13 +137,17 @@ class KnownRepeats:
     def __init__(self, rows: Iterable[int]) -> None:
         self._rows = frozenset(rows)
 
-    def check(self, payload: dict[str, Any] | Rejection, row: int) -> dict[str, Any] | Rejection:
-        if isinstance(payload, Rejection) or row not in self._rows:
-            return payload
-        return repeated(payload["phone_number"])
-
-    def check_all(self, outcomes: list[Outcome], rows: Sequence[int]) -> list[Outcome]:
-        return [self.check(outcome, row) for outcome, row in zip(outcomes, rows, strict=True)]
+    def reject_repeats(self, outcomes: list[Outcome], first_row: int) -> list[int]:
+        """``DuplicatePhones.reject_repeats`` for these rows (the first is row ``first_row``), from the rows the
+        driver found."""
+        repeats = [
+            place
+            for place, outcome in enumerate(outcomes)
+            if first_row + place in self._rows and not isinstance(outcome, Rejection)
+        ]
+        for place in repeats:
+            outcomes[place] = repeated(outcomes[place]["phone_number"])  # type: ignore[index]
+        return repeats
 
 
 RepeatCheck = DuplicatePhones | KnownRepeats

@@ -94,7 +94,8 @@ class Pacer:
             return False
         if not self._window_has_room(now):
             return False
-        self.release()
+        if _turn.get() is not None:  # a turn this task held and never used
+            self.release()
         self._take_slot(now)
         self._grant()
         return True

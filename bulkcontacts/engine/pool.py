@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic
 
@@ -25,6 +26,9 @@ from bulkcontacts.engine.retry import Again, FailurePolicy, GiveUp, Interrupt, P
 class PoolSettings:
     concurrency: int = 8
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+SETTLED = (Succeeded, Refused)
 
 
 class WorkerPool(Generic[Item]):
@@ -50,8 +54,10 @@ class WorkerPool(Generic[Item]):
         self.in_flight = 0  # attempts under way
         self.most_in_flight = 0  # the most at once since a reader last reset it (to ``in_flight``)
         self.latencies: list[float] | None = None  # when a list: each attempt's seconds are appended to it
-        self._room_made: asyncio.Future[None] | None = None  # the feeder waits for the queue to empty so far
-        self._room_at = 0
+        self._waiting: deque[Work[Item]] = deque()  # works handed over by the feeder, not yet taken
+        self._fed = False  # the feeder handed over its last work
+        self._idle: list[asyncio.Future[None]] = []  # workers waiting for works
+        self._room_made: asyncio.Future[None] | None = None  # the feeder waiting for the workers to catch up
 
     def stop(self, reason: str, *, fatal: bool = False) -> None:
         """Take no new work; attempts under way finish, waiting retries are abandoned (left for resume)."""
@@ -60,29 +66,33 @@ class WorkerPool(Generic[Item]):
             self.fatal = fatal
         self.stopping = True
         self._stopping.set()
-        if self._room_made is not None and not self._room_made.done():
-            self._room_made.set_result(None)  # a feeder waiting for room takes no more
+        self._wake(self._room_made)  # a feeder waiting for room takes no more
+        self._wake_idle()  # idle workers end
 
     async def wait_stopped(self) -> None:
         await self._stopping.wait()
 
-    async def run(self, works: AsyncIterator[Work[Item]]) -> None:
-        queue: asyncio.Queue[Work[Item] | None] = asyncio.Queue(maxsize=self.settings.concurrency * 2)
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.settings.concurrency)]
+    async def run(self, chunks: AsyncIterator[Sequence[Work[Item]]]) -> None:
+        """Attempt the works of every chunk, in order, ``concurrency`` at a time. The next chunk is taken once
+        fewer works than workers wait: the source is read ahead of the workers by at most a chunk and
+        ``concurrency`` works (the workers take items from a deque: no queue's bookkeeping per item)."""
+        waiting, low = self._waiting, self.settings.concurrency
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.settings.concurrency)]
         try:
-            async for work in works:
-                if self.stopping or (queue.full() and not await self._room(queue)):
+            async for chunk in chunks:
+                if self.stopping:
                     break
-                queue.put_nowait(work)
+                waiting.extend(chunk)
+                self._wake_idle()
+                if len(waiting) >= low and not await self._room():
+                    break
         finally:
-            for _ in workers:
-                await self._put_end(queue)
+            self._fed = True
+            self._wake_idle()
             await asyncio.gather(*workers)
 
-    async def _room(self, queue: asyncio.Queue[Work[Item] | None]) -> bool:
-        """Backpressure: wait until the workers have taken half the queue (one wait per half a queue, not one
-        per item), or a stop (False)."""
-        self._room_at = queue.maxsize // 2
+    async def _room(self) -> bool:
+        """Backpressure: wait until fewer works than workers wait, or a stop (False)."""
         self._room_made = asyncio.get_running_loop().create_future()
         try:
             await self._room_made
@@ -90,36 +100,42 @@ class WorkerPool(Generic[Item]):
             self._room_made = None
         return not self.stopping
 
-    def _made_room(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
-        """A worker took an item: wake the feeder when it waits and the queue is down to its mark."""
-        made = self._room_made
-        if made is not None and queue.qsize() <= self._room_at and not made.done():
-            made.set_result(None)
+    @staticmethod
+    def _wake(future: asyncio.Future[None] | None) -> None:
+        if future is not None and not future.done():
+            future.set_result(None)
 
-    async def _put_end(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
-        while True:
-            try:
-                queue.put_nowait(None)
-                return
-            except asyncio.QueueFull:
-                if self.stopping:  # workers no longer take items: drop the waiting ones
-                    queue.get_nowait()
-                else:
-                    await asyncio.sleep(0.01)
+    def _wake_idle(self) -> None:
+        idle, self._idle = self._idle, []
+        for future in idle:
+            self._wake(future)
 
-    async def _worker(self, queue: asyncio.Queue[Work[Item] | None]) -> None:
-        """Take items until the end mark and attempt each until it is settled. The attempts are awaited here,
+    async def _next(self) -> Work[Item] | None:
+        """The next work, waiting for the feeder when none waits; None once there will be none (fed, stopped)."""
+        waiting = self._waiting
+        while not waiting:
+            if self._fed or self.stopping:
+                return None
+            idle = asyncio.get_running_loop().create_future()
+            self._idle.append(idle)
+            await idle
+        return waiting.popleft()
+
+    async def _worker(self) -> None:
+        """Take works until there are none and attempt each until it is settled. The attempts are awaited here,
         one level above the handler: every level of awaits is paid again at each resumption of a request."""
-        while True:
-            work = queue.get_nowait() if queue.qsize() else await queue.get()
-            self._made_room(queue)
+        waiting, low = self._waiting, self.settings.concurrency
+        while not self.stopping:
+            work = waiting.popleft() if waiting else await self._next()
             if work is None:
                 return
+            if self._room_made is not None and len(waiting) < low:
+                self._wake(self._room_made)
             outcome: Outcome | None = None
             try:
                 while outcome is None and not self.stopping:
                     # A closed breaker and a due turn: no wait (most turns of a run sending below its rate).
-                    waits = self.policy.breaker.is_open or not self.pacer.take_turn()
+                    waits = self.policy.breaker.opened_at is not None or not self.pacer.take_turn()
                     if (waits and not await self._wait_turn()) or self.stopping:
                         break
                     began = self._begin(work)
@@ -127,11 +143,11 @@ class WorkerPool(Generic[Item]):
                         result = await self.attempt(work)
                     finally:
                         self._end(began)
-                    if isinstance(result, Fatal):
+                    if isinstance(result, SETTLED):  # a tuple: ``isinstance`` with a union is slower
+                        outcome = self._settled(result)
+                    elif isinstance(result, Fatal):
                         self.stop(result.reason, fatal=True)
                         break
-                    if isinstance(result, Succeeded | Refused):
-                        outcome = self._settled(result)
                     else:
                         outcome = await self._carry_out(self.policy.decide(work, result))
             except Exception as error:  # a handler that raised (its run's state cannot be written): no more work
@@ -171,7 +187,8 @@ class WorkerPool(Generic[Item]):
         work.attempts += 1
         self.stats.attempts += 1
         self.in_flight += 1
-        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.in_flight > self.most_in_flight:
+            self.most_in_flight = self.in_flight
         return time.monotonic()
 
     def _end(self, began: float) -> None:

@@ -120,7 +120,7 @@ class CircuitBreaker:
         """Note one attempt's result; return True when this opened the breaker."""
         self.recent.append(failed)
         if not failed:
-            if self.is_open:
+            if self.opened_at is not None:
                 self.opened_at = None
                 self.probe_wait = self.policy.probe_wait_first
                 self.recent.clear()

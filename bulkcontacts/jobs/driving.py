@@ -95,7 +95,7 @@ class Upkeep:
     stop_when: Callable[[], str | None] | None = None
 
 
-async def drive(pool: WorkerPool[Any], works: AsyncIterator[Work[Any]], display: Display, upkeep: Upkeep) -> None:
+async def drive(pool: WorkerPool[Any], works: AsyncIterator[list[Work[Any]]], display: Display, upkeep: Upkeep) -> None:
     """Run the pool over ``works`` with the upkeep beside it, and stop gracefully on SIGINT/SIGTERM, or when
     ``upkeep.stop_when`` (asked at each commit) gives a reason."""
     recorder = upkeep.recorder

@@ -202,7 +202,7 @@ class PageStage:
         self._connected().pool = pool
         self._stats = pool.stats
 
-    def works(self) -> AsyncIterator[Work[int]]:
+    def works(self) -> AsyncIterator[list[Work[int]]]:
         return self._connected().works()
 
     async def attempt(self, work: Work[int]) -> Attempt:

@@ -28,7 +28,7 @@ from bulkcontacts.jobs.driving import prefetched, snapshot_with_pool
 from bulkcontacts.jobs.recording import Counts
 from bulkcontacts.jobs.results import RunResult, finish_run
 from bulkcontacts.jobs.resume import open_progress
-from bulkcontacts.jobs.rows import mapped_batches, mapper_for
+from bulkcontacts.jobs.rows import Mapped, mapped_batches, mapper_for
 from bulkcontacts.jobs.runner import run_stage
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
@@ -40,6 +40,9 @@ from bulkcontacts.ui.display import Display, Snapshot
 
 if TYPE_CHECKING:
     import aiohttp
+
+
+CHUNK_ROWS_PER_WORKER = 2  # rows handed to the pool at a time, per worker (the read-ahead the lease allows for)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond a row
@@ -277,32 +280,54 @@ class RowOutcomes:
         self.ledger.record_rejected(work.unit, work.row, reason, outcome.status, code, work.source)
 
 
-async def _rows_to_send(run: ImportRun) -> AsyncIterator[Work[RowWork]]:
-    """The rows this run sends, mapped; rows the mapping rejects go straight to the ledger."""
+async def _rows_to_send(run: ImportRun) -> AsyncIterator[list[Work[RowWork]]]:
+    """The rows this run sends, mapped, in chunks of ``CHUNK_ROWS_PER_WORKER`` a worker (the pool takes a chunk
+    at a time), each chunk under the lease before it is handed over; rows the mapping rejects go straight to
+    the ledger."""
     duplicates = _repeat_check(run)
     # Without a duplicate table to fill, rows done earlier need not even be read again.
     start = 0 if isinstance(duplicates, DuplicatePhones) else run.selection.first_row(run.resumed.low_water)
-    ledger, resumed = run.ledger, run.resumed
     # Rows read only for the duplicate check (a shard's predecessors, a retry's others) are not this run's.
     run.mapper.ambiguous.owned = lambda row: run.selection.unit(row) is not None
-    selection = run.selection
-    every_row = selection.rows is None and selection.span is None  # unit = row: nothing to ask per row
-    async for batch in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
-        for row, rows, mapped in batch:
-            if every_row:
-                unit: int | None = row
-            elif selection.past(row):
-                return
-            else:
-                unit = selection.unit(row)
-            if unit is None or resumed.is_done(unit):
+    rows, ledger, size = RowsOfThisRun(run), run.ledger, run.spec.run.concurrency * CHUNK_ROWS_PER_WORKER
+    async for batch, outcomes in prefetched(mapped_batches(run.reader, run.mapper, duplicates, start)):
+        works, ended = rows.works(batch, outcomes)
+        for first in range(0, len(works), size):
+            chunk = works[first : first + size]
+            last = chunk[-1].item.unit  # units rise through a batch: the lease covering it covers the chunk
+            if not ledger.lease_covers(last):
+                await ledger.ensure_lease(last)
+            yield chunk
+        if ended:
+            return
+
+
+class RowsOfThisRun:
+    """Which rows of a batch this run sends: those it owns, not done by an earlier run, that the mapping
+    accepted (the ones it rejected are recorded here)."""
+
+    def __init__(self, run: ImportRun) -> None:
+        self.selection, self.resumed, self.ledger = run.selection, run.resumed, run.ledger
+        self.every_row = run.selection.rows is None and run.selection.span is None  # unit = row: nothing to ask
+        self.some_done = run.resumed.done_count > 0
+
+    def works(self, batch: Batch, outcomes: list[Mapped]) -> tuple[list[Work[RowWork]], bool]:
+        """The works of the batch's rows this run sends, in order; True when this run's rows end in it."""
+        works: list[Work[RowWork]] = []
+        selection, resumed, sent_before = self.selection, self.resumed, self.resumed.sent_upto
+        for row, mapped in enumerate(outcomes, batch.first):
+            unit = row if self.every_row else selection.unit(row)
+            if unit is None:
+                if selection.past(row):
+                    return works, True
+                continue
+            if self.some_done and resumed.is_done(unit):
                 continue
             if isinstance(mapped, Rejection):
-                ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, rows.row(row))
-                continue
-            if not ledger.lease_covers(unit):
-                await ledger.ensure_lease(unit)
-            yield Work(RowWork(unit, row, mapped, rows), maybe_applied=unit < resumed.sent_upto)
+                self.ledger.record_rejected(unit, row, mapped.reason, None, mapped.code, batch.row(row))
+            else:  # under an earlier run's lease and not done: that run may have sent it
+                works.append(Work(RowWork(unit, row, mapped, batch), unit < sent_before))
+        return works, False
 
 
 def _repeat_check(run: ImportRun) -> RepeatCheck | None:
@@ -339,7 +364,7 @@ class RowStage:
     def started(self, pool: WorkerPool[RowWork]) -> None:
         self.pool = pool
 
-    def works(self) -> AsyncIterator[Work[RowWork]]:
+    def works(self) -> AsyncIterator[list[Work[RowWork]]]:
         return _rows_to_send(self.run)
 
     def attempt(self, work: Work[RowWork]) -> Awaitable[Attempt]:

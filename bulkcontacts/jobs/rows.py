@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -27,31 +27,34 @@ from bulkcontacts.io.readers import Batch, FileReader
 
 Mapped = dict[str, Any] | Rejection
 TALLY_ROWS = 50_000  # rows counted per column-wise pass (a pass has a fixed cost of a few milliseconds)
-MappedRow = tuple[int, Batch, Mapped]  # (row, its batch: ``batch.row(row)`` is the source row, payload or why not)
+MappedBatch = tuple[Batch, list[Mapped]]  # a batch and its rows' payloads or Rejections, in order
 
 
 def mapped_batches(
     reader: FileReader, mapper: ContactMapper, duplicates: RepeatCheck | None, start: int
-) -> Iterator[list[MappedRow]]:
-    """(row, its batch, payload or Rejection) per row, from row ``start`` on. A row's source dict is made
-    only where the per-row mapper maps it or it is asked for (``batch.row``): rows built column-wise and sent
-    are never made into one."""
+) -> Iterator[MappedBatch]:
+    """Each batch from row ``start`` on, with a payload or Rejection per row (row ``batch.first + i`` is the
+    ``i``th). A row's source dict is made only where the per-row mapper maps it or it is asked for
+    (``batch.row``): rows built column-wise and sent are never made into one."""
     fast, built = FastPath(mapper), ColumnPayloads(mapper)
     for batch in reader.frames(start):
         frame = batch.frame
         phones = _phones(fast, batch, frame)
         payloads = built.build(frame, phones) if frame is not None else [None] * batch.height
-        _make_rows(batch, [position for position, payload in enumerate(payloads) if payload is None])
-        numbers = range(batch.first, batch.first + batch.height)
-        outcomes = [
-            mapper.map(batch.row(row), phone, row) if payload is None else payload
-            for phone, payload, row in zip(phones.to_list(), payloads, numbers, strict=True)
-        ]
+        outcomes = cast(list[Mapped | None], payloads)  # a new list: the mapper's outcomes are put in it
+        left = [position for position, outcome in enumerate(outcomes) if outcome is None]
+        if left:  # the rows the column-wise path did not build: the mapper maps them, one by one
+            _make_rows(batch, left)
+            decided = phones.gather(left).to_list()
+            for position, phone in zip(left, decided, strict=True):
+                row = batch.first + position
+                outcomes[position] = mapper.map(batch.row(row), phone, row)
+        mapped = cast(list[Mapped], outcomes)
         if duplicates is not None:
-            outcomes = duplicates.check_all(outcomes, numbers)
-            repeats = [at for at, outcome in enumerate(outcomes) if isinstance(outcome, Rejection)]
-            _make_rows(batch, [at for at in repeats if payloads[at] is not None])  # for rejected.csv
-        yield [(row, batch, outcome) for row, outcome in zip(numbers, outcomes, strict=True)]
+            made = set(left)
+            repeats = duplicates.reject_repeats(mapped, batch.first)
+            _make_rows(batch, [at for at in repeats if at not in made])  # for rejected.csv
+        yield batch, mapped
 
 
 def _make_rows(batch: Batch, positions: list[int]) -> None:

@@ -157,8 +157,8 @@ def _reconcile_with(spec: ImportJob, channel: ChannelIndex, state: StateDir, rep
             else ContactMapper(spec.mapping, reader.columns(), spec.sink.integration_id, spec.source.preset)
         )
         duplicates = DuplicatePhones(reader.count_rows()) if spec.mapping.reject_duplicate_phones else None
-        for batch in [] if mapper is None else mapped_batches(reader, mapper, duplicates, 0):
-            for row, _, mapped in batch:
+        for batch, outcomes in [] if mapper is None else mapped_batches(reader, mapper, duplicates, 0):
+            for row, mapped in enumerate(outcomes, batch.first):
                 if isinstance(mapped, Rejection):
                     status, phone, contact_id, detail = "invalid", "", "", mapped.reason
                 else:

@@ -56,7 +56,7 @@ class PageScheduler:
         if arrived is not None and not arrived.done():
             arrived.set_result(ok)
 
-    async def works(self) -> AsyncIterator[Work[int]]:
+    async def works(self) -> AsyncIterator[list[Work[int]]]:
         pool = self._pool
         index = 0
         while not pool.stopping:
@@ -64,7 +64,7 @@ class PageScheduler:
                 last = self.plan.total_pages or 0
                 for page in range(last if self.end is None else min(last, self.end)):
                     if not self.ledger.is_done(page) and page not in self._arrivals:
-                        yield Work(page)
+                        yield [Work(page)]
                 return
             known = self.plan.pages_known()
             if known is not None and index >= known:
@@ -75,7 +75,7 @@ class PageScheduler:
                                  "run again with --restart", stop=True)  # fmt: skip
                     return
                 waiting = self._arrivals[index] = asyncio.get_running_loop().create_future()
-                yield Work(index)
+                yield [Work(index)]
                 if not await _arrived(waiting, pool):
                     return
             index += 1

@@ -111,7 +111,9 @@ class ImportLedger:
 
     def record_created(self, unit: int, row: int, phone: int, contact_id: str | None, key: str = "created") -> None:
         self._pending.append((unit, "created", key, [row, phone, contact_id or ""]))
-        self._count_pending("created", key, 1)
+        self.pending_counts["created"] += 1
+        if key != "created":
+            self.pending_counts[key] += 1
 
     def record_rejected(
         self, unit: int, row: int, reason: str, status: int | None, code: str, source_row: dict[str, Any]
@@ -119,13 +121,10 @@ class ImportLedger:
         line = [row, csv_cell(reason, self.guard), status or ""] + [
             csv_cell(source_row.get(name), self.guard) for name in self.source_columns
         ]
-        self._pending.append((unit, "rejected", f"rejected:{code}", line))
-        self._count_pending("rejected", f"rejected:{code}", 1)
-
-    def _count_pending(self, file: str, key: str, step: int) -> None:
-        self.pending_counts[file] += step
-        if key != file:
-            self.pending_counts[key] += step
+        key = f"rejected:{code}"
+        self._pending.append((unit, "rejected", key, line))
+        self.pending_counts["rejected"] += 1
+        self.pending_counts[key] += 1
 
     def count(self, key: str) -> int:
         return self.progress.counts.get(key, 0) + self.pending_counts[key]
@@ -176,14 +175,13 @@ class ImportLedger:
                 return  # another commit extended the lease past it meanwhile
             pending, self._pending = self._pending, []
             try:
-                await asyncio.to_thread(self._commit, pending, lease, finished)
+                counted = await asyncio.to_thread(self._commit, pending, lease, finished)
             except OSError as error:
                 # The checkpoint still holds the last commit: a resume truncates the outcome files to it, and
                 # the rows of this one, leased as maybe sent, are settled as in doubt (looked up, or assumed).
                 self._unwritable = StateUnwritable(self.state.path, error)
                 raise self._unwritable from None
-            for _, file, key, _ in pending:
-                self._count_pending(file, key, -1)
+            self.pending_counts.subtract(counted)  # now in the checkpoint's counts
 
     def _example(self, line: list[Any]) -> Example:
         """A rejected row as the report shows it: its number, reason, and its first values (cut short)."""
@@ -195,7 +193,8 @@ class ImportLedger:
 
     def _commit(
         self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None, finished: bool = False
-    ) -> None:
+    ) -> Counter[str]:
+        """Write ``pending`` and the checkpoint that counts it; what it counted, by key."""
         created = [line for _, file, _, line in pending if file == "created"]
         rejected = [line for _, file, _, line in pending if file == "rejected"]
         if created:
@@ -217,6 +216,7 @@ class ImportLedger:
             progress.sent_upto = max(progress.sent_upto, lease)
         progress.finished = finished
         self.state.save(progress)
+        return counted
 
 
 RETRY_ROWS = "retry-rows.json"

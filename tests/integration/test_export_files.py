@@ -61,7 +61,7 @@ def outcomes(spec_path: Path) -> tuple[list[object], list[object], ContactMapper
     reader = FileReader(spec.source)
     columns = reader.columns()
     fast = ContactMapper(spec.mapping, columns, "chan", spec.source.preset)
-    got = [outcome for batch in mapped_batches(reader, fast, DuplicatePhones(), 0) for _, _, outcome in batch]
+    got = [outcome for _, outcomes in mapped_batches(reader, fast, DuplicatePhones(), 0) for outcome in outcomes]
     slow = ContactMapper(spec.mapping, columns, "chan", spec.source.preset)
     duplicates = DuplicatePhones()
     expected = [duplicates.check(slow.map(row)) for _, batch in reader.batches() for row in batch]

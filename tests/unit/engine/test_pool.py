@@ -11,7 +11,7 @@ from bulkcontacts.engine.retry import RetryPolicy
 
 async def items(count):
     for index in range(count):
-        yield Work(index)
+        yield [Work(index)]
 
 
 def make_pool(attempt, **settings):
@@ -196,14 +196,16 @@ async def test_a_turn_given_back_unwritten_frees_its_place():
     assert not pacer._unwritten and pacer.sent_last_second() == 0
 
 
-async def test_the_feeder_stays_at_most_a_queue_ahead_of_the_workers():
-    """Backpressure: the source is read ahead by the queue (two items a worker), never further."""
+@pytest.mark.parametrize("chunk", [1, 5])
+async def test_the_feeder_stays_at_most_a_chunk_and_a_worker_each_ahead_of_the_workers(chunk):
+    """Backpressure: the next chunk is taken once fewer works than workers wait; every work is attempted once,
+    in the order handed over."""
     taken, ahead = [], []
 
     async def source(count):
-        for index in range(count):
-            ahead.append(index - len(taken))
-            yield Work(index)
+        for first in range(0, count, chunk):
+            ahead.append(first + chunk - len(taken))
+            yield [Work(index) for index in range(first, min(count, first + chunk))]
 
     async def attempt(work):
         taken.append(work.item)
@@ -212,8 +214,8 @@ async def test_the_feeder_stays_at_most_a_queue_ahead_of_the_workers():
 
     pool, reported = make_pool(attempt, concurrency=3)
     await pool.run(source(500))
-    assert len(reported) == 500
-    assert max(ahead) <= 3 * 2 + 3  # the queue, and an item in each worker's hands
+    assert len(reported) == 500 and taken == sorted(taken)
+    assert max(ahead) <= chunk + 3 + 3  # the chunk, fewer than a worker each waiting, one in each worker's hands
 
 
 async def test_a_stop_wakes_a_feeder_waiting_for_room():
@@ -229,7 +231,7 @@ async def test_a_stop_wakes_a_feeder_waiting_for_room():
     async def source():
         for index in range(1000):
             read.append(index)
-            yield Work(index)
+            yield [Work(index)]
 
     running = asyncio.ensure_future(pool.run(source()))
     await asyncio.sleep(0.05)  # the queue is full, the feeder waits for room

@@ -144,4 +144,4 @@ async def test_a_retry_after_longer_than_give_up_after_stops_the_pool_as_interru
 
 async def aiter_items(count):
     for index in range(count):
-        yield Work(index)
+        yield [Work(index)]

@@ -39,7 +39,7 @@ async def _run(tmp_path):
 
     async def works():
         for item in range(1, 151):
-            yield Work(item)
+            yield [Work(item)]
 
     sampling = asyncio.ensure_future(recorder.run())
     await pool.run(works())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bulkcontacts.config.mapping import MappingSpec
 from bulkcontacts.config.sources import FileSource
 from bulkcontacts.contacts.columnar import FastPath
-from bulkcontacts.contacts.duplicates import DuplicatePhones
+from bulkcontacts.contacts.duplicates import DuplicatePhones, KnownRepeats
 from bulkcontacts.contacts.mapping import ContactMapper, Rejection
 from bulkcontacts.io.readers import FileReader
 from bulkcontacts.jobs.rows import Tally, mapped_batches, tally_batches
@@ -154,9 +154,17 @@ def test_the_column_wise_path_maps_every_row_as_the_per_row_mapper(tmp_path, reg
     duplicates = DuplicatePhones()
     expected = [duplicates.check(outcome) for outcome in without_duplicates]
 
-    got = [item for batch in mapped_batches(reader, mapper, DuplicatePhones(count), 0) for item in batch]
-    assert [row for row, _, _ in got] == list(range(count))
-    assert [outcome for _, _, outcome in got] == expected
+    got = [
+        (row, outcome)
+        for batch, outcomes in mapped_batches(reader, mapper, DuplicatePhones(count), 0)
+        for row, outcome in enumerate(outcomes, batch.first)
+    ]
+    assert [row for row, _ in got] == list(range(count))
+    assert [outcome for _, outcome in got] == expected
+    repeats = {row for row, outcome in got if isinstance(outcome, Rejection) and outcome.code == "duplicate_in_file"}
+    shard = KnownRepeats(repeats)
+    known = [outcome for _, outcomes in mapped_batches(reader, mapper, shard, 0) for outcome in outcomes]
+    assert known == expected and repeats  # a shard's driver's repeats reject the same rows
 
     tally = Tally()
     for _ in tally_batches(reader, mapper, DuplicatePhones(count), tally):

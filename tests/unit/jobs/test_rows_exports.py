@@ -92,7 +92,7 @@ def test_every_new_rule_maps_column_wise_as_per_row_on_export_shaped_data(tmp_pa
     slow = ContactMapper(mapping, reader.columns(), "chan")
     expected = [slow.map(row) for _, batch in reader.batches() for row in batch]
     fast = ContactMapper(mapping, reader.columns(), "chan")
-    got = [outcome for batch in mapped_batches(reader, fast, None, 0) for _, _, outcome in batch]
+    got = [outcome for _, outcomes in mapped_batches(reader, fast, None, 0) for outcome in outcomes]
     assert got == expected
     assert (fast.ambiguous.rows, fast.ambiguous.example is None) == (
         slow.ambiguous.rows,
