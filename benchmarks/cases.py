@@ -21,8 +21,8 @@ from typing import Any
 from benchmarks.common import (
     ENV,
     WORK,
-    Emulator,
     contacts_csv,
+    emulator_process,
     export_job,
     import_job,
     migrate_job,
@@ -50,7 +50,7 @@ def rate_fidelity() -> list[Figure]:
     """20,000 rows; the emulator's strict window is 300/s; the job runs at 300/s."""
     limit, rows = 300, 20_000
     _fresh("rate-fidelity")
-    with Emulator("--rate-limit", f"{limit}/s") as emulator:
+    with emulator_process("--rate-limit", f"{limit}/s") as emulator:
         spec = import_job(
             "rate-fidelity", contacts_csv(rows), emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16
         )
@@ -98,7 +98,9 @@ def rate_under_load(runs: int = 3, rows: int = 20_000) -> list[Figure]:
             name = f"load-{'headers' if headers else 'bare'}-{run_index}"
             _fresh(name)
             with (
-                Emulator("--rate-limit", f"{limit}/s", "--set", f"rate_limit_headers={str(headers).lower()}") as emu,
+                emulator_process(
+                    "--rate-limit", f"{limit}/s", "--set", f"rate_limit_headers={str(headers).lower()}"
+                ) as emu,
                 busy_cores(),
             ):
                 spec = import_job(name, source, emu.base_url("rampwin"), rate=f"{limit}/s", concurrency=16)
@@ -122,7 +124,7 @@ def adaptive_pacing() -> list[Figure]:
     """The job's rate is "auto" against a strict 300/s window (with X-RateLimit headers)."""
     limit, rows = 300, 20_000
     _fresh("adaptive")
-    with Emulator("--rate-limit", f"{limit}/s") as emulator:
+    with emulator_process("--rate-limit", f"{limit}/s") as emulator:
         run = run_job(
             import_job("adaptive", contacts_csv(rows), emulator.base_url("rampwin"), rate="auto", concurrency=16)
         )
@@ -159,7 +161,7 @@ def kill_and_resume() -> list[Figure]:
     source = contacts_csv(rows)
     rng = random.Random()
     kills = sorted(rng.uniform(1.5, 12.0) for _ in range(5))
-    with Emulator("--rate-limit", f"{limit}/s") as emulator:
+    with emulator_process("--rate-limit", f"{limit}/s") as emulator:
         spec = import_job(integration, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16)
         for moment in kills:
             run_job(spec, kill_after=moment)
@@ -226,7 +228,7 @@ ID_FIELDS = {"rampwin": "_id", "tether": "_id", "kore": "_id", "smartflo": "id"}
 def export_exactness() -> list[Figure]:
     """10,000 seeded contacts per provider, exported to CSV, Parquet and JSONL: ids equal the provider's."""
     figures = []
-    with Emulator("--seed-contacts", "10000") as emulator:
+    with emulator_process("--seed-contacts", "10000") as emulator:
         emulator.configure(kore_per_minute=None)
         for provider, id_field in ID_FIELDS.items():
             expected = [str(doc[id_field]) for doc in emulator.contacts(provider, "demo")]
@@ -255,7 +257,7 @@ def export_exactness() -> list[Figure]:
 def export_fanout() -> list[Figure]:
     """20,000 records, page size 100, 50 ms latency, total known (Tether): concurrency 8 vs 1."""
     seconds = {}
-    with Emulator("--seed-contacts", "20000", "--latency", "0.05") as emulator:
+    with emulator_process("--seed-contacts", "20000", "--latency", "0.05") as emulator:
         for concurrency in (1, 8):
             name = f"fanout-c{concurrency}"
             _fresh(name)
@@ -300,7 +302,7 @@ def export_versus_dlt() -> list[Figure]:
     _fresh(name)
     out = WORK / "dlt-out"
     shutil.rmtree(out, ignore_errors=True)
-    with Emulator("--seed-contacts", "20000", "--latency", "0.05", "--set", "kore_per_minute=null") as emulator:
+    with emulator_process("--seed-contacts", "20000", "--latency", "0.05", "--set", "kore_per_minute=null") as emulator:
         run = run_job(
             export_job(name, "kore", emulator.base_url("kore"), WORK / f"{name}.parquet", page_size=100, concurrency=8)
         )
@@ -344,7 +346,7 @@ def export_kill_and_resume() -> list[Figure]:
     output = WORK / f"{name}.jsonl"
     output.unlink(missing_ok=True)
     kills = sorted(random.Random().uniform(0.8, 4.0) for _ in range(5))
-    with Emulator("--seed-contacts", "20000", "--latency", "0.02") as emulator:
+    with emulator_process("--seed-contacts", "20000", "--latency", "0.02") as emulator:
         spec = export_job(name, "smartflo", emulator.base_url("smartflo"), output, page_size=100, concurrency=1)
         for moment in kills:
             run_job(spec, kill_after=moment)
@@ -432,7 +434,7 @@ def checkpoint_cost() -> list[Figure]:
     rates = {}
     source = contacts_csv(20_000)
     for label, every in (("normal", "0.5"), ("end", "1000000")):
-        with Emulator() as emulator:
+        with emulator_process() as emulator:
             name = f"checkpoint-{label}"
             _fresh(name)
             run_job(
@@ -492,7 +494,7 @@ def migrate_kill_and_verify() -> list[Figure]:
     name, total = "migrate-kill", 10_000
     _fresh(name)
     kills = sorted(random.Random().uniform(0.5, 8.0) for _ in range(5))
-    with Emulator("--seed-contacts", str(total)) as emulator:
+    with emulator_process("--seed-contacts", str(total)) as emulator:
         emulator.configure(latency=0.005, drop_after_rate=0.01)
         spec = migrate_job(
             name,
@@ -844,7 +846,7 @@ def verify_memory() -> list[Figure]:
     channel listed through the API (1,000 pages), reconciled by phone; peak RSS of the command."""
     source = contacts_csv(1_000_000)
     store = _channel_store(source, "verify-1m")
-    with Emulator("--db", str(store), "--set", "max_page_size=1000") as emulator:
+    with emulator_process("--db", str(store), "--set", "max_page_size=1000") as emulator:
         spec = import_job("verify-1m", source, emulator.base_url("rampwin"), rate="300/s", concurrency=8)
         spec.write_text(
             spec.read_text().replace(

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ENV, WORK, Emulator, contacts_csv, export_job, import_job
+from benchmarks.common import ENV, WORK, contacts_csv, emulator_process, export_job, import_job
 from tests.helpers import exported_ids
+from tests.services import EmulatorProcess
 
 FAULTS = {
     "error_rate": 0.05,
@@ -59,7 +60,9 @@ def _job(spec: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _kill_and_finish(spec: Path, emulator: Emulator, rng: random.Random, count: RunCount, most_requests: int) -> int:
+def _kill_and_finish(
+    spec: Path, emulator: EmulatorProcess, rng: random.Random, count: RunCount, most_requests: int
+) -> int:
     """SIGKILL the job after a random number of its requests (up to ``most_requests``), ``KILLS`` times; then
     run it to its end."""
     for _ in range(KILLS):
@@ -89,7 +92,7 @@ def chaos_import(index: int, rng: random.Random) -> RunCount:
     count = RunCount()
     state = WORK / "state" / name
     subprocess.run(["rm", "-rf", str(state)], check=True)
-    with Emulator(
+    with emulator_process(
         "--set", 'faults_for="rampwin"', *(f"--set={key}={value}" for key, value in FAULTS.items())
     ) as emulator:
         spec = import_job(
@@ -125,7 +128,7 @@ def chaos_export(index: int, rng: random.Random) -> RunCount:
     subprocess.run(["rm", "-rf", str(WORK / "state" / name)], check=True)
     output = WORK / f"{name}.jsonl"
     output.unlink(missing_ok=True)
-    with Emulator(
+    with emulator_process(
         "--seed-contacts",
         str(EXPORT_RECORDS),
         "--set",

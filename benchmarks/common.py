@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from tests import services
 from tests.helpers import EXPORT_ENV, EXPORT_SOURCES
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -21,55 +22,9 @@ API_KEY = "bench-key"
 ENV = {**os.environ, "RAMPWIN_API_KEY": API_KEY, "RAMPWIN_TOKEN": "bench-token", "PYTHONUNBUFFERED": "1"}
 
 
-class Emulator:
-    """``bulkcontacts emulator`` in its own process (its own core), on a free loopback port."""
-
-    def __init__(self, *options: str) -> None:
-        self.options = options
-        self.process: subprocess.Popen[str] | None = None
-        self.url = ""
-
-    def __enter__(self) -> Emulator:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bulkcontacts", "emulator", "--port", "0", *self.options],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=ENV,
-        )
-        assert self.process.stdout is not None
-        line = "(no output)"
-        for line in self.process.stdout:  # "seeded …" lines come first
-            if " listening on " in line:
-                self.url = line.strip().rsplit(" ", 1)[-1]
-                return self
-        raise RuntimeError(f"emulator did not start: {line!r}")
-
-    def __exit__(self, *_: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def base_url(self, provider: str) -> str:
-        return f"{self.url}/{provider}"
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/_emulator/stats") as response:
-            return json.load(response)
-
-    def contacts(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
-        query = f"?scope={scope}" if scope else ""
-        with urllib.request.urlopen(f"{self.url}/_emulator/contacts/{provider}{query}") as response:
-            return json.load(response)
-
-    def configure(self, **settings: Any) -> None:
-        request = urllib.request.Request(
-            f"{self.url}/_emulator/settings",
-            data=json.dumps(settings).encode(),
-            headers={"content-type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request) as response:
-            response.read()
+def emulator_process(*options: str) -> contextlib.AbstractContextManager[services.EmulatorProcess]:
+    """The emulator in its own process (its own core), on a free loopback port, with the benchmarks' keys."""
+    return services.emulator_process(*options, env=ENV)
 
 
 def contacts_csv(rows: int) -> Path:

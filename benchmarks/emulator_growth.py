@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks.common import API_KEY, Emulator
+from benchmarks.common import API_KEY, emulator_process
 
 ROWS, FILL, CONCURRENCY, PAGE_SIZE, SAMPLES = 20_000, 500_000, 32, 100, 40
 SCOPE = "growth"
@@ -90,7 +90,7 @@ def measure(store: str) -> dict[str, float]:
     """The figures for one store kind: ``"file"`` or ``":memory:"``."""
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "store.sqlite") if store == "file" else ":memory:"
-        with Emulator("--db", db) as emulator:
+        with emulator_process("--db", db) as emulator:
             return asyncio.run(_measure(emulator.url))
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.common import ENV, WORK, Emulator, contacts_csv, import_job, run_job, summary
+from benchmarks.common import ENV, WORK, contacts_csv, emulator_process, import_job, run_job, summary
 from tests import services
 from tests.helpers import shards_share_of_limit
-from tests.services import Redis, redis_server
+from tests.services import EmulatorProcess, Redis, redis_server
 
 ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
 FIXED_ANSWER = f"location / {{ default_type application/json; return 200 '{ANSWER}'; }}"
@@ -62,7 +62,7 @@ def throughput(rows: int = 100_000) -> tuple[float, float]:
     return found[0], found[1]
 
 
-def _budget_job(name: str, source: Path, emulator: Emulator, store: Redis, limit: int) -> Path:
+def _budget_job(name: str, source: Path, emulator: EmulatorProcess, store: Redis, limit: int) -> Path:
     """An import at the emulator's own limit, paced through one Redis budget, committing often."""
     return import_job(
         name, source, emulator.base_url("rampwin"), rate=f"{limit}/s", concurrency=16,
@@ -75,7 +75,7 @@ def fidelity(rows: int = 12_000, workers: int = 4, limit: int = 300) -> dict[str
     source = contacts_csv(rows)
     name = "scale-budget"
     shutil.rmtree(WORK / "state" / name, ignore_errors=True)
-    with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
+    with redis_server() as store, emulator_process("--rate-limit", f"{limit}/s") as emulator:
         spec = _budget_job(name, source, emulator, store, limit)
         done = run_job(spec, "--workers", str(workers))
         assert done.returncode == 0, done.stdout
@@ -103,7 +103,7 @@ def round_trips(rate: int, rows: int, workers: int = 2) -> float:
     return float(calls / rows * 1000)
 
 
-def _exactly_once(name: str, rows: int, emulator: Emulator, integration: str) -> bool:
+def _exactly_once(name: str, rows: int, emulator: EmulatorProcess, integration: str) -> bool:
     """Each row in one outcome file once, and each created phone in the channel once."""
     state = WORK / "state" / name
     with (
@@ -124,7 +124,7 @@ def acceptance(rows: int = 40_000, limit: int = 400) -> list[tuple[str, float, b
     for workers, kill in ((2, False), (4, False), (4, True)):
         name = f"scale-accept-{workers}{'-kill' if kill else ''}"
         shutil.rmtree(WORK / "state" / name, ignore_errors=True)
-        with redis_server() as store, Emulator("--rate-limit", f"{limit}/s") as emulator:
+        with redis_server() as store, emulator_process("--rate-limit", f"{limit}/s") as emulator:
             spec = _budget_job(name, source, emulator, store, limit)
             if kill:
                 process = subprocess.Popen(

@@ -233,16 +233,30 @@ class EmulatorProcess:
     def contacts(self, provider: str, scope: str | None = None) -> list[dict[str, Any]]:
         return list(self._get(f"contacts/{provider}" + (f"?scope={scope}" if scope else "")))
 
+    def stats(self) -> dict[str, Any]:
+        return dict(self._get("stats"))
+
+    def configure(self, **settings: Any) -> None:
+        """Change its settings while it runs (latency, faults, limits)."""
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/settings",
+            data=json.dumps(settings).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
 
 @contextlib.contextmanager
-def emulator_process(*options: str) -> Iterator[EmulatorProcess]:
+def emulator_process(*options: str, env: dict[str, str] | None = None) -> Iterator[EmulatorProcess]:
     """``python -m bulkcontacts_emulator`` on a free loopback port (it picks one and names it in its
     "listening on" line), in a session of its own, stopped afterwards (and when the test process dies: it
     stops when its standard input closes). Its event loop shares no interpreter with the test: a test that
     reads its store cannot stall it, so a strict window counts the requests as the client spaced them."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bulkcontacts_emulator", "--port", "0", "--exit-with-stdin", *options],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True, env=env,
     )  # fmt: skip
     assert process.stdout is not None
     try:

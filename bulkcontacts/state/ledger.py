@@ -19,6 +19,7 @@ import io
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,18 @@ class OutcomeFile:
             self._handle = None
 
 
+@dataclass
+class Outcomes:
+    """Row outcomes recorded since the last commit, kept as a commit writes them: the lines of each file, the
+    units they settle, their counts by key, and the first line of each rejection code not yet exemplified."""
+
+    created: list[list[Any]] = field(default_factory=list)
+    rejected: list[list[Any]] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[Any]] = field(default_factory=dict)
+
+
 class ImportLedger:
     """Buffers row outcomes and commits them, with the checkpoint, atomically from the reader's view."""
 
@@ -92,11 +105,11 @@ class ImportLedger:
         ]
         self.created = OutcomeFile(state.file("created.csv"), CREATED_HEADER)
         self.rejected = OutcomeFile(state.file("rejected.csv"), rejected_header)
-        self._pending: list[tuple[int, str, str, list[Any]]] = []  # (row, file, count key, line)
+        self._pending = Outcomes()
         self._lock = asyncio.Lock()
         self._unwritable: StateUnwritable | None = None  # set by the first commit that could not be written
         self._extending: asyncio.Future[None] | None = None
-        self.pending_counts: Counter[str] = Counter()
+        self.pending_counts: Counter[str] = Counter()  # of the outcomes recorded and not yet committed
 
     def open(self) -> None:
         self.created.open(self.progress.offsets.get("created.csv", 0))
@@ -110,7 +123,9 @@ class ImportLedger:
     # -- recording (on the event loop, cheap) ----------------------------------------------------------
 
     def record_created(self, unit: int, row: int, phone: int, contact_id: str | None, key: str = "created") -> None:
-        self._pending.append((unit, "created", key, [row, phone, contact_id or ""]))
+        pending = self._pending
+        pending.created.append([row, phone, contact_id or ""])
+        pending.units.append(unit)
         self.pending_counts["created"] += 1
         if key != "created":
             self.pending_counts[key] += 1
@@ -121,8 +136,10 @@ class ImportLedger:
         line = [row, csv_cell(reason, self.guard), status or ""] + [
             csv_cell(source_row.get(name), self.guard) for name in self.source_columns
         ]
-        key = f"rejected:{code}"
-        self._pending.append((unit, "rejected", key, line))
+        key, pending = f"rejected:{code}", self._pending
+        pending.rejected.append(line)
+        pending.units.append(unit)
+        pending.examples.setdefault(key, line)
         self.pending_counts["rejected"] += 1
         self.pending_counts[key] += 1
 
@@ -173,15 +190,16 @@ class ImportLedger:
                 raise self._unwritable  # a failed commit may have left a partial line: no commit after it
             if unless_covered is not None and unless_covered <= self.progress.sent_upto:
                 return  # another commit extended the lease past it meanwhile
-            pending, self._pending = self._pending, []
+            pending, self._pending = self._pending, Outcomes()
+            pending.counts = +self.pending_counts  # what was recorded until now is what this commit writes
             try:
-                counted = await asyncio.to_thread(self._commit, pending, lease, finished)
+                await asyncio.to_thread(self._commit, pending, lease, finished)
             except OSError as error:
                 # The checkpoint still holds the last commit: a resume truncates the outcome files to it, and
                 # the rows of this one, leased as maybe sent, are settled as in doubt (looked up, or assumed).
                 self._unwritable = StateUnwritable(self.state.path, error)
                 raise self._unwritable from None
-            self.pending_counts.subtract(counted)  # now in the checkpoint's counts
+            self.pending_counts.subtract(pending.counts)  # now in the checkpoint's counts
 
     def _example(self, line: list[Any]) -> Example:
         """A rejected row as the report shows it: its number, reason, and its first values (cut short)."""
@@ -191,32 +209,24 @@ class ImportLedger:
         }
         return {"row": int(line[0]), "reason": shorten(str(line[1]), 300), "values": values}
 
-    def _commit(
-        self, pending: list[tuple[int, str, str, list[Any]]], lease: int | None, finished: bool = False
-    ) -> Counter[str]:
-        """Write ``pending`` and the checkpoint that counts it; what it counted, by key."""
-        created = [line for _, file, _, line in pending if file == "created"]
-        rejected = [line for _, file, _, line in pending if file == "rejected"]
-        if created:
-            self.created.append(created)
-        if rejected:
-            self.rejected.append(rejected)
+    def _commit(self, pending: Outcomes, lease: int | None, finished: bool = False) -> None:
+        if pending.created:
+            self.created.append(pending.created)
+        if pending.rejected:
+            self.rejected.append(pending.rejected)
         progress = self.progress
         progress.offsets = {"created.csv": self.created.sync(), "rejected.csv": self.rejected.sync()}
-        examples = progress.extra.setdefault("examples", {})
-        progress.mark_all_done(unit for unit, _, _, _ in pending)
-        counted = Counter(file for _, file, _, _ in pending)
-        counted.update(key for _, file, key, _ in pending if key != file)
-        for key, count in counted.items():
+        progress.mark_all_done(pending.units)
+        for key, count in pending.counts.items():
             progress.counts[key] = progress.counts.get(key, 0) + count
-        for _, file, key, line in pending:
-            if file == "rejected" and key not in examples and len(examples) < MAX_EXAMPLES:
+        examples = progress.extra.setdefault("examples", {})
+        for key, line in pending.examples.items():
+            if key not in examples and len(examples) < MAX_EXAMPLES:
                 examples[key] = self._example(line)
         if lease is not None:
             progress.sent_upto = max(progress.sent_upto, lease)
         progress.finished = finished
         self.state.save(progress)
-        return counted
 
 
 RETRY_ROWS = "retry-rows.json"
