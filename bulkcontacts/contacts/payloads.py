@@ -23,7 +23,6 @@ from bulkcontacts.contacts.values import EmptyValue
 
 TEXT_KINDS = ("as-is", "string")
 NO_TAGS = pl.lit([], dtype=pl.List(pl.String))
-TAG_JOINER = "\x1f"  # the tags of a row joined by it for the trip to Python (a tag holding it: the mapper's)
 
 
 def _text(column: str) -> pl.Expr:
@@ -71,34 +70,25 @@ class ColumnPayloads:
         return payloads
 
     def _made(self, accepted: pl.DataFrame, phones: pl.Series) -> list[dict[str, Any] | None]:
-        """The accepted rows' payloads, in order; None for a row with a tag holding ``TAG_JOINER``."""
+        """The accepted rows' payloads, in order: made from the table's columns as Python lists (tags as
+        lists), each with every key, then the keys of null cells taken out, column by column."""
         integration = self.mapper.integration_id
         table = accepted.select(
             pl.lit(phones).alias("phone_number"),
             *self._fields(pl.lit(phones)),
-            *([] if integration is None else [pl.lit(integration, pl.String).alias("integration_id")]),
+            # A sink that is not a Rampwin channel: the key is there, empty.
+            pl.lit(integration, pl.String).alias("integration_id"),
         )
-        tagged = "tags" in table.columns
-        if tagged:  # Python lists of a list column are slow to make: joined here, split below
-            joiner_in_tags = table["tags"].list.eval(pl.element().str.contains(TAG_JOINER, literal=True)).list.any()
-            table = table.with_columns(pl.col("tags").list.join(TAG_JOINER))
         keys = table.columns
-        built = [
-            dict(zip(keys, values, strict=True))
-            if None not in values
-            else {key: value for key, value in zip(keys, values, strict=True) if value is not None}
-            for values in table.rows()
+        made = [
+            dict(zip(keys, values, strict=True)) for values in zip(*(table[key].to_list() for key in keys), strict=True)
         ]
-        for payload in built:
-            if integration is None:  # a sink that is not a Rampwin channel: the key is there, empty
-                payload["integration_id"] = None
-            if tagged and "tags" in payload:
-                payload["tags"] = payload["tags"].split(TAG_JOINER)
-        made = cast(list[dict[str, Any] | None], built)
-        if tagged:
-            for index in np.flatnonzero(joiner_in_tags.fill_null(False).to_numpy()).tolist():
-                made[index] = None
-        return made
+        for key in keys:
+            column = table[key]
+            if key != "integration_id" and column.null_count():  # no value: no key
+                for index in np.flatnonzero(column.is_null().to_numpy()).tolist():
+                    del made[index][key]
+        return cast(list[dict[str, Any] | None], made)
 
     def _leave_to_mapper(self, accepted: pl.DataFrame, made: list[dict[str, Any] | None]) -> None:
         """Typed attributes converted into the payloads; None for the rows the mapper must map: a tag cell

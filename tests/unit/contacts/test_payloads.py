@@ -10,7 +10,7 @@ from bulkcontacts.contacts.mapping import ContactMapper
 from bulkcontacts.contacts.payloads import ColumnPayloads
 
 # Cells as people's files hold them: Python's whitespace of every kind (and U+200B, which is not), the tag
-# separators (and the joiner tags travel by), a JSON-looking start, quotes, non-ASCII letters.
+# separators and control characters, a JSON-looking start, quotes, non-ASCII letters.
 CELL = st.one_of(st.none(), st.text(alphabet=" \t\n\u3000\x1c\x1f\u00a0\u200bab;,|[]\"'é€*", max_size=9))
 PHONES = ["+91 98765 43210", "098765 43211", "(987) 654-3212", "+49 30 1234567", "9876543213", " +919876543214 "]
 
