@@ -19,6 +19,7 @@ import io
 import json
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class OutcomeFile:
         if committed_length == 0:
             self._writer.writerow(self.header)
 
-    def append(self, lines: list[list[Any]]) -> None:
+    def append(self, lines: Sequence[Sequence[Any]]) -> None:
         self._writer.writerows(lines)
 
     def sync(self) -> int:
@@ -77,7 +78,7 @@ class Outcomes:
     """Row outcomes recorded since the last commit, kept as a commit writes them: the lines of each file, the
     units they settle, their counts by key, and the first line of each rejection code not yet exemplified."""
 
-    created: list[list[Any]] = field(default_factory=list)
+    created: list[tuple[int, int, str]] = field(default_factory=list)
     rejected: list[list[Any]] = field(default_factory=list)
     units: list[int] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
@@ -124,7 +125,7 @@ class ImportLedger:
 
     def record_created(self, unit: int, row: int, phone: int, contact_id: str | None, key: str = "created") -> None:
         pending = self._pending
-        pending.created.append([row, phone, contact_id or ""])
+        pending.created.append((row, phone, contact_id or ""))  # a tuple: cheaper, and the collector untracks it
         pending.units.append(unit)
         self.pending_counts["created"] += 1
         if key != "created":

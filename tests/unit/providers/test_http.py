@@ -2,6 +2,7 @@
 
 import aiohttp
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from bulkcontacts.engine.attempts import Fatal, Refused, Retry
 from bulkcontacts.providers.http import classify_failure, parse_retry_after, transport_failure, window_full
@@ -57,6 +58,9 @@ def test_retry_after_as_seconds_or_http_date_and_garbage_ignored():
 def test_a_full_rate_limit_window_is_seen_in_either_header_spelling():
     assert window_full({"X-RateLimit-Remaining": "1"}) and window_full({"RateLimit-Remaining": "0"})
     assert not window_full({"X-RateLimit-Remaining": "50"}) and not window_full({"X-RateLimit-Remaining": "x"})
+    answered = CIMultiDictProxy(CIMultiDict([("x-ratelimit-remaining", "2"), ("content-type", "application/json")]))
+    assert window_full(answered)  # an answer's headers, in whatever case the server wrote them
+    assert window_full(CIMultiDictProxy(CIMultiDict([("RATELIMIT-REMAINING", "0")])))
 
 
 def test_a_request_that_never_connected_was_certainly_not_applied():

@@ -2,12 +2,13 @@
 64 bits, NaN) goes through json as before."""
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulkcontacts.providers.http import json_bytes, read_json
+from bulkcontacts.providers.http import has_long_digits, json_bytes, read_json
 
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -25,6 +26,11 @@ def test_a_body_reads_back_as_what_was_sent(value):
 async def test_an_answer_means_what_json_made_of_it(value):
     raw = json.dumps(value).encode()
     assert await read_json(_Answer(raw)) == (json.loads(raw), True)  # type: ignore[arg-type]
+
+
+@given(st.binary(max_size=60) | st.text(alphabet="0123456789a ,.-\u0660\u00b2", max_size=60).map(str.encode))
+def test_nineteen_digits_in_a_row_are_found_as_the_regex_finds_them(raw):
+    assert has_long_digits(raw) == bool(re.search(rb"[0-9]{19}", raw))
 
 
 def test_an_integer_past_64_bits_is_sent_as_json_writes_it():
