@@ -186,6 +186,7 @@ class PageStage:
         self.key = credential_key(str(source.base_url), source)
         self.share = run.shard.share if run.shard else 1
         self.total = ledger.plan.pages_known()
+        self.headers: dict[str, str] = {}  # a page's own: its credentials may be renewed mid-run
         self.problems: list[str] = []  # the scheduler's, once connected: why the export cannot be complete yet
         self._scheduler: PageScheduler | None = None
         self._snapshot = Snapshot(unit="pages")

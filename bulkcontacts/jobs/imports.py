@@ -33,7 +33,7 @@ from bulkcontacts.jobs.runner import run_stage
 from bulkcontacts.providers.rampwin_lookup import LookupFailed
 from bulkcontacts.providers.rampwin_write import InDoubtCreated
 from bulkcontacts.providers.rest_write import AlreadyThere
-from bulkcontacts.providers.sinks import Lookup, Writer, writer_for
+from bulkcontacts.providers.sinks import Lookup, Writer, session_headers, writer_for
 from bulkcontacts.state.checkpoint import Progress, StateDir
 from bulkcontacts.state.ledger import ImportLedger, begin_retry, retry_rows
 from bulkcontacts.ui.display import Display, Snapshot
@@ -352,6 +352,7 @@ class RowStage:
         self.key = credential_key(spec.sink.base_url, spec.sink)
         self.share = run.budget.share if run.budget else 1
         self.total = run.resumed.total
+        self.headers = session_headers(spec.sink)
         self.view = ImportView(run)
         self.pool: WorkerPool[RowWork] | None = None
         self._writer: Writer | None = None

@@ -57,6 +57,7 @@ class Stage(Protocol[Item]):
     key: str  # the credential key: whose rate budget it spends
     share: int  # of how many workers sharing the rate it is one
     total: int | None  # items in all, when known
+    headers: dict[str, str]  # sent with every request of the stage: set once on the session, not per request
 
     @property
     def ledger(self) -> Ledger: ...
@@ -141,7 +142,7 @@ async def run_stage(  # noqa: PLR0913 (the stage and where it runs)
     run, progress = spec.run, stage.ledger.progress
     async with (
         paced(run, progress, stage.key, budget) as pacer,
-        new_session(run.concurrency, run.request_timeout, pacer.written) as session,
+        new_session(run.concurrency, run.request_timeout, pacer.written, stage.headers) as session,
     ):
         stage.connect(session, pacer)
         pool: WorkerPool[Any] = WorkerPool(stage.attempt, pacer, pool_settings(spec), stage.report)

@@ -33,6 +33,11 @@ def upsert_body(payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def rampwin_headers(sink: RampwinSink) -> dict[str, str]:
+    """What every create or upsert request sends: the key, and that the body is JSON."""
+    return {"x-api-key": sink.api_key.get_secret_value(), **JSON_HEADERS}
+
+
 @dataclass(frozen=True, slots=True)
 class InDoubtCreated:
     """A row whose create answer was lost, settled as created: ``found`` by a look-up (with its real id), or
@@ -55,8 +60,11 @@ class RampwinWriter:
         self.url = URL(base + (UPSERT_PATH if self.upsert else CREATE_PATH)).extend_query(
             {"channel_id" if self.upsert else "integration_id": sink.integration_id}
         )
-        # A CIMultiDict, as aiohttp would make of a dict at every request.
-        self.headers = CIMultiDict({"x-api-key": sink.api_key.get_secret_value(), **JSON_HEADERS})
+        # None where the session carries them (``session_headers``); else a CIMultiDict, as aiohttp would make
+        # of a dict at every request.
+        own = rampwin_headers(sink)
+        given = all(session.headers.get(name) == value for name, value in own.items())
+        self.headers = None if given else CIMultiDict(own)
 
     async def send(self, payload: dict[str, Any], maybe_applied: bool) -> Attempt:
         """One attempt. ``maybe_applied``: an earlier attempt may have created it (its answer was lost)."""

@@ -11,7 +11,7 @@ from bulkcontacts.config.sinks import RampwinSink, RestSink
 from bulkcontacts.engine.attempts import Attempt
 from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup
-from bulkcontacts.providers.rampwin_write import RampwinWriter
+from bulkcontacts.providers.rampwin_write import RampwinWriter, rampwin_headers
 
 
 class Writer(Protocol):
@@ -25,6 +25,12 @@ class Lookup(Protocol):
         """The id of the contact with ``phone`` (digits with country code) in the sink, "" when it is there
         with no id given, None when it is not there. Raises ``LookupFailed``."""
         ...
+
+
+def session_headers(sink: RampwinSink | RestSink) -> dict[str, str]:
+    """What every request of the sink's writer sends, for its session to carry (a REST sink's: none; its
+    auth may be renewed mid-run)."""
+    return {} if isinstance(sink, RestSink) else rampwin_headers(sink)
 
 
 def writer_for(

@@ -13,6 +13,7 @@ from bulkcontacts.engine.pacing import Pacer
 from bulkcontacts.providers.http import new_session
 from bulkcontacts.providers.rampwin_lookup import ChannelLookup
 from bulkcontacts.providers.rampwin_write import InDoubtCreated, RampwinWriter
+from bulkcontacts.providers.sinks import session_headers
 
 URL = re.compile(r"^https://api\.rampwin\.com/api/contacts\?integration_id=chan$")
 PAYLOAD = {"phone_number": 919876543210, "full_name": "A", "integration_id": "chan"}
@@ -33,6 +34,17 @@ async def test_created_keeps_the_id_and_sends_the_documented_headers(sink):
         assert call.kwargs["headers"]["x-api-key"] == "k-1"
         assert call.kwargs["headers"]["content-type"] == "application/json;charset=UTF-8"
         assert json.loads(call.kwargs["data"])["phone_number"] == 919876543210
+
+
+async def test_headers_its_session_carries_are_not_sent_again_with_each_request():
+    sink = RampwinSink(type="rampwin", api_key=SecretStr("k-1"), integration_id="chan")
+    session = new_session(2, 5, headers=session_headers(sink))
+    try:
+        assert RampwinWriter(sink, session).headers is None  # the runner's session: aiohttp adds them
+        other = RampwinSink(type="rampwin", api_key=SecretStr("k-2"), integration_id="chan")
+        assert RampwinWriter(other, session).headers["x-api-key"] == "k-2"  # never another sink's key
+    finally:
+        await session.close()
 
 
 @pytest.mark.parametrize(
