@@ -308,4 +308,13 @@ def emulator(options: tuple[str, ...]) -> None:
 
 
 def main() -> Any:
-    return cli()
+    """The command line. Ctrl-C while click still reads the arguments, before a command's own handling, ends
+    as any interrupted run: exit 3, not click's "Aborted!" and 1 (which says rows were rejected)."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        code = _fail(*FAILURES[EXIT_INTERRUPTED], _said(KeyboardInterrupt()), EXIT_INTERRUPTED)
+    except click.ClickException as error:  # what click's standalone mode does with them
+        error.show()
+        code = error.exit_code
+    sys.exit(code if isinstance(code, int) else 0)

@@ -180,3 +180,30 @@ def test_readme_commands_in_a_terminal_at_80_and_120_columns(tmp_path: Path) -> 
     for walk in walks:
         (tmp_path / f"transcript-{walk.columns}.txt").write_text("\n".join(walk.transcript), encoding="utf-8")
     assert not failures, "; ".join(f"{columns} columns: {error}" for columns, error in failures.items())
+
+
+def test_ctrl_c_while_the_tool_is_still_starting_is_an_interrupted_run(tmp_path: Path) -> None:
+    """Ctrl-C before the run's own handling is in place (its modules still importing, click still reading the
+    arguments): one line and exit 3, never a traceback, nor click's "Aborted!" and exit 1 (rows rejected)."""
+    import time
+
+    walk = Walk(tmp_path / "early", 80)
+    prepare(walk.folder)
+    for delay in (0.05, 0.2, 0.4, 0.6):
+        child = walk.spawn("run", "jobs/import-contacts.toml", "--emulate")
+        time.sleep(delay)
+        child.sendcontrol("c")
+        code, output = walk.finish(child, f"run (Ctrl-C after {delay} s)")  # finish: no "Traceback"
+        assert code == EXIT_INTERRUPTED, output
+        assert "interrupted" in output and "run the same command again" in output and "Aborted" not in output
+
+
+def test_the_command_and_python_m_start_at_the_same_entry_point() -> None:
+    import tomllib
+
+    from bulkcontacts import __main__ as entry
+    from bulkcontacts.jobs import results
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["bulkcontacts"] == "bulkcontacts.__main__:main"
+    assert entry.EXIT_INTERRUPTED == results.EXIT_INTERRUPTED  # kept apart so that Ctrl-C can come first
