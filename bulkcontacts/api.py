@@ -16,8 +16,8 @@ from pathlib import Path
 from bulkcontacts.config.jobs import ImportJob, JobSpec, MigrateJob
 from bulkcontacts.config.load import load_spec
 from bulkcontacts.engine.loop import run as run_loop
-from bulkcontacts.errors import FatalRemoteError, Interrupted, UsageError
-from bulkcontacts.jobs import results, run
+from bulkcontacts.errors import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, FatalRemoteError, Interrupted, UsageError
+from bulkcontacts.jobs import run
 from bulkcontacts.jobs.dry_run import DryRunReport
 from bulkcontacts.jobs.results import RunResult
 from bulkcontacts.jobs.status import PhaseStatus
@@ -116,11 +116,11 @@ def exit_code(error: BaseException) -> int:
     """The CLI's exit code for an error: 2 change the spec, options or file; 3 run again to resume; 4 fix
     the credentials or what the API refused, then run again; 1 anything else of ours."""
     if isinstance(error, UsageError):
-        return results.EXIT_USAGE
+        return EXIT_USAGE
     if isinstance(error, FatalRemoteError):
-        return results.EXIT_REFUSED
+        return EXIT_REFUSED
     if isinstance(error, Interrupted | KeyboardInterrupt | OSError):
-        return results.EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED
     return 1
 
 

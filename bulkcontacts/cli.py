@@ -17,8 +17,7 @@ from bulkcontacts import __version__
 from bulkcontacts.api import exit_code, holding
 from bulkcontacts.config.jobs import ImportJob, MigrateJob
 from bulkcontacts.config.load import load_spec
-from bulkcontacts.errors import BulkContactsError, UsageError
-from bulkcontacts.jobs.results import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE
+from bulkcontacts.errors import EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, BulkContactsError, UsageError
 from bulkcontacts.jobs.run import RunOptions, dry_run_job, load_for_run, run_job, verify_job
 from bulkcontacts.jobs.status import job_status
 from bulkcontacts.jobs.validate import check_job
@@ -49,10 +48,15 @@ def _guarded(action: Callable[[], int]) -> None:
     try:
         code = action()
     except (BulkContactsError, KeyboardInterrupt, OSError) as error:
-        code = exit_code(error)
-        label, style = FAILURES[code]
-        code = _fail(label, style, _said(error), code)
+        code = _failed(error)
     sys.exit(code)
+
+
+def _failed(error: BaseException) -> int:
+    """The error's one line on stderr; its exit code."""
+    code = exit_code(error)
+    label, style = FAILURES[code]
+    return _fail(label, style, _said(error), code)
 
 
 FAILURES = {  # exit code → the label of its one line
@@ -313,7 +317,7 @@ def main() -> Any:
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        code = _fail(*FAILURES[EXIT_INTERRUPTED], _said(KeyboardInterrupt()), EXIT_INTERRUPTED)
+        code = _failed(KeyboardInterrupt())
     except click.ClickException as error:  # what click's standalone mode does with them
         error.show()
         code = error.exit_code

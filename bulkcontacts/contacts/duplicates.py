@@ -124,10 +124,7 @@ class DuplicatePhones:
         remembered.)"""
         at = [place for place, outcome in enumerate(outcomes) if not isinstance(outcome, Rejection)]
         phones = np.fromiter((outcomes[place]["phone_number"] for place in at), np.uint64, len(at))  # type: ignore[index]
-        repeats = [at[repeat] for repeat in np.flatnonzero(~self.first_seen(phones)).tolist()]
-        for place in repeats:
-            outcomes[place] = repeated(outcomes[place]["phone_number"])  # type: ignore[index]
-        return repeats
+        return _rejected_at(outcomes, [at[repeat] for repeat in np.flatnonzero(~self.first_seen(phones)).tolist()])
 
 
 class KnownRepeats:
@@ -140,17 +137,22 @@ class KnownRepeats:
     def reject_repeats(self, outcomes: list[Outcome], first_row: int) -> list[int]:
         """``DuplicatePhones.reject_repeats`` for these rows (the first is row ``first_row``), from the rows the
         driver found."""
-        repeats = [
+        places = [
             place
             for place, outcome in enumerate(outcomes)
             if first_row + place in self._rows and not isinstance(outcome, Rejection)
         ]
-        for place in repeats:
-            outcomes[place] = repeated(outcomes[place]["phone_number"])  # type: ignore[index]
-        return repeats
+        return _rejected_at(outcomes, places)
 
 
 RepeatCheck = DuplicatePhones | KnownRepeats
+
+
+def _rejected_at(outcomes: list[Outcome], places: list[int]) -> list[int]:
+    """The payloads at ``places`` (accepted ones) replaced by their repeat's Rejection, in place; the places."""
+    for place in places:
+        outcomes[place] = repeated(outcomes[place]["phone_number"])  # type: ignore[index]
+    return places
 
 
 def repeated(phone: int) -> Rejection:

@@ -4,6 +4,7 @@ Import the runners from their modules (``jobs.imports``, ``jobs.exports``, …):
 light, so that a dry run or ``validate`` never loads the HTTP stack.
 """
 
-from bulkcontacts.jobs.results import EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS, EXIT_USAGE, RunResult
+from bulkcontacts.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS, EXIT_USAGE
+from bulkcontacts.jobs.results import RunResult
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REFUSED", "EXIT_REJECTIONS", "EXIT_USAGE", "RunResult"]

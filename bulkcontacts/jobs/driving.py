@@ -15,9 +15,8 @@ from bulkcontacts.config.jobs import JobSpec
 from bulkcontacts.engine.attempts import Work
 from bulkcontacts.engine.pool import PoolSettings, WorkerPool
 from bulkcontacts.engine.retry import PoolStats, RetryPolicy
-from bulkcontacts.errors import Interrupted
+from bulkcontacts.errors import ADVICE, EXIT_INTERRUPTED, Interrupted
 from bulkcontacts.jobs.recording import Recorder
-from bulkcontacts.jobs.results import ADVICE, EXIT_INTERRUPTED
 from bulkcontacts.ui.display import Display, Snapshot
 
 GRACE_SECONDS = 10.0

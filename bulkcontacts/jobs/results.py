@@ -12,19 +12,10 @@ from typing import Any
 from bulkcontacts.config.jobs import JobSpec
 from bulkcontacts.contacts.phones import Ambiguities
 from bulkcontacts.engine.retry import PoolStats
+from bulkcontacts.errors import ADVICE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED, EXIT_REJECTIONS
 from bulkcontacts.state.atomic import StateUnwritable, write_atomic
 from bulkcontacts.state.checkpoint import StateDir
 from bulkcontacts.state.timeline import job_segments, timeline_figures
-
-EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_REFUSED = 0, 1, 2, 3, 4
-
-
-# What a stopped run asks of the person, by kind of stop: run again, or change something first.
-ADVICE = {
-    "interrupted": "run the same command again to resume",
-    "refused": "this will not pass by running again: fix what the message names (a key of the spec, or the "
-    "credentials), then run the same command; the work done so far is kept",
-}
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bulkcontacts.jobs.results import EXIT_OK, EXIT_REJECTIONS
+from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS
 from bulkcontacts.report.series import run_axis
 from bulkcontacts.state.timeline import job_segments
 from bulkcontacts_emulator.app import EmulatorThread, RunningEmulator

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from bulkcontacts.engine.shared_pacing import batch_size
-from bulkcontacts.jobs.results import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
+from bulkcontacts.jobs import EXIT_OK, EXIT_REJECTIONS, EXIT_USAGE
 from tests.helpers import (
     ENV,
     EXPORT_ENV,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bulkcontacts.jobs.results import EXIT_REJECTIONS
+from bulkcontacts.jobs import EXIT_REJECTIONS
 from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
 from tests.integration.test_scale import LIMIT, _count, _job, _start, assert_exactly_once
 from tests.services import EmulatorProcess
