@@ -1,23 +1,31 @@
-"""``python -m bulkcontacts`` and the ``bulkcontacts`` command. Ctrl-C while the tool is still starting (its
-modules take about half a second to import) ends it as any interrupted run ends: one line, exit 3, never a
-traceback. So nothing heavy is imported before ``main`` is ready for that."""
+"""``python -m bulkcontacts`` and the ``bulkcontacts`` command. Ctrl-C while the tool is still starting ends it
+as any interrupted run ends: one line, exit 3, never a traceback. So nothing heavy is imported before
+``main`` is ready for that."""
 
 import os
-import sys
+import signal
 
 from bulkcontacts.errors import ADVICE, EXIT_INTERRUPTED  # a module that imports nothing
 
 
 def main() -> None:
-    try:
-        from bulkcontacts.cli import main as cli_main
-    except KeyboardInterrupt:
-        sys.stderr.write(f"interrupted: {ADVICE['interrupted']}\n")
-        sys.stderr.flush()
-        # At once: nothing was started, and an interpreter stopped mid-import can end by the signal instead
-        # of the code while it finalizes (seen in about one in eight Ctrl-Cs at 0.2 s).
-        os._exit(EXIT_INTERRUPTED)
+    # While the modules import (about half a second), Ctrl-C ends the process from the signal handler itself,
+    # not by a KeyboardInterrupt: one raised inside an extension's code can be swallowed there (pydantic-core
+    # printed "Exception ignored ... KeyboardInterrupt" and the run went on to complete), and nothing is
+    # started yet that would need stopping. A SIGINT ignored by whoever started us stays ignored.
+    starting = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if starting:
+        signal.signal(signal.SIGINT, _quit_while_starting)
+    from bulkcontacts.cli import main as cli_main
+
+    if starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     cli_main()
+
+
+def _quit_while_starting(signum: int, frame: object) -> None:
+    os.write(2, f"interrupted: {ADVICE['interrupted']}\n".encode())
+    os._exit(EXIT_INTERRUPTED)  # at once: an interpreter stopped mid-import can end by the signal, not the code
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ class Pacer:
         # A slot used later than this is forfeited (None: never). One process's window guard keeps its own
         # late turns from bunching; slots shared with other processes have no such guard.
         self.late_after: float | None = None
+        self.forfeited = 0  # slots given up for being used too late (a busy machine's late wake-ups)
 
     @property
     def per_second(self) -> float:
@@ -80,7 +81,8 @@ class Pacer:
             if slot > now:
                 await asyncio.sleep(slot - now)
             if self.late_after is not None and time.monotonic() - slot > self.late_after:
-                continue  # woken too late: other processes' slots follow this one closely, so it is forfeited
+                self.forfeited += 1  # woken too late: other processes' slots follow this one closely
+                continue
             if time.monotonic() >= self._paused_until and self._window_has_room():
                 self._grant()
                 return

@@ -13,7 +13,7 @@ import time
 import pytest
 import redis.asyncio
 
-from bulkcontacts.engine.pacing import PacerUnavailable
+from bulkcontacts.engine.pacing import RAMP_SECONDS, PacerUnavailable
 from bulkcontacts.engine.shared_pacing import KEY_PREFIX, SharedPacer, budget_key
 from tests.services import redis_server
 
@@ -122,7 +122,7 @@ async def main():
             paused_at = time.time()
             pacer.pause(0.5)  # a 429 with Retry-After: 0.5 seen by this process only
     await pacer.aclose()
-    print(json.dumps({"stamps": stamps, "paused_at": paused_at}))
+    print(json.dumps({"stamps": stamps, "paused_at": paused_at, "forfeited": pacer.forfeited}))
 
 
 asyncio.run(main())
@@ -149,7 +149,8 @@ def test_many_processes_on_one_budget_never_overfill_a_second_and_all_hold_for_o
     assert paused_at is not None
     inside = [stamp for stamp in stamps if paused_at + 0.01 < stamp < paused_at + 0.5]
     assert inside == [], f"{len(inside)} turns inside the pause"
-    # Less the pause and the start's ramp; 16 busy processes on this 2-core machine wake late and forfeit
-    # slots (never sent late): there, only most of the rate is asked.
-    share = 0.95 if processes <= 8 else 0.8
-    assert len(stamps) >= share * rate * 0.98 * (seconds - 0.5 - 0.25)
+    # The budget is used, not only never overfilled: between the start's ramp and the pause, the turns taken
+    # (and the slots a late wake-up forfeited: a busy 2-core machine's, not the schedule's) fill the rate.
+    forfeited = sum(report["forfeited"] for report in reports)
+    steady = [stamp for stamp in stamps if stamps[0] + RAMP_SECONDS <= stamp < paused_at]
+    assert len(steady) + forfeited >= 0.9 * rate * 0.98 * (paused_at - stamps[0] - RAMP_SECONDS)
