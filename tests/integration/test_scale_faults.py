@@ -30,7 +30,7 @@ def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_co
     SIGTERM (a service manager, ``kill``) reaches the driver alone, and stops the run the same way."""
     import pexpect
 
-    job = _job(tmp_path, emulator, None, 2000)
+    job = _job(tmp_path, emulator, None, 1000)
     child = pexpect.spawn(
         sys.executable, ["-m", "bulkcontacts", "run", str(job), "--workers", "2"], cwd=str(tmp_path),
         env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
@@ -55,7 +55,7 @@ def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_co
     assert all("still" not in shard["message"] for shard in summary["shards"])
     resumed = run_cli("run", str(job), "--workers", "2", "-q", cwd=tmp_path, timeout=240)
     assert resumed.returncode == EXIT_REJECTIONS, resumed.stdout + resumed.stderr
-    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 2000)
+    assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 1000)
 
 
 def test_a_redis_restarted_mid_run_loses_the_budget_but_no_window_overflows_and_the_run_is_exact(

@@ -1,8 +1,8 @@
 """The README's commands as a person runs them: in a pseudo-terminal (80 and 120 columns), with progress bars,
 Ctrl-C in the middle of an export and of a migration, then the same command again.
 
-Each walk runs in a copy of ``jobs/`` and ``samples/``; the only change to the jobs is a faster Rampwin rate
-(the emulator has no limit under ``--emulate``), so the walk takes seconds, not minutes. Both widths run at
+Each walk runs in a copy of ``jobs/`` and ``samples/``; the only change to the jobs is faster rates (the
+emulator has no limit under ``--emulate``), so the walk takes seconds, not minutes. Both widths run at
 once: the commands mostly wait on their pacing. The wider walk is the part drawn to the terminal's width.
 """
 
@@ -26,7 +26,8 @@ from tests.helpers import ENV, EXPORT_ENV, read_csv
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CREATED = 1_182  # samples/contacts.csv: 1,200 rows, 18 rejected on purpose
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-FASTER = {'rate = "200/s"': 'rate = "2000/s"', 'rate = "50/s"': 'rate = "2000/s"'}
+# Smartflo's fetch only doubled, so that Ctrl-C lands mid-fetch (10 pages); "10/s" is Tether's fetch_rate too.
+FASTER = {'"200/s"': '"2000/s"', '"50/s"': '"2000/s"', '"10/s"': '"200/s"', '"60/min"': '"200/s"', '"3/s"': '"6/s"'}
 
 
 @dataclass

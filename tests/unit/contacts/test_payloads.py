@@ -25,7 +25,7 @@ def _frame(cells: list[list[str | None]], columns: list[str], phones: list[str])
 COLUMNS = ["first", "last", "full", "alias", "mail", "city", "plan", "seats", "tags", "label", "group"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     cells=st.lists(st.lists(CELL, min_size=len(COLUMNS), max_size=len(COLUMNS)), min_size=1, max_size=30),
     separator=st.sampled_from([";", ",", " ", "|"]),
