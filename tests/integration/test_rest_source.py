@@ -181,10 +181,13 @@ def test_a_migration_from_a_described_api_maps_its_fields_by_their_names_and_ver
 
 @pytest.mark.parametrize("paginator", ["cursor", "page_number"])
 async def test_throttling_errors_and_cut_off_bodies_cost_retries_not_records(tmp_path, emulator, paginator):
-    seed(emulator.state.store, "rest", 400)  # 20 pages: a fault on none of them would be a 1-in-5,000 run
+    # 20 pages: a fault on none of them would be a 1-in-5,000 run. A page's attempt fails about 3 times in 10:
+    # its 8 attempts all failing was a 1-in-300 suite run (seen); 20 leave it at about 1 in 10^9.
+    seed(emulator.state.store, "rest", 400)
     set_emulator(emulator, throttle_rate=0.15, error_rate=0.15, malformed_rate=0.1, faults_for="rest")
+    run = 'rate = "1000/s"\nbackoff_base = 0.01\nbackoff_max = 0.05\nmax_attempts = 20'
     spec = load_spec(rest_spec(tmp_path / "job.toml", emulator.base_url("rest"), paginator, tmp_path / "out.jsonl",
-                               page=20, run='rate = "1000/s"\nbackoff_base = 0.01\nbackoff_max = 0.05'))  # fmt: skip
+                               page=20, run=run))  # fmt: skip
     result = await run_export(spec, state_path=tmp_path / "state", restart=False, display=make_display(quiet=True))
     assert result.status == "complete", result.message
     assert exported_ids(spec.sink.path, "id") == store_ids(emulator)
