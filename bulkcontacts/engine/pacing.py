@@ -66,6 +66,9 @@ class Pacer:
         # late turns from bunching; slots shared with other processes have no such guard.
         self.late_after: float | None = None
         self.forfeited = 0  # slots given up for being used too late (a busy machine's late wake-ups)
+        # A slot granted before this (its grant's time, a shared store's clock) is void: a shared budget's pause
+        # gives the time after it out again. A process's own schedule never voids its slots (0).
+        self._voided_before = 0.0
 
     @property
     def per_second(self) -> float:
@@ -76,10 +79,12 @@ class Pacer:
         attempt that ends without writing gives its turn back with ``release``)."""
         self.release()  # a turn this task held and never used
         while True:
-            slot = await self._next_slot_time()
+            slot, granted_at = await self._next_slot_time()
             now = time.monotonic()
             if slot > now:
                 await asyncio.sleep(slot - now)
+            if granted_at < self._voided_before:
+                continue  # a pause heard while this waited: the budget gives its slot out again after the pause
             if self.late_after is not None and time.monotonic() - slot > self.late_after:
                 self.forfeited += 1  # woken too late: other processes' slots follow this one closely
                 continue
@@ -107,9 +112,10 @@ class Pacer:
         self._unwritten.add(turn)
         _turn.set(turn)
 
-    async def _next_slot_time(self) -> float:
-        """When the next turn may start: this process's own schedule (a shared pacer asks its store)."""
-        return self._take_slot()
+    async def _next_slot_time(self) -> tuple[float, float]:
+        """When the next turn may start, and when that slot was granted: this process's own schedule (a
+        shared pacer asks its store)."""
+        return self._take_slot(), 0.0
 
     def _take_slot(self, now: float | None = None) -> float:
         """The next slot of this process's schedule (``now``: the caller's clock reading). After a second or

@@ -7,7 +7,8 @@ next ``n`` send times one interval apart and moves ``tat`` past them. A worker a
 the server's clock to the worker's by the midpoint of the round trip, so machines need no synchronised
 clocks. A 429's pause (``Retry-After``), a lower ceiling learned from a 429, an adaptive rate and a breaker's
 hold all live in the same hash, so every worker obeys them at its next batch (within workers x 60 ms); a pause is
-also published, and every worker holds the moment it hears it, dropping the slots it was granted before.
+also published, and every worker holds the moment it hears it, dropping the slots it was granted before: the
+schedule restarts at the pause's end (a batch granted before the pause but answered after is dropped too).
 After a second or more without a grant (a run's start, a long pause) the schedule ramps, half the rate for
 half a second: the requests that bunch up while connections open never fill a strict window.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import math
 import time
 from typing import Any
 
@@ -51,8 +53,8 @@ GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local key, op, rate = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local h = redis.call('HMGET', key, 'tat', 'paused', 'ceiling', 'shrunk', 'current', 'ramp')
-local tat, paused, ramp = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[6]) or 0
+local h = redis.call('HMGET', key, 'tat', 'paused', 'ceiling', 'shrunk', 'current', 'ramp', 'since')
+local tat, paused, ramp, since = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[6]) or 0, tonumber(h[7]) or 0
 local ceiling = math.min(rate, tonumber(h[3]) or rate)
 local current = ceiling
 if ARGV[4] == '1' then current = math.min(ceiling, tonumber(h[5]) or tonumber(ARGV[5])) end
@@ -67,9 +69,10 @@ if op == 'grant' then
   redis.call('HSET', key, 'tat', tostring(first + tonumber(ARGV[3]) * spacing))
 elseif op == 'pause' then
   if now + tonumber(ARGV[3]) > paused then
-    paused = now + tonumber(ARGV[3])
-    redis.call('HSET', key, 'paused', tostring(paused))
-    redis.call('PUBLISH', key .. ':pause', tostring(paused))
+    paused, since = now + tonumber(ARGV[3]), now
+    -- every worker drops the slots granted before the pause ('since'): the schedule restarts at its end
+    redis.call('HSET', key, 'paused', tostring(paused), 'since', tostring(since), 'tat', tostring(math.min(tat, now)))
+    redis.call('PUBLISH', key .. ':pause', tostring(since) .. ' ' .. tostring(paused))
   end
 elseif op == 'shrink' then
   if now - (tonumber(h[4]) or 0) >= 1 then
@@ -82,7 +85,8 @@ elseif op == 'current' then
   redis.call('HSET', key, 'current', tostring(current))
 end
 redis.call('EXPIRE', key, 3600)
-return {tostring(now), tostring(first), tostring(current), tostring(ceiling), tostring(paused), tostring(spacing)}
+return {tostring(now), tostring(first), tostring(current), tostring(ceiling), tostring(paused), tostring(spacing),
+  tostring(since)}
 """
 
 
@@ -98,7 +102,7 @@ def batch_size(per_second: float) -> int:
     return max(1, min(MOST_SLOTS, int(per_second), round(per_second * BATCH_SECONDS)))
 
 
-def _forget(task: asyncio.Task[float]) -> None:
+def _forget(task: asyncio.Task[tuple[float, float]]) -> None:
     """A told budget that could not hear: the next grant tries again, and fails the run if it must."""
     if not task.cancelled():
         task.exception()
@@ -116,15 +120,17 @@ class SharedPacer(Pacer):
         self._slots: collections.deque[float] = collections.deque()
         self._refill: asyncio.Lock = asyncio.Lock()
         self._started = self.current  # where an adaptive rate starts when the budget has none yet
-        self._background: set[asyncio.Task[float]] = set()
+        self._background: set[asyncio.Task[tuple[float, float]]] = set()
         self._clock = (float("inf"), 0.0, 0.0)  # (round trip, offset, when): the best clock reading so far
         self._calibrated = False
         self._listener: asyncio.Task[None] | None = None  # the subscription to the budget's pauses
         self._closing = False
         self._spacing = 1.0  # seconds between the slots of the last batch (wider while the budget ramps)
+        self._granted_at = 0.0  # when the store granted the slots held (its time); see ``_voided_before``
 
-    async def _call(self, op: str, value: float = 0.0) -> float:
-        """Run the script; adopt the budget's rate, ceiling and pause; return the first slot, local time."""
+    async def _call(self, op: str, value: float = 0.0) -> tuple[float, float]:
+        """Run the script; adopt the budget's rate, ceiling and pause; return the first slot (local time) and
+        when the store ran the script (its own time)."""
         arguments = [op, self.ceiling, value, int(self.adaptive), self._started, self.limit * FLOOR]
         arguments += [RAMP_AFTER_IDLE, RAMP_SECONDS, RAMP_SLOWDOWN]
         lost_since = None
@@ -138,12 +144,12 @@ class SharedPacer(Pacer):
                 if sent - lost_since > UNREACHABLE_SECONDS:
                     raise PacerUnavailable(f"the rate store stopped answering ({error})") from None
                 await asyncio.sleep(0.5)
-        now, first, current, ceiling, paused, self._spacing = (float(value) for value in reply)
+        now, first, current, ceiling, paused, self._spacing, since = (float(value) for value in reply)
         offset = self._offset(sent, time.monotonic(), now)
         self.round_trips += 1
         self.current, self.ceiling = current, min(self.ceiling, ceiling)
-        self._paused_until = max(self._paused_until, paused + offset)
-        return first + offset
+        self._heard_pause(since, paused + offset)
+        return first + offset, now
 
     def _offset(self, sent: float, received: float, server_now: float) -> float:
         """Our clock minus the server's, from the round trip that came back fastest in the last minute: a
@@ -166,15 +172,19 @@ class SharedPacer(Pacer):
                     while not self._closing:
                         message = await channel.get_message(ignore_subscribe_messages=True, timeout=LISTEN_SECONDS)
                         if message is not None:
-                            self._paused_by_another(float(message["data"]) + self._clock[1])
+                            since, until = (float(value) for value in message["data"].split())
+                            self._heard_pause(since, until + self._clock[1])
             except (OSError, RedisError, ValueError):
                 await asyncio.sleep(0.5)
 
-    def _paused_by_another(self, until: float) -> None:
-        """A pause told by another process: no turn before ``until`` (local time), no slot granted before it."""
-        if until > self._paused_until:
-            self._paused_until = until
-            self._slots.clear()
+    def _heard_pause(self, since: float, until: float) -> None:
+        """The budget's last pause, from ``since`` (store time) to ``until`` (local time): no turn before its end,
+        and none on a slot granted before its start (told by any reply, and published as it is stored)."""
+        self._paused_until = max(self._paused_until, until)
+        if since > self._voided_before:
+            self._voided_before = since
+            if self._granted_at < since:
+                self._slots.clear()
 
     async def _calibrate(self) -> None:
         """Read the store's clock a few times before the first grant: the first call also loads the script
@@ -185,16 +195,17 @@ class SharedPacer(Pacer):
         self._calibrated = True
         self._listener = asyncio.ensure_future(self._listen_for_pauses())
 
-    async def _next_slot_time(self) -> float:
+    async def _next_slot_time(self) -> tuple[float, float]:
         """The next slot the budget granted this process (a new batch from Redis when none is left)."""
         async with self._refill:
             if not self._calibrated:
                 await self._calibrate()
-            if not self._slots:
+            while not self._slots:
                 count = batch_size(self.current)
-                first = await self._call("grant", count)
-                self._slots.extend(first + place * self._spacing for place in range(count))
-            return self._slots.popleft()
+                first, self._granted_at = await self._call("grant", count)
+                if self._granted_at >= self._voided_before:  # else granted before a pause heard of meanwhile
+                    self._slots.extend(first + place * self._spacing for place in range(count))
+            return self._slots.popleft(), self._granted_at
 
     def _share(self, op: str, value: float) -> None:
         """Tell the budget, without holding up the caller (it runs in the pool's answer path)."""
@@ -204,7 +215,10 @@ class SharedPacer(Pacer):
 
     def pause(self, seconds: float) -> None:
         super().pause(seconds)
-        self._slots.clear()  # slots granted before the pause: the budget will grant new ones after it
+        # The slots granted so far are void (those held, and those waited on): the budget grants the time after
+        # the pause again. A batch granted before the store stores the pause is voided when its reply tells it.
+        self._voided_before = max(self._voided_before, math.nextafter(self._granted_at, math.inf))
+        self._slots.clear()
         self._share("pause", seconds)
 
     def throttled(self) -> None:

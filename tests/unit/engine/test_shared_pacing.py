@@ -30,7 +30,7 @@ class FakeBudget:
                 first = max(self.tat, now)
                 self.tat = first + value / rate
                 self.grants.append(int(value))
-            return [str(now), str(first), str(rate), str(rate), "0", str(1 / rate)]
+            return [str(now), str(first), str(rate), str(rate), "0", str(1 / rate), "0"]
 
         return script
 
@@ -95,3 +95,19 @@ def test_every_round_trip_grants_a_whole_batch_whatever_the_number_of_workers(wo
     assert set(budget.grants) == {batch_size(400.0 * 0.98)} == {24}  # 60 ms of the whole rate, each worker
     assert len(budget.grants) <= 480 / 24 + workers  # a worker's last batch may go partly unused
     assert _busiest_second(stamps) <= 400  # slots one interval apart: no second holds more than the rate
+
+
+async def test_a_slot_waited_on_when_a_pause_is_heard_is_given_up_for_a_new_grant():
+    """The budget gives the time after a pause out again: a slot granted before it is void, even one a worker
+    already waits on (it would double a slot the budget grants anew)."""
+    budget = FakeBudget()
+    pacer = SharedPacer(budget, "key", 100.0)
+    budget.tat = time.monotonic() + 0.2  # the next slots are 0.2 s away
+    waiting = asyncio.ensure_future(pacer.wait_turn())
+    await asyncio.sleep(0.05)
+    assert len(budget.grants) == 1 and not waiting.done()  # it waits on its slot
+    now = time.monotonic()
+    pacer._heard_pause(since=now, until=now)  # another process's pause (the fake store's clock is ours)
+    await asyncio.wait_for(waiting, 2)
+    assert len(budget.grants) == 2  # the slot waited on was given up; a new grant gave the turn
+    await pacer.aclose()
