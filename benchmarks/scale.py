@@ -22,12 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
-
 from benchmarks.common import ENV, WORK, contacts_csv, emulator_process, import_job, run_job, summary
 from tests import services
 from tests.helpers import shards_share_of_limit
-from tests.services import EmulatorProcess, Redis, redis_server
+from tests.services import EmulatorProcess, Redis, local_cluster_workers, redis_server
 
 ANSWER = '{"success":true,"message":"Contact created","data":{"_id":"5f1c9a0000000000000000aa"}}'
 FIXED_ANSWER = f"location / {{ default_type application/json; return 200 '{ANSWER}'; }}"
@@ -132,12 +130,7 @@ def acceptance(rows: int = 40_000, limit: int = 400) -> list[tuple[str, float, b
                     env=ENV, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
                 time.sleep(random.uniform(15, 25))
-                children = [
-                    c
-                    for c in psutil.Process(process.pid).children(recursive=True)
-                    if "spawn_main" in " ".join(c.cmdline())
-                ]
-                children[0].send_signal(signal.SIGKILL)
+                local_cluster_workers(process.pid)[0].send_signal(signal.SIGKILL)
                 time.sleep(random.uniform(10, 20))
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

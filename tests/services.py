@@ -274,3 +274,17 @@ def emulator_process(*options: str, env: dict[str, str] | None = None) -> Iterat
         for pipe in (process.stdin, process.stdout):  # its last lines (a URL per provider) are left unread
             if pipe is not None:
                 pipe.close()
+
+
+def local_cluster_workers(driver: int) -> list[Any]:
+    """The worker processes of the local cluster a ``--workers`` run started: its fork server's children."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(driver).children(recursive=True):
+        try:
+            if "forkserver" in " ".join(child.cmdline()):
+                found.extend(child.children())
+        except psutil.Error:
+            continue
+    return found

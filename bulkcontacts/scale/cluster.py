@@ -25,7 +25,7 @@ PROBE = ".probe"
 @contextlib.contextmanager
 def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
     """A client of a new local cluster of ``workers`` processes, or of the scheduler at ``address``."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     for name in ("distributed", "tornado", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # its own chatter never floods the job's output
@@ -40,11 +40,30 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    # The worker processes ignore SIGINT (inherited, and Python keeps an ignored SIGINT ignored): Ctrl-C at
-    # the terminal reaches the whole process group, but only the driver may act on it, by asking each shard
-    # to finish and save (``waiting``); a worker killed by it would print a traceback and lose its shard.
+    with _local_cluster(workers) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        yield client
+
+
+def _local_cluster(workers: int | None) -> Any:
+    """A local cluster whose worker processes ignore SIGINT. Ctrl-C at the terminal reaches the whole process
+    group, but only the driver may act on it, by asking each shard to finish and save (``waiting``); a worker
+    killed by it would print a traceback and lose its shard. The workers (restarted ones too) are forked by
+    multiprocessing's fork server, itself started ignoring SIGINT: a child keeps that. Meanwhile a Ctrl-C while
+    the cluster starts (a second or two) is remembered, not lost, and ends the run as interrupted once it is up
+    (raised inside Dask's start it would leave the cluster half made)."""
+    import multiprocessing.forkserver
+
+    import dask
+    from distributed import LocalCluster
+    from distributed.utils import get_mp_context
+
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})  # this process's clusters
+    get_mp_context()  # type: ignore[no-untyped-call]  # names what the fork server imports first: Dask
+    pressed: list[int] = []
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        multiprocessing.forkserver.ensure_running()
+        signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
@@ -55,8 +74,10 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
         )
     finally:
         signal.signal(signal.SIGINT, previous)
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-        yield client
+    if pressed:
+        cluster.close()
+        raise KeyboardInterrupt
+    return cluster
 
 
 def _reachable(address: str) -> None:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
 from bulkcontacts.engine.shared_pacing import CLOCK_READINGS, batch_size
@@ -34,7 +33,7 @@ from tests.helpers import (
     write_csv,
     write_spec,
 )
-from tests.services import EmulatorProcess, Redis, dask_cluster
+from tests.services import EmulatorProcess, Redis, dask_cluster, local_cluster_workers
 
 LIMIT = 250
 BAD_ROWS = {11: "12345", 777: "not a phone"}
@@ -109,25 +108,13 @@ def test_two_workers_share_one_budget_in_redis_exactly_once(tmp_path, emulator, 
     assert "shard 0000): finished; 1,500 of 1,500 rows" in status.stdout and "shard 0001)" in status.stdout
 
 
-def _worker_processes(driver: int) -> list[psutil.Process]:
-    """The local cluster's worker processes (the driver's children that run a Dask worker)."""
-    found = []
-    for child in psutil.Process(driver).children(recursive=True):
-        try:
-            if "spawn_main" in " ".join(child.cmdline()):
-                found.append(child)
-        except psutil.Error:
-            continue
-    return found
-
-
 def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, emulator, redis):
     set_emulator(emulator, rate_limit=LIMIT, latency=0.005)
     job = _job(tmp_path, emulator, redis, 2000)
     driver = _start("run", str(job), "--workers", "2", "-q", cwd=tmp_path)
     try:
         assert wait_for(lambda: _count(emulator) >= 400, timeout=90, every=0.5)
-        workers = _worker_processes(driver.pid)
+        workers = local_cluster_workers(driver.pid)
         assert len(workers) >= 2
         workers[0].send_signal(signal.SIGKILL)  # a worker dies: Dask starts another, the shard resumes there
         assert wait_for(lambda: _count(emulator) >= 1000, timeout=90, every=0.5)

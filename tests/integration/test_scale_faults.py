@@ -58,6 +58,36 @@ def test_ctrl_c_in_a_terminal_stops_every_shard_quickly_with_no_traceback_and_co
     assert_exactly_once(tmp_path / ".bulkcontacts" / "sharded", emulator, 1000)
 
 
+def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path, emulator):
+    """Ctrl-C in the second or two the worker processes take to start (they are forked from a fork server
+    that ignores SIGINT, so they ignore it too): remembered, and the run ends as interrupted once the cluster
+    is up, nothing sent, no traceback. (It was ignored there, and the whole job ran.)"""
+    import pexpect
+    import psutil
+
+    job = _job(tmp_path, emulator, None, 300)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "bulkcontacts", "run", str(job), "--workers", "2"], cwd=str(tmp_path),
+        env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
+    )  # fmt: skip
+
+    def fork_server_started() -> bool:
+        try:
+            children = psutil.Process(child.pid).children()
+            return any("forkserver" in " ".join(process.cmdline()) for process in children)
+        except psutil.Error:
+            return False
+
+    assert wait_for(fork_server_started, timeout=30, every=0.02)  # the cluster is starting
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    output = child.before
+    assert child.exitstatus == 3, output[-2000:]
+    assert "run the same command again to resume" in output and "Traceback" not in output
+    assert _count(emulator) == 0
+
+
 def test_a_redis_restarted_mid_run_loses_the_budget_but_no_window_overflows_and_the_run_is_exact(
     tmp_path, emulator, redis
 ):
