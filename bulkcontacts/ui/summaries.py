@@ -174,6 +174,7 @@ def _caution(label: str, *texts: str) -> None:
 
 
 def print_status(name: str, phases: list[PhaseStatus]) -> None:
+    """Each phase's progress; a sharded run's shards, then all of them together."""
     for phase in phases:
         label = f"{name}{f' ({phase.phase})' if phase.phase else ''}"
         progress = phase.progress
@@ -181,12 +182,37 @@ def print_status(name: str, phases: list[PhaseStatus]) -> None:
             line(f"{label}: not started (no checkpoint in {shown_path(phase.where)})")
             continue
         total = f" of {progress.total:,}" if progress.total is not None else ""
-        condition = "finished" if progress.finished else "in progress or interrupted (run it again to resume)"
         done, unit = phase.done
         saved = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(progress.updated_at))
-        line(f"{label}: {condition}; {done:,}{total} {unit} done; last saved {saved}")
-        for key, value in sorted(progress.counts.items()):
-            out.print(f"  {key}: {value:,}", markup=False)
+        line(f"{label}: {_condition(progress.finished)}; {done:,}{total} {unit} done; last saved {saved}")
+        _print_counts(progress.counts)
+    shards = [phase for phase in phases if phase.phase.startswith("shard ")]
+    if len(shards) > 1:
+        _print_all_shards(name, shards)
+
+
+def _condition(finished: bool) -> str:
+    return "finished" if finished else "in progress or interrupted (run it again to resume)"
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    for key, value in sorted(counts.items()):
+        out.print(f"  {key}: {value:,}", markup=False)
+
+
+def _print_all_shards(name: str, shards: list[PhaseStatus]) -> None:
+    """The shards summed: what the job as a whole has done (a total only when every shard knows its own)."""
+    started = [(phase, phase.progress) for phase in shards if phase.progress is not None]
+    totals = [progress.total for _, progress in started]
+    known = len(started) == len(shards) and None not in totals
+    total = f" of {sum(total or 0 for total in totals):,}" if known else ""
+    finished = len(started) == len(shards) and all(progress.finished for _, progress in started)
+    counts: Counter[str] = Counter()
+    for _, progress in started:
+        counts.update(progress.counts)
+    done = sum(phase.done[0] for phase, _ in started)
+    line(f"{name} (all {len(shards)} shards): {_condition(finished)}; {done:,}{total} rows done")
+    _print_counts(dict(counts))
 
 
 def print_init(result: InitResult) -> None:

@@ -106,6 +106,7 @@ def test_two_workers_share_one_budget_in_redis_exactly_once(tmp_path, emulator, 
     assert round_trips <= 1.25 * 3000 / batch_size(LIMIT) + 2 * (CLOCK_READINGS + 1)
     status = run_cli("status", str(job), cwd=tmp_path)
     assert "shard 0000): finished; 1,500 of 1,500 rows" in status.stdout and "shard 0001)" in status.stdout
+    assert "(all 2 shards): finished; 3,000 of 3,000 rows done\n  created: 2,998\n" in status.stdout
 
 
 def test_a_killed_worker_and_a_killed_driver_still_give_exactly_once(tmp_path, emulator, redis):
