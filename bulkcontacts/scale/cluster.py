@@ -17,15 +17,21 @@ from typing import Any
 from bulkcontacts.errors import Interrupted, UsageError
 from bulkcontacts.scale.shard import ShardTask, run_shard
 from bulkcontacts.state.layout import SHARDS_DIR
+from bulkcontacts.ui.display import Display
 
 TASK_RETRIES = 3
 PROBE = ".probe"
 
 
 @contextlib.contextmanager
-def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
-    """A client of a new local cluster of ``workers`` processes, or of the scheduler at ``address``."""
+def dask_client(workers: int | None, address: str | None, display: Display) -> Iterator[Any]:
+    """A client of a new local cluster of ``workers`` processes, or of the scheduler at ``address``. Said
+    first, with the notes held until the run gets going: the start takes seconds, a blank screen meanwhile."""
     from distributed import Client
+
+    where = f"the Dask scheduler at {address}" if address else f"a local cluster of {workers} worker processes"
+    display.note(f"starting: {where}")
+    display.flush()
 
     for name in ("distributed", "tornado", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # its own chatter never floods the job's output

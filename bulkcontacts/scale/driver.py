@@ -143,7 +143,7 @@ def _send_in_shards(
     started = time.monotonic()
     reader = FileReader(spec.source)
     total, fingerprint = reader.count_rows(), reader.fingerprint()
-    with dask_client(scale.workers, scale.cluster) as client:
+    with dask_client(scale.workers, scale.cluster, display) as client:
         workers = probe_shared_storage(client, root, [job, Path(spec.source.path)])
         known = load_plan(root)
         plan = plan_shards(root, scale.workers or (known.count if known else workers), total, fingerprint)

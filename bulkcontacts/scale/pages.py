@@ -60,7 +60,7 @@ def export_in_shards(
         why = "does not say how many pages it holds" if total_pages is None else "pages by cursor or link"
         display.note(f"the list {why}, so its pages cannot be split: one process")
         return run_loop(run_export(spec, state_path=root, restart=False, display=display))
-    with dask_client(scale.workers, scale.cluster) as client:
+    with dask_client(scale.workers, scale.cluster, display) as client:
         workers = probe_shared_storage(client, root, [job])
         if known is None:
             PartStore(root / PARTS_DIR).clear()  # a new export: no page of an earlier one may be assembled
