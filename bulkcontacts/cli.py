@@ -166,7 +166,8 @@ def _dry_run(spec: ImportJob | MigrateJob, options: RunOptions, display: Any) ->
 
 def _command_line() -> str:
     """This command as typed, for the lock's holder (arguments are paths and flags: never a secret)."""
-    return shlex.join(["bulkcontacts", *sys.argv[1:]])
+    program = ["python", "-m", "bulkcontacts"] if sys.argv[0].endswith("__main__.py") else ["bulkcontacts"]
+    return shlex.join([*program, *sys.argv[1:]])
 
 
 def _run_sharded(job: Path, spec: Any, options: RunOptions, scale: ScaleOptions, display: Any) -> Any:

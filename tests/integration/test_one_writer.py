@@ -38,7 +38,7 @@ def test_a_second_copy_exits_2_naming_the_first_and_the_records_stay_exact(tmp_p
     assert second.returncode == EXIT_USAGE, second.stdout + second.stderr
     said = second.stderr
     assert "this job is already running" in said and f"process {first.pid} on {socket.gethostname()}" in said
-    assert f"`bulkcontacts run {spec} -q`" in said and "since " in said and f"kill {first.pid}" in said
+    assert f"`python -m bulkcontacts run {spec} -q`" in said and "since " in said and f"kill {first.pid}" in said
     assert "Traceback" not in said and len(said.splitlines()) <= 2
     assert verify.returncode == EXIT_USAGE and "already running" in verify.stderr
     assert status.returncode == 0 and "rows" in status.stdout  # a reader reads while it runs
