@@ -276,15 +276,24 @@ def emulator_process(*options: str, env: dict[str, str] | None = None) -> Iterat
                 pipe.close()
 
 
-def local_cluster_workers(driver: int) -> list[Any]:
-    """The worker processes of the local cluster a ``--workers`` run started: its fork server's children."""
+def fork_server(driver: int) -> Any | None:
+    """The fork server a ``--workers`` run started (its local cluster's workers are its children), once it runs."""
     import psutil
 
-    found = []
-    for child in psutil.Process(driver).children(recursive=True):
+    try:
+        children = psutil.Process(driver).children()
+    except psutil.Error:
+        return None
+    for child in children:
         try:
             if "forkserver" in " ".join(child.cmdline()):
-                found.extend(child.children())
+                return child
         except psutil.Error:
             continue
-    return found
+    return None
+
+
+def local_cluster_workers(driver: int) -> list[Any]:
+    """The worker processes of the local cluster a ``--workers`` run started."""
+    server = fork_server(driver)
+    return [] if server is None else list(server.children())

@@ -13,7 +13,7 @@ import pytest
 from bulkcontacts.jobs import EXIT_REJECTIONS
 from tests.helpers import ENV, emulator_stats, run_cli, set_emulator, wait_for
 from tests.integration.test_scale import LIMIT, _count, _job, _start, assert_exactly_once
-from tests.services import EmulatorProcess
+from tests.services import EmulatorProcess, fork_server
 
 
 @pytest.fixture
@@ -63,7 +63,6 @@ def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path, emulator):
     that ignores SIGINT, so they ignore it too): remembered, and the run ends as interrupted once the cluster
     is up, nothing sent, no traceback. (It was ignored there, and the whole job ran.)"""
     import pexpect
-    import psutil
 
     job = _job(tmp_path, emulator, None, 300)
     child = pexpect.spawn(
@@ -71,14 +70,7 @@ def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path, emulator):
         env={**os.environ, **ENV}, dimensions=(40, 120), encoding="utf-8", codec_errors="replace", timeout=120,
     )  # fmt: skip
 
-    def fork_server_started() -> bool:
-        try:
-            children = psutil.Process(child.pid).children()
-            return any("forkserver" in " ".join(process.cmdline()) for process in children)
-        except psutil.Error:
-            return False
-
-    assert wait_for(fork_server_started, timeout=30, every=0.02)  # the cluster is starting
+    assert wait_for(lambda: fork_server(child.pid) is not None, timeout=30, every=0.02)  # the cluster starts
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
